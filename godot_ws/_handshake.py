@@ -1,0 +1,144 @@
+"""The HTTP/1.1 upgrade handshake of a WebSocket client, as bytes (RFC 6455 section 4).
+
+Owns: building the request and parsing/validating the server's 101 reply. Uses websocket-client's
+pure pieces (``parse_url``, ``_get_handshake_headers``, ``_validate``) and adds what Godot checks
+on top (sub-protocol rules, no unrequested extension). No sockets, no time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+from urllib.parse import urlsplit
+
+# websocket-client's handshake helpers do no I/O, but they are private: the tested range is pinned
+# in setup.cfg and tests/test_handshake.py covers exactly what is used here.
+from websocket._handshake import _get_handshake_headers, _validate
+from websocket._url import parse_url
+
+__all__ = ["HandshakeError", "Target", "parse_target", "build_request", "ResponseParser"]
+
+# Godot caps the reply's header block at 4096 bytes (WSL_MAX_HEADER_SIZE); real servers with
+# cookies can send more, so we allow 16 KiB and still bound memory.
+MAX_RESPONSE_HEADER = 16384
+
+
+class HandshakeError(Exception):
+    """The server's reply is not a valid WebSocket upgrade; the message says why."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a ``ws://`` or ``wss://`` URL points."""
+
+    host: str
+    port: int
+    resource: str
+    secure: bool
+    url: str
+
+
+def parse_target(url: str) -> Target | None:
+    """Parse a WebSocket URL; None for anything Godot 4 would refuse with ERR_INVALID_PARAMETER.
+
+    Like Godot 4 (not 3.2.3, which accepts ``http://`` and ``WS://`` as bogus hosts), the scheme
+    must be ws or wss and the port must be 1-65535. A URL with no scheme is taken as ``ws://``.
+    """
+    if not isinstance(url, str):
+        raise TypeError(f"url must be str, not {type(url).__name__}")
+    if "://" not in url:
+        url = "ws://" + url
+    scheme = url.split("://", 1)[0]
+    if scheme not in ("ws", "wss") or any(c in url for c in "\r\n\0 "):
+        return None
+    try:
+        explicit_port = urlsplit(url).port  # raises ValueError outside 0-65535 or not a number
+        host, port, resource, secure = parse_url(url)
+    except ValueError:  # bad port, no host, unknown scheme
+        return None
+    if explicit_port == 0 or not host:
+        return None
+    resource = resource.split("#", 1)[0] or "/"
+    return Target(host, port, resource, secure, url)
+
+
+def build_request(
+    target: Target, protocols: Sequence[str], custom_headers: Sequence[str]
+) -> tuple[bytes, str]:
+    """Return the upgrade request and its ``Sec-WebSocket-Key``.
+
+    Godot sends no Origin header, joins the protocols with "," and appends each custom header
+    line verbatim. The caller has already refused values containing CR or LF.
+    """
+    options = {
+        "suppress_origin": True,
+        "subprotocols": list(protocols),
+        "header": list(custom_headers),
+    }
+    scheme = "wss" if target.secure else "ws"
+    lines, key = _get_handshake_headers(
+        target.resource, f"{scheme}://{target.host}", target.host, target.port, options
+    )
+    return "\r\n".join(lines).encode("utf-8"), key
+
+
+class ResponseParser:
+    """Collects the server's reply until the blank line, then validates it.
+
+    ``feed(data)`` returns None while the header block is incomplete, or the bytes that followed
+    it (frames the server sent right after its 101) once the handshake is valid. It raises
+    HandshakeError for any invalid reply.
+    """
+
+    __slots__ = ("_key", "_protocols", "_buf", "protocol", "headers")
+
+    def __init__(self, key: str, protocols: Sequence[str]) -> None:
+        self._key = key
+        self._protocols = [p.strip() for p in protocols]
+        self._buf = bytearray()
+        self.protocol = ""
+        self.headers: dict[str, str] = {}
+
+    def feed(self, data: bytes) -> bytes | None:
+        self._buf += data
+        end = self._buf.find(b"\r\n\r\n")
+        if end < 0:
+            if len(self._buf) > MAX_RESPONSE_HEADER:
+                raise HandshakeError(f"reply headers exceed {MAX_RESPONSE_HEADER} bytes")
+            return None
+        if end > MAX_RESPONSE_HEADER:
+            raise HandshakeError(f"reply headers exceed {MAX_RESPONSE_HEADER} bytes")
+        head = bytes(self._buf[:end]).decode("latin-1")
+        rest = bytes(self._buf[end + 4 :])
+        self._buf = bytearray()
+        self._validate(head)
+        return rest
+
+    def _validate(self, head: str) -> None:
+        status_line, *lines = head.split("\r\n")
+        parts = status_line.split(" ", 2)
+        if len(parts) < 2 or parts[0] != "HTTP/1.1" or parts[1] != "101":
+            raise HandshakeError(f"expected 'HTTP/1.1 101', got {status_line[:80]!r}")
+        headers: dict[str, str] = {}
+        for line in lines:
+            name, sep, value = line.partition(":")
+            if not sep:
+                raise HandshakeError(f"malformed header line {line[:80]!r}")
+            name = name.strip().lower()
+            value = value.strip()
+            # Repeated headers are joined with "," (RFC 7230 3.2.2; Godot does the same).
+            headers[name] = f"{headers[name]},{value}" if name in headers else value
+        self.headers = headers
+        ok, _ = _validate(headers, self._key, None)
+        if not ok:
+            raise HandshakeError("bad Upgrade, Connection or Sec-WebSocket-Accept header")
+        if headers.get("sec-websocket-extensions"):
+            raise HandshakeError("server selected an extension that was not offered")
+        chosen = headers.get("sec-websocket-protocol")
+        if not self._protocols:
+            if chosen is not None:
+                raise HandshakeError(f"server selected protocol {chosen!r}; none was requested")
+        elif chosen is None or chosen.strip() not in self._protocols:
+            raise HandshakeError(f"server selected protocol {chosen!r}, not one requested")
+        else:
+            self.protocol = chosen.strip()

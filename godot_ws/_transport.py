@@ -1,0 +1,204 @@
+"""The only code that touches sockets, DNS and TLS: a non-blocking byte stream for one poll loop.
+
+Owns: resolving the host off the game thread, the non-blocking TCP connect (trying every
+address), TLS driven by ``do_handshake()`` steps, reading what is ready, and an outbound buffer
+that survives partial writes. It knows nothing of WebSocket. No method blocks; network failures
+are returned as a reason string (``error``), never raised.
+"""
+
+from __future__ import annotations
+
+import _thread
+import errno
+import select
+import socket
+import ssl
+from typing import Any
+
+__all__ = ["Transport", "RECV_SIZE"]
+
+RECV_SIZE = 262144
+
+_CONNECT_PENDING = {errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EALREADY, errno.EAGAIN}
+
+
+def _resolve(host: str, port: int, result: list[Any]) -> None:
+    """Resolver thread body: append the address list, or the error text."""
+    try:
+        result.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+    except (OSError, UnicodeError) as exc:
+        result.append(f"cannot resolve {host!r}: {exc}")
+
+
+def _numeric(host: str, port: int) -> list[Any] | None:
+    """Addresses of an IP literal without touching DNS, else None."""
+    try:
+        return socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST
+        )
+    except (OSError, UnicodeError):
+        return None
+
+
+class Transport:
+    """One outgoing TCP (optionally TLS) connection, advanced by ``connect_step()`` each poll."""
+
+    def __init__(
+        self, host: str, port: int, ssl_context: ssl.SSLContext | None = None
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.error = ""
+        self.sock: socket.socket | None = None
+        self._ssl_context = ssl_context
+        self._tls_pending = False
+        self._connected = False
+        self._last_error = ""
+        self._out = b""  # bytes handed to send() that the kernel has not taken yet
+        self._addresses: list[Any] | None = _numeric(host, port)
+        self._resolved: list[Any] = []
+        if self._addresses is None:
+            # start_new_thread does not wait for the thread to be scheduled, unlike
+            # threading.Thread.start(); under load that wait took over 50 ms.
+            _thread.start_new_thread(_resolve, (host, port, self._resolved))
+
+    # ------------------------------------------------------------------ connecting
+
+    def connect_step(self) -> bool | None:
+        """Advance the connection: True when ready for bytes, None while pending, False on
+        failure (``error`` says why)."""
+        if self.error:
+            return False
+        if self.sock is None and not self._next_address():
+            return None if not self.error else False
+        sock = self.sock
+        assert sock is not None
+        if self._tls_pending:
+            return self._tls_step()
+        if not self._connected:
+            _, writable, failed = select.select((), (sock,), (sock,), 0)
+            if not writable and not failed:
+                return None
+            err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if err:
+                self._last_error = f"connect to {self.host}:{self.port}: {errno.errorcode.get(err, err)}"
+                self._drop_socket()
+                return self.connect_step()
+            self._connected = True
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self._ssl_context is not None:
+                try:
+                    self.sock = self._ssl_context.wrap_socket(
+                        sock, server_hostname=self.host, do_handshake_on_connect=False
+                    )
+                except (ssl.SSLError, OSError, ValueError) as exc:
+                    return self._failed(f"TLS set-up failed: {exc}")
+                self._tls_pending = True
+                return self._tls_step()
+        return True
+
+    def _next_address(self) -> bool:
+        """Open a socket to the next address; False while DNS is pending or when none is left."""
+        if self._addresses is None:
+            if not self._resolved:
+                return False
+            found = self._resolved[0]
+            if isinstance(found, str):
+                self.error = found
+                return False
+            self._addresses = list(found)
+        while self._addresses:
+            family, kind, proto, _, address = self._addresses.pop(0)
+            try:
+                sock = socket.socket(family, kind, proto)
+            except OSError as exc:
+                self._last_error = str(exc)
+                continue
+            sock.setblocking(False)
+            err = sock.connect_ex(address)
+            if err and err not in _CONNECT_PENDING:
+                self._last_error = f"connect to {address}: {errno.errorcode.get(err, err)}"
+                sock.close()
+                continue
+            self.sock = sock
+            self._connected = False
+            return True
+        self.error = self._last_error or f"no address for {self.host!r}"
+        return False
+
+    def _tls_step(self) -> bool | None:
+        sock = self.sock
+        assert isinstance(sock, ssl.SSLSocket)
+        try:
+            sock.do_handshake()
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            return None
+        except (ssl.SSLError, ssl.CertificateError, OSError) as exc:
+            return self._failed(f"TLS handshake with {self.host} failed: {exc}")
+        self._tls_pending = False
+        return True
+
+    def _failed(self, reason: str) -> bool:
+        self.error = reason
+        self.close()
+        return False
+
+    def _drop_socket(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+    # ------------------------------------------------------------------ streaming
+
+    def recv(self) -> bytes | None:
+        """Bytes that are ready; None if none are, b"" at end of stream or on error."""
+        try:
+            return self.sock.recv(RECV_SIZE)  # type: ignore[union-attr]
+        except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError, InterruptedError):
+            return None
+        except (OSError, AttributeError) as exc:
+            self.error = self.error or f"receive failed: {exc}"
+            return b""
+
+    @property
+    def pending(self) -> int:
+        """Bytes accepted by ``send`` that are not yet written."""
+        return len(self._out)
+
+    def send(self, data: bytes) -> bool:
+        """Write ``data`` after what is still buffered; keeps the rest. False on error."""
+        if self._out:
+            data = self._out + data
+        if not data:
+            return True
+        try:
+            sent = self.sock.send(data)  # type: ignore[union-attr]
+        except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError, InterruptedError):
+            sent = 0
+        except (OSError, AttributeError) as exc:
+            self.error = self.error or f"send failed: {exc}"
+            self._out = b""
+            return False
+        self._out = data[sent:] if sent < len(data) else b""
+        return True
+
+    def flush(self) -> bool:
+        return self.send(b"")
+
+    def close(self) -> None:
+        self._out = b""
+        self._drop_socket()
+
+    def peer_address(self) -> tuple[str, int]:
+        try:
+            address = self.sock.getpeername()  # type: ignore[union-attr]
+        except (OSError, AttributeError):
+            return ("", 0)
+        return (str(address[0]), int(address[1]))
+
+    def set_no_delay(self, enabled: bool) -> None:
+        if self.sock is not None:
+            try:
+                self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, int(enabled))
+            except OSError:
+                pass

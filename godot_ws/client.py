@@ -1,0 +1,447 @@
+"""``WebSocketClient``: Godot's polling WebSocket client, and the one place the layers meet.
+
+Owns ``connect_to_url`` (validation, Godot's return codes), ``poll()`` (transport -> protocol ->
+packet queue -> signals, in that order, so handlers run after the frame's I/O), timeouts, the
+client's signals and properties. The protocol and transport below it know nothing of Godot.
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+import time
+from typing import Any, Sequence
+
+from . import events
+from ._transport import RECV_SIZE, Transport
+from ._handshake import parse_target
+from .constants import ConnectionStatus, Error, TransferMode
+from .crypto import X509Certificate
+from .peer import WebSocketPeer
+from .protocol import ClientProtocol, PacketQueue, State, is_valid_close_code
+from .signals import Signal, SignalOwner
+
+__all__ = ["WebSocketClient"]
+
+log = logging.getLogger("godot_ws")
+
+_DISCONNECTED = ConnectionStatus.CONNECTION_DISCONNECTED
+_CONNECTING = ConnectionStatus.CONNECTION_CONNECTING
+_CONNECTED = ConnectionStatus.CONNECTION_CONNECTED
+_OPEN = State.OPEN
+
+
+def _pow2(value: int) -> int:
+    """Godot's ``next_power_of_2`` rounding for ``set_buffers``."""
+    return 1 << max(0, (int(value) - 1).bit_length())
+
+
+class _Connection:
+    """One ``connect_to_url``'s transport, protocol and limits: the peer's ``PeerLink``."""
+
+    __slots__ = ("transport", "protocol", "max_out_bytes", "max_out_packets", "ready", "deadline")
+
+    def __init__(
+        self, transport: Transport, protocol: ClientProtocol, out_bytes: int, out_packets: int
+    ) -> None:
+        self.transport = transport
+        self.protocol = protocol
+        self.max_out_bytes = out_bytes
+        self.max_out_packets = out_packets
+        self.ready = False  # TCP (and TLS) is up and the request was handed to the transport
+        self.deadline = 0.0  # handshake or close-reply deadline (time.monotonic)
+
+    def send(self, payload: bytes, text: bool) -> Error:
+        protocol = self.protocol
+        if protocol.state is not _OPEN:
+            log.error("put_packet: the connection is closing")
+            return Error.FAILED
+        if (
+            protocol.out_count >= self.max_out_packets
+            or protocol.out_bytes + self.transport.pending + len(payload) > self.max_out_bytes
+        ):
+            return Error.ERR_OUT_OF_MEMORY
+        protocol.send_message(payload, text)
+        return Error.OK
+
+    def close(self, code: int, reason: str) -> None:
+        if code < 0:
+            # Godot 4: a negative code drops the connection at once, with no close frame.
+            self.protocol.abort(f"closed locally with code {code}")
+            return
+        if not is_valid_close_code(code):
+            log.error("close code %d may not be sent; sending 1000 instead", code)
+            code = 1000
+        if not isinstance(reason, str):
+            raise TypeError(f"reason must be str, not {type(reason).__name__}")
+        if len(reason.encode("utf-8")) > 123:
+            log.warning("close reason longer than 123 bytes is cut (RFC 6455 5.5)")
+        self.protocol.close(code, reason)
+
+    def is_open(self) -> bool:
+        state = self.protocol.state
+        return state is _OPEN or state is State.CLOSING
+
+    def address(self) -> tuple[str, int]:
+        return self.transport.peer_address()
+
+    def set_no_delay(self, enabled: bool) -> None:
+        self.transport.set_no_delay(enabled)
+
+
+class WebSocketClient(SignalOwner):
+    """Godot 3's ``WebSocketClient`` (plain mode; ``gd_mp_api`` comes with multiplayer mode).
+
+    Call ``poll()`` once per frame: it never blocks and never raises for anything the network
+    did; it reads every ready byte, queues whole messages on ``get_peer(1)`` and then emits the
+    signals ``connection_established(protocol)``, ``data_received()`` (once per message),
+    ``server_close_request(code, reason)``, ``connection_closed(was_clean_close)`` and
+    ``connection_error()``.
+    """
+
+    CONNECTION_DISCONNECTED = _DISCONNECTED
+    CONNECTION_CONNECTING = _CONNECTING
+    CONNECTION_CONNECTED = _CONNECTED
+    TRANSFER_MODE_UNRELIABLE = TransferMode.TRANSFER_MODE_UNRELIABLE
+    TRANSFER_MODE_UNRELIABLE_ORDERED = TransferMode.TRANSFER_MODE_UNRELIABLE_ORDERED
+    TRANSFER_MODE_RELIABLE = TransferMode.TRANSFER_MODE_RELIABLE
+    TARGET_PEER_BROADCAST = 0
+    TARGET_PEER_SERVER = 1
+
+    def __init__(self) -> None:
+        self.connection_established = Signal("connection_established")
+        self.connection_error = Signal("connection_error")
+        self.connection_closed = Signal("connection_closed")
+        self.server_close_request = Signal("server_close_request")
+        self.data_received = Signal("data_received")
+        self.peer_packet = Signal("peer_packet")
+        self.peer_connected = Signal("peer_connected")
+        self.peer_disconnected = Signal("peer_disconnected")
+        self.connection_succeeded = Signal("connection_succeeded")
+        self.connection_failed = Signal("connection_failed")
+        self.server_disconnected = Signal("server_disconnected")
+        #: Seconds to wait for TCP, TLS and the 101 reply before ``connection_error``.
+        self.handshake_timeout = 3.0
+        #: Seconds to wait for the server's close reply before dropping the connection.
+        self.close_timeout = 3.0
+        self._verify_tls = True
+        self._trusted_certificate: X509Certificate | None = None
+        self._in_bytes = 65536
+        self._in_packets = 1024
+        self._out_bytes = 65536
+        self._out_packets = 1024
+        self._conn: _Connection | None = None
+        self._lingering: list[tuple[Transport, float]] = []  # closed, still flushing a close
+        self._status = _DISCONNECTED
+        self._peer = WebSocketPeer()
+        self._refuse_new_connections = False
+
+    # ------------------------------------------------------------------ connecting
+
+    def connect_to_url(
+        self,
+        url: str,
+        protocols: Sequence[str] = (),
+        gd_mp_api: bool = False,
+        custom_headers: Sequence[str] = (),
+    ) -> Error:
+        """Start connecting; returns at once. Failures after this come as ``connection_error``.
+
+        ERR_INVALID_PARAMETER for a scheme other than ws/wss, a bad port or a header/protocol
+        containing CR or LF; ERR_ALREADY_IN_USE while connecting or connected; ERR_UNAVAILABLE
+        for ``gd_mp_api=True`` until multiplayer mode lands.
+        """
+        if not isinstance(url, str):
+            raise TypeError(f"url must be str, not {type(url).__name__}")
+        protocols = _strings("protocols", protocols)
+        custom_headers = _strings("custom_headers", custom_headers)
+        if self._status is not _DISCONNECTED:
+            log.error("connect_to_url: already connecting or connected")
+            return Error.ERR_ALREADY_IN_USE
+        if gd_mp_api:
+            log.error("connect_to_url: gd_mp_api (multiplayer mode) is not available yet")
+            return Error.ERR_UNAVAILABLE
+        target = parse_target(url)
+        if target is None:
+            log.error("connect_to_url: invalid WebSocket URL %r", url)
+            return Error.ERR_INVALID_PARAMETER
+        for value in (*protocols, *custom_headers):
+            if "\r" in value or "\n" in value:
+                log.error("connect_to_url: CR or LF in a protocol or header: %r", value)
+                return Error.ERR_INVALID_PARAMETER
+        context = self._tls_context() if target.secure else None
+        queue = PacketQueue(self._in_packets, self._in_bytes)
+        protocol = ClientProtocol(
+            target, queue, protocols, custom_headers, max_message_size=self._in_bytes
+        )
+        conn = _Connection(
+            Transport(target.host, target.port, context), protocol, self._out_bytes,
+            self._out_packets,
+        )
+        conn.deadline = time.monotonic() + self.handshake_timeout
+        self._conn = conn
+        self._peer = WebSocketPeer(queue, conn)
+        self._status = _CONNECTING
+        self._advance_connect(conn)  # starts the TCP connect now for IP literals
+        return Error.OK
+
+    def _tls_context(self) -> ssl.SSLContext:
+        if self._trusted_certificate is not None:
+            # Pinning: the only trust anchor is the given certificate.
+            context = ssl.create_default_context(cadata=self._trusted_certificate.save_to_string())
+        else:
+            context = ssl.create_default_context()
+        if not self._verify_tls:
+            log.warning("TLS verification is off: any certificate will be accepted")
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        return context
+
+    def disconnect_from_host(self, code: int = 1000, reason: str = "") -> None:
+        """Send a close frame with ``code`` and ``reason`` (no trailing NUL, unlike 3.2.3).
+
+        ``connection_closed(True)`` fires in a later poll once the server answers (3.2.3
+        reports False). While still connecting, the attempt is dropped without a signal.
+        """
+        conn = self._conn
+        if conn is None:
+            return
+        if self._status is _CONNECTING:
+            conn.transport.close()
+            self._conn = None
+            self._status = _DISCONNECTED
+            return
+        conn.close(code, reason)
+
+    # ------------------------------------------------------------------ poll
+
+    def poll(self) -> None:
+        """Move every ready byte through the protocol, then emit this poll's signals."""
+        if self._lingering:
+            self._flush_lingering()
+        conn = self._conn
+        if conn is None:
+            return
+        if not conn.ready:
+            self._advance_connect(conn)
+            if not conn.ready:
+                self._dispatch(conn, 0)
+                return
+        protocol = conn.protocol
+        transport = conn.transport
+        packets = protocol.queue.packets
+        before = len(packets)
+        if protocol.blocked:
+            protocol.resume()
+        while not protocol.blocked:
+            data = transport.recv()
+            if data is None:
+                break
+            if not data:
+                if transport.error:
+                    protocol.abort(transport.error)
+                else:
+                    protocol.receive_eof()
+                break
+            protocol.receive_data(data)
+            if len(data) < RECV_SIZE and transport._ssl_context is None:
+                break  # the kernel buffer is drained; skip the recv that would fail
+        out = protocol.data_to_send() if protocol._out else b""
+        if (out or transport.pending) and not transport.send(out):
+            protocol.abort(transport.error)
+        if protocol._events or len(packets) != before or protocol.state is not _OPEN:
+            self._dispatch(conn, len(packets) - before)
+
+    def _advance_connect(self, conn: _Connection) -> None:
+        transport = conn.transport
+        step = transport.connect_step()
+        if step:
+            conn.ready = True
+            if not transport.send(conn.protocol.data_to_send()):
+                conn.protocol.abort(transport.error)
+        elif step is False:
+            conn.protocol.abort(transport.error)
+        elif time.monotonic() > conn.deadline:
+            conn.protocol.abort(f"handshake timed out after {self.handshake_timeout} s")
+
+    def _dispatch(self, conn: _Connection, new_packets: int) -> None:
+        """Turn the protocol's events into status changes and signals (after all I/O)."""
+        protocol = conn.protocol
+        if protocol.state is State.CONNECTING:
+            if conn.ready and time.monotonic() > conn.deadline:
+                protocol.abort(f"handshake timed out after {self.handshake_timeout} s")
+        elif protocol.state is State.CLOSING:
+            if not conn.deadline:
+                conn.deadline = time.monotonic() + self.close_timeout
+            elif time.monotonic() > conn.deadline:
+                protocol.abort(f"no close reply within {self.close_timeout} s")
+        if self.data_received:
+            for _ in range(new_packets):
+                self.data_received.emit()
+        for event in protocol.events_received():
+            if isinstance(event, events.HandshakeDone):
+                self._status = _CONNECTED
+                conn.deadline = 0.0
+                self.connection_established.emit(event.protocol)
+            elif isinstance(event, events.HandshakeFailed):
+                log.warning("connection to %s failed: %s", conn.transport.host, event.reason)
+                self._finish(conn)
+                self.connection_error.emit()
+            elif isinstance(event, events.CloseRequested):
+                self.server_close_request.emit(event.code, event.reason)
+            elif isinstance(event, events.Closed):
+                if not event.clean:
+                    log.warning("connection closed (code %d): %s", event.code, event.reason)
+                self._finish(conn)
+                self.connection_closed.emit(event.clean)
+
+    def _finish(self, conn: _Connection) -> None:
+        """Tear down: write what is left (a close frame), keep flushing it briefly if needed."""
+        transport = conn.transport
+        if conn.ready and transport.send(conn.protocol.data_to_send()) and transport.pending:
+            self._lingering.append((transport, time.monotonic() + 1.0))
+        else:
+            transport.close()
+        if self._conn is conn:
+            self._conn = None
+            self._status = _DISCONNECTED
+
+    def _flush_lingering(self) -> None:
+        now = time.monotonic()
+        keep = []
+        for transport, deadline in self._lingering:
+            if transport.flush() and transport.pending and now < deadline:
+                keep.append((transport, deadline))
+            else:
+                transport.close()
+        self._lingering = keep
+
+    # ------------------------------------------------------------------ state and peers
+
+    def get_connection_status(self) -> ConnectionStatus:
+        return self._status
+
+    def get_peer(self, peer_id: int) -> WebSocketPeer | None:
+        """The connection's peer; only id 1 (the server) exists on a client."""
+        if peer_id != 1:
+            log.error("get_peer: a client only has peer 1, not %r", peer_id)
+            return None
+        return self._peer
+
+    def get_connected_host(self) -> str:
+        return self._peer.get_connected_host()
+
+    def get_connected_port(self) -> int:
+        return self._peer.get_connected_port()
+
+    def set_buffers(
+        self,
+        input_buffer_size_kb: int,
+        input_max_packets: int,
+        output_buffer_size_kb: int,
+        output_max_packets: int,
+    ) -> Error:
+        """Set the queue limits (KiB and packets, each rounded up to a power of two).
+
+        Only while disconnected (else FAILED), as in Godot. A message larger than the input
+        buffer closes the connection with 1009; a full input queue pauses reading.
+        """
+        values = (input_buffer_size_kb, input_max_packets, output_buffer_size_kb,
+                  output_max_packets)
+        if not all(isinstance(v, int) for v in values):
+            raise TypeError("set_buffers takes four ints")
+        if self._status is not _DISCONNECTED:
+            log.error("set_buffers: only allowed while disconnected")
+            return Error.FAILED
+        if min(values) <= 0:
+            log.error("set_buffers: sizes must be positive")
+            return Error.ERR_INVALID_PARAMETER
+        self._in_bytes = _pow2(input_buffer_size_kb) * 1024
+        self._in_packets = _pow2(input_max_packets)
+        self._out_bytes = _pow2(output_buffer_size_kb) * 1024
+        self._out_packets = _pow2(output_max_packets)
+        return Error.OK
+
+    def get_current_outbound_buffered_amount(self) -> int:
+        """Bytes queued or written to the transport but not yet sent (later Godot 3.x)."""
+        conn = self._conn
+        if conn is None:
+            return 0
+        return len(b"".join(conn.protocol._out)) + conn.transport.pending
+
+    # ------------------------------------------------------------------ TLS properties
+
+    def is_verify_tls_enabled(self) -> bool:
+        return self._verify_tls
+
+    def set_verify_tls_enabled(self, enabled: bool) -> None:
+        self._verify_tls = bool(enabled)
+
+    verify_tls = property(is_verify_tls_enabled, set_verify_tls_enabled)
+    is_verify_ssl_enabled = is_verify_tls_enabled
+    set_verify_ssl_enabled = set_verify_tls_enabled
+    verify_ssl = verify_tls
+
+    def get_trusted_tls_certificate(self) -> X509Certificate | None:
+        return self._trusted_certificate
+
+    def set_trusted_tls_certificate(self, certificate: X509Certificate | None) -> None:
+        """Pin: if set, the only certificate (or chain root) a ``wss://`` server may present."""
+        if certificate is not None and not isinstance(certificate, X509Certificate):
+            raise TypeError("trusted_tls_certificate must be an X509Certificate or None")
+        if self._status is not _DISCONNECTED:
+            log.error("trusted_tls_certificate can only be set while disconnected")
+            return
+        self._trusted_certificate = certificate
+
+    trusted_tls_certificate = property(get_trusted_tls_certificate, set_trusted_tls_certificate)
+    get_trusted_ssl_certificate = get_trusted_tls_certificate
+    set_trusted_ssl_certificate = set_trusted_tls_certificate
+    trusted_ssl_certificate = trusted_tls_certificate
+
+    # ------------------------------------------------------------------ NetworkedMultiplayerPeer
+
+    def get_unique_id(self) -> int:
+        return 0
+
+    def get_packet_peer(self) -> int:
+        log.error("get_packet_peer: only in multiplayer mode (gd_mp_api)")
+        return 1
+
+    def get_available_packet_count(self) -> int:
+        log.error("get_available_packet_count: in plain mode use get_peer(1)")
+        return 0
+
+    def get_packet(self) -> bytes:
+        log.error("get_packet: in plain mode use get_peer(1)")
+        return b""
+
+    def put_packet(self, buffer: bytes | bytearray | memoryview) -> Error:
+        log.error("put_packet: in plain mode use get_peer(1)")
+        return Error.ERR_UNCONFIGURED
+
+    def set_target_peer(self, peer_id: int) -> None:
+        pass
+
+    def get_transfer_mode(self) -> TransferMode:
+        """Always RELIABLE: WebSocket is TCP (setting it is a no-op, as in Godot)."""
+        return TransferMode.TRANSFER_MODE_RELIABLE
+
+    def set_transfer_mode(self, mode: int) -> None:
+        pass
+
+    transfer_mode = property(get_transfer_mode, set_transfer_mode)
+
+    def is_refusing_new_connections(self) -> bool:
+        return self._refuse_new_connections
+
+    def set_refuse_new_connections(self, enable: bool) -> None:
+        self._refuse_new_connections = bool(enable)
+
+    refuse_new_connections = property(is_refusing_new_connections, set_refuse_new_connections)
+
+
+def _strings(name: str, values: Any) -> tuple[str, ...]:
+    if isinstance(values, str) or not all(isinstance(v, str) for v in values):
+        raise TypeError(f"{name} must be a sequence of str")
+    return tuple(values)

@@ -1,0 +1,358 @@
+"""Python value types named after Godot 3's built-in Variant types.
+
+Owns: the immutable value classes that ``variant.py`` encodes and decodes (Vector2 ... Color,
+NodePath, RID, EncodedObjectAsID, GodotObject and the Pool*Array wrappers). Pure data: no
+wire format, no I/O, no imports from the rest of the package.
+
+Field names are Godot's (``Rect2.position``, ``Plane.normal``, ``Transform.basis`` ...).
+Components are kept as given (Python floats or ints); rounding to f32 happens only on the
+wire, so a decoded value holds the f32 value as a Python float. Every class is frozen and
+compares by value. ``PoolByteArray`` is simply ``bytes``; the other pool arrays are tuple
+subclasses that compare equal only to the same pool type, so a decoded ``PoolIntArray`` is
+never mistaken for an ``Array`` of ints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar, overload
+
+__all__ = [
+    "AABB",
+    "RID",
+    "Basis",
+    "Color",
+    "EncodedObjectAsID",
+    "GodotObject",
+    "NodePath",
+    "Plane",
+    "PoolByteArray",
+    "PoolColorArray",
+    "PoolIntArray",
+    "PoolRealArray",
+    "PoolStringArray",
+    "PoolVector2Array",
+    "PoolVector3Array",
+    "Quat",
+    "Rect2",
+    "Transform",
+    "Transform2D",
+    "Vector2",
+    "Vector3",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Vector2:
+    """Godot's ``Vector2(x, y)``."""
+
+    x: float = 0.0
+    y: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Vector3:
+    """Godot's ``Vector3(x, y, z)``."""
+
+    x: float = 0.0
+    y: float = 0.0
+    z: float = 0.0
+
+
+_ZERO2 = Vector2()
+_ZERO3 = Vector3()
+
+
+@dataclass(frozen=True, slots=True, init=False)
+class Rect2:
+    """Godot's ``Rect2(position, size)``; ``Rect2(x, y, width, height)`` works too."""
+
+    position: Vector2
+    size: Vector2
+
+    @overload
+    def __init__(self, position: Vector2 = ..., size: Vector2 = ...) -> None: ...
+
+    @overload
+    def __init__(self, position: float, size: float, width: float, height: float) -> None: ...
+
+    def __init__(
+        self,
+        position: Vector2 | float = _ZERO2,
+        size: Vector2 | float = _ZERO2,
+        width: float | None = None,
+        height: float | None = None,
+    ) -> None:
+        if width is not None or height is not None:
+            if isinstance(position, Vector2) or isinstance(size, Vector2):
+                raise TypeError("Rect2(x, y, width, height) takes four numbers")
+            position = Vector2(position, size)
+            size = Vector2(0.0 if width is None else width, 0.0 if height is None else height)
+        elif not isinstance(position, Vector2) or not isinstance(size, Vector2):
+            raise TypeError("Rect2 takes (position: Vector2, size: Vector2) or four numbers")
+        object.__setattr__(self, "position", position)
+        object.__setattr__(self, "size", size)
+
+
+@dataclass(frozen=True, slots=True)
+class Transform2D:
+    """Godot's ``Transform2D(x_axis, y_axis, origin)``; the default is the identity."""
+
+    x: Vector2 = Vector2(1.0, 0.0)
+    y: Vector2 = Vector2(0.0, 1.0)
+    origin: Vector2 = _ZERO2
+
+
+@dataclass(frozen=True, slots=True, init=False)
+class Plane:
+    """Godot's ``Plane(normal, d)``; ``Plane(a, b, c, d)`` works too."""
+
+    normal: Vector3
+    d: float
+
+    @overload
+    def __init__(self, normal: Vector3 = ..., d: float = ...) -> None: ...
+
+    @overload
+    def __init__(self, normal: float, d: float, c: float, dist: float) -> None: ...
+
+    def __init__(
+        self,
+        normal: Vector3 | float = _ZERO3,
+        d: float = 0.0,
+        c: float | None = None,
+        dist: float | None = None,
+    ) -> None:
+        if c is not None or dist is not None:
+            if isinstance(normal, Vector3):
+                raise TypeError("Plane(a, b, c, d) takes four numbers")
+            normal = Vector3(normal, d, 0.0 if c is None else c)
+            d = 0.0 if dist is None else dist
+        elif not isinstance(normal, Vector3):
+            raise TypeError("Plane takes (normal: Vector3, d) or four numbers")
+        object.__setattr__(self, "normal", normal)
+        object.__setattr__(self, "d", d)
+
+
+@dataclass(frozen=True, slots=True)
+class Quat:
+    """Godot 3's ``Quat(x, y, z, w)``; the default is the identity rotation."""
+
+    x: float = 0.0
+    y: float = 0.0
+    z: float = 0.0
+    w: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class AABB:
+    """Godot's ``AABB(position, size)``."""
+
+    position: Vector3 = _ZERO3
+    size: Vector3 = _ZERO3
+
+
+@dataclass(frozen=True, slots=True)
+class Basis:
+    """Godot's ``Basis(x_axis, y_axis, z_axis)``: the axes are the matrix **columns**.
+
+    Godot stores and sends ``elements[row][col]`` (row-major), so
+    ``Basis(Vector3(1,2,3), Vector3(4,5,6), Vector3(7,8,9))`` goes on the wire as
+    1, 4, 7, 2, 5, 8, 3, 6, 9. The default is the identity.
+    """
+
+    x: Vector3 = Vector3(1.0, 0.0, 0.0)
+    y: Vector3 = Vector3(0.0, 1.0, 0.0)
+    z: Vector3 = Vector3(0.0, 0.0, 1.0)
+
+    def rows(self) -> tuple[Vector3, Vector3, Vector3]:
+        """The three rows (``elements[0..2]`` in Godot)."""
+        x, y, z = self.x, self.y, self.z
+        return (Vector3(x.x, y.x, z.x), Vector3(x.y, y.y, z.y), Vector3(x.z, y.z, z.z))
+
+
+@dataclass(frozen=True, slots=True)
+class Transform:
+    """Godot 3's ``Transform(basis, origin)``; the default is the identity."""
+
+    basis: Basis = Basis()
+    origin: Vector3 = _ZERO3
+
+
+@dataclass(frozen=True, slots=True)
+class Color:
+    """Godot's ``Color(r, g, b, a=1.0)``."""
+
+    r: float = 0.0
+    g: float = 0.0
+    b: float = 0.0
+    a: float = 1.0
+
+
+@dataclass(frozen=True, slots=True, init=False, repr=False)
+class NodePath:
+    """Godot's ``NodePath``, parsed from a string the way Godot 3's constructor does.
+
+    ``NodePath("/root/x")`` has names ``("root", "x")`` and is absolute; ``NodePath("a/b:c")``
+    has names ``("a", "b")`` and subnames ``("c",)``. Empty segments between slashes are
+    skipped and a trailing ``:`` is allowed, as in Godot. An empty subname in the middle
+    (``"a::b"``) makes Godot print an error and give an empty path; here it raises ValueError.
+    """
+
+    names: tuple[str, ...]
+    subnames: tuple[str, ...]
+    absolute: bool
+
+    def __init__(self, path: str = "") -> None:
+        if not isinstance(path, str):
+            raise TypeError(f"NodePath() takes a str, not {type(path).__name__}")
+        absolute = path.startswith("/")
+        names: tuple[str, ...] = ()
+        subnames: list[str] = []
+        colon = path.find(":")
+        if colon != -1:
+            parts = path[colon + 1 :].split(":")
+            if parts[-1] == "":
+                parts.pop()  # Godot allows one end-of-path ':'
+            if "" in parts:
+                raise ValueError(f"Invalid NodePath: {path!r}")
+            subnames = parts
+            path = path[:colon]
+        names = tuple(part for part in path.split("/") if part)
+        object.__setattr__(self, "names", names)
+        object.__setattr__(self, "subnames", tuple(subnames))
+        object.__setattr__(self, "absolute", absolute)
+
+    @classmethod
+    def from_parts(
+        cls, names: Iterable[str], subnames: Iterable[str] = (), absolute: bool = False
+    ) -> NodePath:
+        """Build from parts, like Godot's ``NodePath(names, subnames, absolute)``.
+
+        As in Godot, no names and no subnames give the empty path (``absolute`` is dropped).
+        """
+        self = cls.__new__(cls)
+        n, s = tuple(names), tuple(subnames)
+        object.__setattr__(self, "names", n)
+        object.__setattr__(self, "subnames", s)
+        object.__setattr__(self, "absolute", bool(absolute) and bool(n or s))
+        return self
+
+    def __str__(self) -> str:
+        text = ("/" if self.absolute else "") + "/".join(self.names)
+        return text + "".join(":" + sub for sub in self.subnames)
+
+    def __repr__(self) -> str:
+        return f"NodePath({str(self)!r})"
+
+    def is_absolute(self) -> bool:
+        return self.absolute
+
+    def is_empty(self) -> bool:
+        return not (self.names or self.subnames or self.absolute)
+
+    def get_name_count(self) -> int:
+        return len(self.names)
+
+    def get_name(self, idx: int) -> str:
+        return self.names[idx]
+
+    def get_subname_count(self) -> int:
+        return len(self.subnames)
+
+    def get_subname(self, idx: int) -> str:
+        return self.subnames[idx]
+
+    def get_concatenated_subnames(self) -> str:
+        return ":".join(self.subnames)
+
+
+@dataclass(frozen=True, slots=True)
+class RID:
+    """Godot 3's ``RID``: it travels with no payload, so every decoded RID is empty."""
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedObjectAsID:
+    """An Object sent by instance id (``full_objects=false``); Godot's class of that name.
+
+    Always encodes as an id, whatever ``full_objects`` says. Id 0 decodes as ``None``.
+    """
+
+    object_id: int
+
+    def get_object_id(self) -> int:
+        return self.object_id
+
+
+@dataclass(frozen=True, slots=True)
+class GodotObject:
+    """A whole Object as sent with ``full_objects=true``: its class and stored properties.
+
+    Not hashable (``properties`` is a dict). Godot instantiates ``class_name`` on decode and
+    fails with ERR_UNAVAILABLE for an unknown class; here any class name is accepted.
+    """
+
+    class_name: str
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+PoolByteArray = bytes
+"""Godot's ``PoolByteArray`` is Python's ``bytes`` (``PoolByteArray([1, 2, 3])`` works)."""
+
+_T = TypeVar("_T")
+
+
+class _PoolArray(tuple[_T, ...], Generic[_T]):
+    """An immutable typed array: equal only to the same pool type with equal items."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and tuple.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:
+        return tuple.__hash__(self)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}([{', '.join(map(repr, self))}])"
+
+
+class PoolIntArray(_PoolArray[int]):
+    """Godot's ``PoolIntArray``: 32-bit signed ints."""
+
+    __slots__ = ()
+
+
+class PoolRealArray(_PoolArray[float]):
+    """Godot's ``PoolRealArray``: floats sent as f32."""
+
+    __slots__ = ()
+
+
+class PoolStringArray(_PoolArray[str]):
+    """Godot's ``PoolStringArray``."""
+
+    __slots__ = ()
+
+
+class PoolVector2Array(_PoolArray[Vector2]):
+    """Godot's ``PoolVector2Array``."""
+
+    __slots__ = ()
+
+
+class PoolVector3Array(_PoolArray[Vector3]):
+    """Godot's ``PoolVector3Array``."""
+
+    __slots__ = ()
+
+
+class PoolColorArray(_PoolArray[Color]):
+    """Godot's ``PoolColorArray``."""
+
+    __slots__ = ()

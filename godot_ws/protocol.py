@@ -1,0 +1,445 @@
+"""Sans-IO WebSocket client protocol (RFC 6455): bytes in, packets and events out, bytes to send.
+
+Owns the connection's state machine, the frame decoder and encoder, fragmentation, ping -> pong,
+the close handshake, UTF-8 checks of text and close reasons, and the message-size limit. It
+never imports socket, ssl, select or time: the caller feeds received bytes to
+``receive_data()`` (``receive_eof()`` when the stream ends), collects ``events_received()`` and
+writes ``data_to_send()``.
+
+Whole data messages are appended to a ``PacketQueue`` as ``(payload, is_text)`` tuples. When the
+queue is full, decoding pauses (``blocked`` is true) and the undecoded bytes wait here; the
+transport stops reading so TCP pushes back on the sender. Nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import codecs
+import enum
+import os
+import struct
+from collections import deque
+from typing import Callable, Sequence
+
+from ._handshake import HandshakeError, ResponseParser, Target, build_request
+from .events import Closed, CloseRequested, Event, HandshakeDone, HandshakeFailed
+
+__all__ = ["State", "Opcode", "CloseCode", "PacketQueue", "ClientProtocol", "is_valid_close_code"]
+
+
+class State(enum.Enum):
+    """CONNECTING -> OPEN -> CLOSING (we sent close) -> CLOSED; any state -> CLOSED on failure."""
+
+    CONNECTING = 0
+    OPEN = 1
+    CLOSING = 2
+    CLOSED = 3
+
+
+class Opcode(enum.IntEnum):
+    """Frame opcodes, RFC 6455 section 5.2."""
+
+    CONT = 0x0
+    TEXT = 0x1
+    BINARY = 0x2
+    CLOSE = 0x8
+    PING = 0x9
+    PONG = 0xA
+
+
+class CloseCode(enum.IntEnum):
+    """Close status codes we send, RFC 6455 section 7.4.1."""
+
+    NORMAL = 1000
+    GOING_AWAY = 1001
+    PROTOCOL_ERROR = 1002
+    NO_STATUS = 1005  # reported when a close frame carries no code; never sent
+    ABNORMAL = 1006  # reported when TCP ends without a close frame; never sent
+    INVALID_DATA = 1007
+    MESSAGE_TOO_BIG = 1009
+
+
+def is_valid_close_code(code: int) -> bool:
+    """Codes an endpoint may put in a close frame (RFC 6455 7.4.1-7.4.2, IANA registry)."""
+    return 1000 <= code <= 1003 or 1007 <= code <= 1014 or 3000 <= code <= 4999
+
+
+_H16 = struct.Struct("!BBH")
+_H64 = struct.Struct("!BBQ")
+_CODE = struct.Struct("!H")
+_MAX_CONTROL = 125
+_MASK_POOL = 4096  # mask keys are sliced from one urandom call instead of one call per frame
+
+
+class PacketQueue:
+    """The inbound packets of one peer: a deque of ``(payload, is_text)`` with byte accounting.
+
+    ``max_packets``/``max_bytes`` bound what is queued unread; a single message may use the
+    whole byte budget.
+    """
+
+    __slots__ = ("packets", "nbytes", "max_packets", "max_bytes")
+
+    def __init__(self, max_packets: int, max_bytes: int) -> None:
+        self.packets: deque[tuple[bytes, bool]] = deque()
+        self.nbytes = 0
+        self.max_packets = max_packets
+        self.max_bytes = max_bytes
+
+    def pop(self) -> tuple[bytes, bool]:
+        packet = self.packets.popleft()
+        self.nbytes -= len(packet[0])
+        return packet
+
+    def clear(self) -> None:
+        self.packets.clear()
+        self.nbytes = 0
+
+
+def mask_payload(key: bytes, payload: bytes) -> bytes:
+    """XOR ``payload`` with the 4-byte ``key`` repeated (RFC 6455 5.3), as one big-int XOR.
+
+    The same trick as websocket-client's ``_mask``; its public ``ABNF.mask`` goes through
+    ``array.array`` conversions that cost more than the XOR for game-sized messages.
+    """
+    n = len(payload)
+    if not n:
+        return b""
+    keys = (key * (n // 4 + 1))[:n]
+    return (int.from_bytes(payload, "little") ^ int.from_bytes(keys, "little")).to_bytes(
+        n, "little"
+    )
+
+
+class ClientProtocol:
+    """One WebSocket client connection, from the upgrade request to the end of the close."""
+
+    def __init__(
+        self,
+        target: Target,
+        queue: PacketQueue,
+        protocols: Sequence[str] = (),
+        custom_headers: Sequence[str] = (),
+        max_message_size: int = 65536,
+        mask_source: Callable[[int], bytes] = os.urandom,
+    ) -> None:
+        self.state = State.CONNECTING
+        self.queue = queue
+        self.max_message_size = max_message_size
+        self.blocked = False  # a whole message is decoded but the queue has no room for it
+        self.close_code = -1  # what the peer sent, -1 until its close frame arrives
+        self.close_reason = ""
+        request, key = build_request(target, protocols, custom_headers)
+        self._response: ResponseParser | None = ResponseParser(key, protocols)
+        self._events: list[Event] = []
+        self._out: list[bytes] = [request]
+        self.out_bytes = 0  # payload bytes queued by send_message, for the caller's limit
+        self.out_count = 0
+        self._mask_source = mask_source
+        self._mask_pool = b""
+        self._mask_at = 0
+        # Receive side: undecoded bytes, plus chunks held back while a large frame is incomplete.
+        self._buf = b""
+        self._chunks: list[bytes] = []
+        self._chunks_len = 0
+        self._need = 0  # bytes the next frame needs; until then new data is only stored
+        self._eof = False
+        self._frag_opcode = 0
+        self._frag_parts: list[bytes] = []
+        self._frag_len = 0
+        self._utf8: codecs.IncrementalDecoder | None = None
+
+    # ---------------------------------------------------------------- caller interface
+
+    def events_received(self) -> list[Event]:
+        events = self._events
+        self._events = []
+        return events
+
+    def data_to_send(self) -> bytes:
+        out = self._out
+        if not out:
+            return b""
+        data = out[0] if len(out) == 1 else b"".join(out)
+        self._out = []
+        self.out_bytes = 0
+        self.out_count = 0
+        return data
+
+    def receive_data(self, data: bytes) -> None:
+        """Feed bytes read from the stream; whole messages go to the queue, events are stored."""
+        if self.state is State.CLOSED:
+            return
+        if self.state is State.CONNECTING:
+            self._receive_handshake(data)
+            return
+        if self._need and len(self._buf) + self._chunks_len + len(data) < self._need:
+            # A large frame is still incomplete: store the chunk, join once when it is whole.
+            self._chunks.append(data)
+            self._chunks_len += len(data)
+            return
+        self._decode(data)
+
+    def receive_eof(self) -> None:
+        """The stream ended. Messages already received stay decodable (see ``resume``)."""
+        self._eof = True
+        if self.state is State.CONNECTING:
+            self._handshake_failed("connection closed before the handshake completed")
+        elif not self.blocked:
+            self._decode(b"")
+
+    def resume(self) -> None:
+        """Decode what waited for queue space; call after the game took packets."""
+        if self.blocked and self.state is not State.CLOSED:
+            self._decode(b"")
+
+    def send_message(self, payload: bytes, text: bool) -> None:
+        self._out.append(self._frame(Opcode.TEXT if text else Opcode.BINARY, payload))
+        self.out_bytes += len(payload)
+        self.out_count += 1
+
+    def close(self, code: int = 1000, reason: str = "") -> None:
+        """Start the close handshake (OPEN -> CLOSING). Godot 3.2.3 appends a NUL; we don't."""
+        if self.state is State.OPEN:
+            self._out.append(self._frame(Opcode.CLOSE, _close_payload(code, reason)))
+            self.state = State.CLOSING
+
+    def abort(self, reason: str) -> None:
+        """The connection is gone without a close handshake (reset, timeout, caller's drop)."""
+        if self.state is State.CONNECTING:
+            self._handshake_failed(reason)
+        elif self.state is not State.CLOSED:
+            self.state = State.CLOSED
+            self._events.append(Closed(False, CloseCode.ABNORMAL, reason))
+
+    # ---------------------------------------------------------------- handshake
+
+    def _receive_handshake(self, data: bytes) -> None:
+        assert self._response is not None
+        try:
+            rest = self._response.feed(data)
+        except HandshakeError as exc:
+            self._handshake_failed(str(exc))
+            return
+        if rest is None:
+            return
+        self.state = State.OPEN
+        self._events.append(HandshakeDone(self._response.protocol))
+        self._response = None
+        if rest:
+            self._decode(rest)
+
+    def _handshake_failed(self, reason: str) -> None:
+        self.state = State.CLOSED
+        self._events.append(HandshakeFailed(reason))
+
+    # ---------------------------------------------------------------- receive
+
+    def _decode(self, data: bytes) -> None:
+        if self._chunks:
+            self._chunks.append(data)
+            buf = self._buf + b"".join(self._chunks)
+            self._chunks = []
+            self._chunks_len = 0
+        else:
+            buf = self._buf + data if self._buf else data
+        self._need = 0
+        self.blocked = False
+        queue = self.queue
+        packets = queue.packets
+        append = packets.append
+        max_packets = queue.max_packets
+        max_bytes = queue.max_bytes
+        max_message = self.max_message_size
+        nbytes = queue.nbytes
+        pos = 0
+        end = len(buf)
+        while True:
+            if end - pos < 2:
+                if end > pos:
+                    self._need = 2
+                break
+            b0 = buf[pos]
+            n = buf[pos + 1]
+            if n & 0x80 or b0 & 0x70:
+                self._fail(
+                    CloseCode.PROTOCOL_ERROR,
+                    "server sent a masked frame" if n & 0x80 else "reserved bits set (RSV1-3)",
+                )
+                break
+            if n < 126:
+                head = 2
+            elif n == 126:
+                if end - pos < 4:
+                    self._need = 4
+                    break
+                n = (buf[pos + 2] << 8) | buf[pos + 3]
+                head = 4
+            else:
+                if end - pos < 10:
+                    self._need = 10
+                    break
+                n = int.from_bytes(buf[pos + 2 : pos + 10], "big")
+                head = 10
+            opcode = b0 & 0x0F
+            # Limits are checked on the header, so a frame claiming 2**62 bytes allocates nothing.
+            if opcode < 8 and n + self._frag_len > max_message:
+                self._fail(
+                    CloseCode.MESSAGE_TOO_BIG,
+                    f"message of over {n + self._frag_len} bytes exceeds the input buffer "
+                    f"({max_message} bytes; raise it with set_buffers)",
+                )
+                break
+            stop = pos + head + n
+            if stop > end:
+                self._need = stop - pos
+                break
+            if b0 & 0x80 and not self._frag_opcode and (opcode == 2 or opcode == 1):
+                # The hot path: a whole unfragmented message.
+                if packets and (len(packets) >= max_packets or nbytes + n > max_bytes):
+                    self.blocked = True
+                    break
+                payload = buf[pos + head : stop]
+                if opcode == 1:
+                    try:
+                        payload.decode("utf-8")
+                    except UnicodeDecodeError:
+                        self._fail(CloseCode.INVALID_DATA, "text message is not valid UTF-8")
+                        break
+                append((payload, opcode == 1))
+                nbytes += n
+                pos = stop
+                continue
+            if opcode < 8:
+                if b0 & 0x80 and packets and (
+                    len(packets) >= max_packets or nbytes + self._frag_len + n > max_bytes
+                ):
+                    self.blocked = True
+                    break
+                message = self._fragment(opcode, bool(b0 & 0x80), buf[pos + head : stop])
+                if message is None:
+                    if self.state is State.CLOSED:
+                        break
+                else:
+                    append(message)
+                    nbytes += len(message[0])
+            else:
+                queue.nbytes = nbytes
+                if not self._control(opcode, bool(b0 & 0x80), buf[pos + head : stop]):
+                    break
+            pos = stop
+        queue.nbytes = nbytes
+        if self.state is State.CLOSED:
+            self._buf = b""
+            return
+        self._buf = buf[pos:] if pos else buf
+        if self._eof and not self.blocked:
+            self.abort("connection closed by the server without a close frame")
+
+    def _fragment(self, opcode: int, fin: bool, part: bytes) -> tuple[bytes, bool] | None:
+        """Handle a data frame that is part of a fragmented message (or starts one)."""
+        if opcode == Opcode.CONT:
+            if not self._frag_opcode:
+                self._fail(CloseCode.PROTOCOL_ERROR, "continuation frame with no message")
+                return None
+        elif opcode in (Opcode.TEXT, Opcode.BINARY):
+            if self._frag_opcode:
+                self._fail(CloseCode.PROTOCOL_ERROR, "new message inside a fragmented one")
+                return None
+            self._frag_opcode = opcode
+            if opcode == Opcode.TEXT:
+                self._utf8 = codecs.getincrementaldecoder("utf-8")()
+        else:
+            self._fail(CloseCode.PROTOCOL_ERROR, f"reserved opcode {opcode:#x}")
+            return None
+        if self._utf8 is not None:
+            # Checked per fragment so a bad sequence fails fast, not at the end of the message.
+            try:
+                self._utf8.decode(part, fin)
+            except UnicodeDecodeError:
+                self._fail(CloseCode.INVALID_DATA, "text message is not valid UTF-8")
+                return None
+        self._frag_parts.append(part)
+        self._frag_len += len(part)
+        if not fin:
+            return None
+        message = (b"".join(self._frag_parts), self._frag_opcode == Opcode.TEXT)
+        self._frag_opcode = 0
+        self._frag_parts = []
+        self._frag_len = 0
+        self._utf8 = None
+        return message
+
+    def _control(self, opcode: int, fin: bool, payload: bytes) -> bool:
+        """Handle a control frame; False when decoding must stop (closed or failed)."""
+        if opcode > Opcode.PONG:
+            self._fail(CloseCode.PROTOCOL_ERROR, f"reserved opcode {opcode:#x}")
+            return False
+        if not fin or len(payload) > _MAX_CONTROL:
+            self._fail(CloseCode.PROTOCOL_ERROR, "fragmented or oversized control frame")
+            return False
+        if opcode == Opcode.PING:
+            if self.state is State.OPEN:
+                self._out.append(self._frame(Opcode.PONG, payload))
+            return True
+        if opcode == Opcode.PONG:
+            return True
+        if opcode != Opcode.CLOSE:
+            self._fail(CloseCode.PROTOCOL_ERROR, f"reserved opcode {opcode:#x}")
+            return False
+        code: int = CloseCode.NO_STATUS
+        reason = ""
+        if len(payload) == 1:
+            self._fail(CloseCode.PROTOCOL_ERROR, "close frame with a 1-byte payload")
+            return False
+        if payload:
+            code = _CODE.unpack_from(payload)[0]
+            if not is_valid_close_code(code):
+                self._fail(CloseCode.PROTOCOL_ERROR, f"invalid close code {code}")
+                return False
+            try:
+                reason = payload[2:].decode("utf-8")
+            except UnicodeDecodeError:
+                self._fail(CloseCode.INVALID_DATA, "close reason is not valid UTF-8")
+                return False
+        self.close_code = code
+        self.close_reason = reason
+        if self.state is State.OPEN:
+            self._events.append(CloseRequested(code, reason))
+            # Echo the code and reason, as Godot (wslay) does.
+            self._out.append(self._frame(Opcode.CLOSE, payload))
+        self.state = State.CLOSED
+        self._events.append(Closed(True, code, reason))
+        return False
+
+    def _fail(self, code: int, reason: str) -> None:
+        """Fail the connection (RFC 6455 7.1.7): send a close frame with ``code`` and stop."""
+        if self.state is State.OPEN:
+            self._out.append(self._frame(Opcode.CLOSE, _close_payload(code, "")))
+        self.state = State.CLOSED
+        self._events.append(Closed(False, code, reason))
+
+    # ---------------------------------------------------------------- send
+
+    def _frame(self, opcode: int, payload: bytes) -> bytes:
+        n = len(payload)
+        at = self._mask_at
+        if at + 4 > len(self._mask_pool):
+            self._mask_pool = self._mask_source(_MASK_POOL)
+            at = 0
+        key = self._mask_pool[at : at + 4]
+        self._mask_at = at + 4
+        if n < 126:
+            head = bytes((0x80 | opcode, 0x80 | n))
+        elif n < 65536:
+            head = _H16.pack(0x80 | opcode, 0xFE, n)
+        else:
+            head = _H64.pack(0x80 | opcode, 0xFF, n)
+        return head + key + mask_payload(key, payload)
+
+
+def _close_payload(code: int, reason: str) -> bytes:
+    data = reason.encode("utf-8")
+    if len(data) > _MAX_CONTROL - 2:
+        # Cut at a character boundary so the reason stays valid UTF-8.
+        data = data[: _MAX_CONTROL - 2].decode("utf-8", "ignore").encode("utf-8")
+    return _CODE.pack(code) + data

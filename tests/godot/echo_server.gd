@@ -1,0 +1,181 @@
+extends SceneTree
+# Plain-mode (gd_mp_api=false) WebSocketServer echo peer for godot_ws tests.
+#
+# Run:   godot3-server --path tests/godot -s echo_server.gd -- <port> [protocols]
+#        <port>       TCP port to listen on (bound to 127.0.0.1 only).
+#        [protocols]  optional comma-separated subprotocol list passed to listen();
+#                     when given, Godot drops clients that offer none of them.
+#
+# Startup: prints "READY <port>" once listening, or "LISTEN_FAILED <port> <err>" and exits 3.
+# Buffers: set_buffers(4096 KiB, 4096 packets) in and out.
+#
+# Echo: every message is sent back to its sender with the SAME opcode (text stays text,
+#   binary stays binary: set_write_mode() follows was_string_packet()).
+#   Godot 3.2.3 quirk: an EMPTY message cannot be echoed (put_packet of 0 bytes sends nothing).
+#
+# Control messages (TEXT frames only, matched exactly; anything malformed is echoed instead):
+#   "quit"                    -> prints QUIT and quits the process (clients see whatever
+#                                Godot does when the server object dies).
+#   "close"                   -> disconnect_peer(id)              (code 1000, empty reason)
+#   "close:<code>"            -> disconnect_peer(id, code)
+#   "close:<code>:<reason>"   -> disconnect_peer(id, code, reason) (reason may contain ':';
+#                                3.2.3 puts reason + NUL on the wire)
+#   "burst:<n>"               -> n BINARY messages, message i = 4-byte little-endian u32 i
+#                                (i = 0..n-1), then one TEXT message "burst-end:<n>".
+#   "tburst:<n>"              -> n TEXT messages "<i>" (decimal), then TEXT "burst-end:<n>".
+#   "big:<n>"                 -> one BINARY message of n bytes, byte k = k % 256.
+#   "info"                    -> TEXT "info:<peer id>:<negotiated protocol>".
+#
+# Log lines on stdout (one per event, flushed by Godot):
+#   READY <port> | CONNECTED <id> "<protocol>" | CLOSE_REQUEST <id> <code> "<reason>"
+#   DISCONNECTED <id> <was_clean true|false> | CONTROL <id> <message> | QUIT
+
+const BUF_KB = 4096
+const BUF_PACKETS = 4096
+
+var server = WebSocketServer.new()
+var protocols = {}  # peer id -> negotiated protocol
+
+
+func _user_args():
+	var args = Array(OS.get_cmdline_args())
+	var i = args.find("--")
+	if i < 0:
+		return []
+	return args.slice(i + 1, args.size() - 1) if i + 1 < args.size() else []
+
+
+func _init():
+	var args = _user_args()
+	if args.size() < 1 or not String(args[0]).is_valid_integer():
+		printerr("usage: godot3-server --path tests/godot -s echo_server.gd -- <port> [protocols]")
+		quit(2)
+		return
+	var port = int(args[0])
+	var protos = PoolStringArray()
+	if args.size() > 1 and String(args[1]) != "":
+		protos = PoolStringArray(String(args[1]).split(",", false))
+	server.bind_ip = "127.0.0.1"
+	server.set_buffers(BUF_KB, BUF_PACKETS, BUF_KB, BUF_PACKETS)
+	server.connect("client_connected", self, "_on_client_connected")
+	server.connect("client_disconnected", self, "_on_client_disconnected")
+	server.connect("client_close_request", self, "_on_client_close_request")
+	server.connect("data_received", self, "_on_data_received")
+	var err = server.listen(port, protos, false)
+	if err != OK:
+		print("LISTEN_FAILED %d %d" % [port, err])
+		quit(3)
+		return
+	print("READY %d" % port)
+
+
+func _idle(_delta):
+	server.poll()
+	return false
+
+
+func _on_client_connected(id, protocol):
+	protocols[id] = protocol
+	print("CONNECTED %d \"%s\"" % [id, protocol.c_escape()])
+
+
+func _on_client_disconnected(id, was_clean):
+	protocols.erase(id)
+	print("DISCONNECTED %d %s" % [id, "true" if was_clean else "false"])
+
+
+func _on_client_close_request(id, code, reason):
+	print("CLOSE_REQUEST %d %d \"%s\"" % [id, code, reason.c_escape()])
+
+
+func _on_data_received(id):
+	var peer = server.get_peer(id)
+	while server.has_peer(id) and peer.get_available_packet_count() > 0:
+		var pkt = peer.get_packet()
+		var is_text = peer.was_string_packet()
+		if is_text and _control(id, peer, pkt.get_string_from_utf8()):
+			continue
+		peer.set_write_mode(WebSocketPeer.WRITE_MODE_TEXT if is_text else WebSocketPeer.WRITE_MODE_BINARY)
+		peer.put_packet(pkt)
+
+
+func _int_arg(s):
+	# -1 when s is not a non-negative decimal integer.
+	if s == "" or not s.is_valid_integer() or s.begins_with("-") or s.begins_with("+"):
+		return -1
+	return int(s)
+
+
+func _send_text(peer, text):
+	peer.set_write_mode(WebSocketPeer.WRITE_MODE_TEXT)
+	peer.put_packet(text.to_utf8())
+
+
+func _send_binary(peer, data):
+	peer.set_write_mode(WebSocketPeer.WRITE_MODE_BINARY)
+	peer.put_packet(data)
+
+
+# Returns true when msg was a control message (and was handled), false to echo it.
+func _control(id, peer, msg):
+	if msg == "quit":
+		print("QUIT")
+		quit()
+		return true
+	if msg == "info":
+		print("CONTROL %d info" % id)
+		_send_text(peer, "info:%d:%s" % [id, protocols.get(id, "")])
+		return true
+	if msg == "close":
+		print("CONTROL %d close" % id)
+		server.disconnect_peer(id)
+		return true
+	var parts = msg.split(":", true, 2)
+	if parts.size() < 2:
+		return false
+	var n = _int_arg(parts[1])
+	if n < 0:
+		return false
+	match parts[0]:
+		"close":
+			var reason = parts[2] if parts.size() > 2 else ""
+			print("CONTROL %d close %d \"%s\"" % [id, n, reason.c_escape()])
+			server.disconnect_peer(id, n, reason)
+			return true
+		"burst":
+			if parts.size() != 2:
+				return false
+			print("CONTROL %d burst %d" % [id, n])
+			var spb = StreamPeerBuffer.new()
+			for i in range(n):
+				spb.clear()
+				spb.put_u32(i)
+				_send_binary(peer, spb.data_array)
+			_send_text(peer, "burst-end:%d" % n)
+			return true
+		"tburst":
+			if parts.size() != 2:
+				return false
+			print("CONTROL %d tburst %d" % [id, n])
+			for i in range(n):
+				_send_text(peer, str(i))
+			_send_text(peer, "burst-end:%d" % n)
+			return true
+		"big":
+			if parts.size() != 2:
+				return false
+			print("CONTROL %d big %d" % [id, n])
+			_send_binary(peer, _pattern(n))
+			return true
+	return false
+
+
+func _pattern(n):
+	# n bytes, byte k = k % 256 (built by doubling, which keeps the pattern).
+	var data = PoolByteArray()
+	for k in range(256):
+		data.append(k)
+	while data.size() < n:
+		data.append_array(data)
+	data.resize(n)
+	return data
