@@ -1,8 +1,9 @@
 """Python value types named after Godot 3's built-in Variant types.
 
 Owns: the immutable value classes that ``variant.py`` encodes and decodes (Vector2 ... Color,
-NodePath, RID, EncodedObjectAsID, GodotObject and the Pool*Array wrappers). Pure data: no
-wire format, no I/O, no imports from the rest of the package.
+NodePath, RID, EncodedObjectAsID, GodotObject and the Pool*Array wrappers) and Godot 3's
+``VariantType`` ids. Pure data: no wire format, no I/O, no imports from the rest of the
+package.
 
 Field names are Godot's (``Rect2.position``, ``Plane.normal``, ``Transform.basis`` ...).
 Components are kept as given (Python floats or ints); rounding to f32 happens only on the
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import IntEnum
 from typing import Any, Generic, TypeVar, overload
 
 __all__ = [
@@ -38,9 +40,43 @@ __all__ = [
     "Rect2",
     "Transform",
     "Transform2D",
+    "VariantType",
     "Vector2",
     "Vector3",
 ]
+
+
+class VariantType(IntEnum):
+    """Godot 3's Variant type ids, as on the wire (@GlobalScope ``TYPE_*``; marshalls.cpp)."""
+
+    TYPE_NIL = 0
+    TYPE_BOOL = 1
+    TYPE_INT = 2
+    TYPE_REAL = 3
+    TYPE_STRING = 4
+    TYPE_VECTOR2 = 5
+    TYPE_RECT2 = 6
+    TYPE_VECTOR3 = 7
+    TYPE_TRANSFORM2D = 8
+    TYPE_PLANE = 9
+    TYPE_QUAT = 10
+    TYPE_AABB = 11
+    TYPE_BASIS = 12
+    TYPE_TRANSFORM = 13
+    TYPE_COLOR = 14
+    TYPE_NODE_PATH = 15
+    TYPE_RID = 16
+    TYPE_OBJECT = 17
+    TYPE_DICTIONARY = 18
+    TYPE_ARRAY = 19
+    TYPE_RAW_ARRAY = 20  # PoolByteArray
+    TYPE_INT_ARRAY = 21
+    TYPE_REAL_ARRAY = 22
+    TYPE_STRING_ARRAY = 23
+    TYPE_VECTOR2_ARRAY = 24
+    TYPE_VECTOR3_ARRAY = 25
+    TYPE_COLOR_ARRAY = 26
+    TYPE_MAX = 27
 
 
 @dataclass(frozen=True, slots=True)

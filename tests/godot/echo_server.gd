@@ -1,25 +1,32 @@
 extends SceneTree
 # Plain-mode (gd_mp_api=false) WebSocketServer echo peer for godot_ws tests.
 #
-# Run:   godot3-server --path tests/godot -s echo_server.gd -- <port> [protocols]
-#        <port>       TCP port to listen on (bound to 127.0.0.1 only).
-#        [protocols]  optional comma-separated subprotocol list passed to listen();
-#                     when given, Godot drops clients that offer none of them.
+# Run:   godot3-server --path tests/godot -s echo_server.gd -- <port> [protocols=a,b] [lifetime=<s>]
+#        <port>          TCP port to listen on (bound to 127.0.0.1 only).
+#        protocols=a,b   optional subprotocol list passed to listen(); when given, Godot
+#                        drops clients that offer none of them.
+#        lifetime=<s>    optional watchdog: quit after <s> seconds (prints LIFETIME_EXPIRED),
+#                        so a server whose test runner died does not live forever.
 #
 # Startup: prints "READY <port>" once listening, or "LISTEN_FAILED <port> <err>" and exits 3.
-# Buffers: set_buffers(4096 KiB, 4096 packets) in and out.
+# Buffers: set_buffers(4096 KiB, 4096 packets) in and out, so the largest message a client
+#   can send is 4 MiB - 1 (exactly 4 MiB is dropped by Godot's ring buffer; more gets close 1009
+#   and Godot stops reading). "big:<n>" can send far more (3.2.3 does not limit output).
 #
 # Echo: every message is sent back to its sender with the SAME opcode (text stays text,
 #   binary stays binary: set_write_mode() follows was_string_packet()).
 #   Godot 3.2.3 quirk: an EMPTY message cannot be echoed (put_packet of 0 bytes sends nothing).
 #
 # Control messages (TEXT frames only, matched exactly; anything malformed is echoed instead):
-#   "quit"                    -> prints QUIT and quits the process (clients see whatever
-#                                Godot does when the server object dies).
+#   "quit"                    -> prints QUIT and quits with exit code 0; the dying server
+#                                sends every client close 1000 (no reason), then drops TCP.
+#                                (To drop TCP with NO close frame, kill the process.)
 #   "close"                   -> disconnect_peer(id)              (code 1000, empty reason)
 #   "close:<code>"            -> disconnect_peer(id, code)
 #   "close:<code>:<reason>"   -> disconnect_peer(id, code, reason) (reason may contain ':';
-#                                3.2.3 puts reason + NUL on the wire)
+#                                3.2.3 puts reason + NUL on the wire). Godot then waits, with
+#                                no timeout, for the client's close reply before it logs
+#                                DISCONNECTED <id> false.
 #   "burst:<n>"               -> n BINARY messages, message i = 4-byte little-endian u32 i
 #                                (i = 0..n-1), then one TEXT message "burst-end:<n>".
 #   "tburst:<n>"              -> n TEXT messages "<i>" (decimal), then TEXT "burst-end:<n>".
@@ -28,33 +35,46 @@ extends SceneTree
 #
 # Log lines on stdout (one per event, flushed by Godot):
 #   READY <port> | CONNECTED <id> "<protocol>" | CLOSE_REQUEST <id> <code> "<reason>"
-#   DISCONNECTED <id> <was_clean true|false> | CONTROL <id> <message> | QUIT
+#   DISCONNECTED <id> <was_clean true|false> | CONTROL <id> <message> | QUIT | LIFETIME_EXPIRED
 
 const BUF_KB = 4096
 const BUF_PACKETS = 4096
 
 var server = WebSocketServer.new()
 var protocols = {}  # peer id -> negotiated protocol
+var deadline_msec = -1
 
 
 func _user_args():
+	# [port, {option: value}] from the arguments after "--" (Godot keeps them in the list).
 	var args = Array(OS.get_cmdline_args())
 	var i = args.find("--")
-	if i < 0:
-		return []
-	return args.slice(i + 1, args.size() - 1) if i + 1 < args.size() else []
+	var rest = [] if i < 0 or i + 1 >= args.size() else args.slice(i + 1, args.size() - 1)
+	var port = -1
+	var options = {}
+	for a in rest:
+		a = String(a)
+		var eq = a.find("=")
+		if eq > 0:
+			options[a.substr(0, eq)] = a.substr(eq + 1, a.length())
+		elif port < 0 and a.is_valid_integer():
+			port = int(a)
+	return [port, options]
 
 
 func _init():
-	var args = _user_args()
-	if args.size() < 1 or not String(args[0]).is_valid_integer():
-		printerr("usage: godot3-server --path tests/godot -s echo_server.gd -- <port> [protocols]")
+	var parsed = _user_args()
+	var port = parsed[0]
+	var options = parsed[1]
+	if port < 0:
+		printerr("usage: godot3-server --path tests/godot -s echo_server.gd -- <port> [protocols=a,b] [lifetime=<s>]")
 		quit(2)
 		return
-	var port = int(args[0])
+	if options.has("lifetime"):
+		deadline_msec = OS.get_ticks_msec() + int(float(options["lifetime"]) * 1000)
 	var protos = PoolStringArray()
-	if args.size() > 1 and String(args[1]) != "":
-		protos = PoolStringArray(String(args[1]).split(",", false))
+	if options.get("protocols", "") != "":
+		protos = PoolStringArray(options["protocols"].split(",", false))
 	server.bind_ip = "127.0.0.1"
 	server.set_buffers(BUF_KB, BUF_PACKETS, BUF_KB, BUF_PACKETS)
 	server.connect("client_connected", self, "_on_client_connected")
@@ -71,6 +91,9 @@ func _init():
 
 func _idle(_delta):
 	server.poll()
+	if deadline_msec >= 0 and OS.get_ticks_msec() > deadline_msec:
+		print("LIFETIME_EXPIRED")
+		quit(4)
 	return false
 
 

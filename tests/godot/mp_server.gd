@@ -1,13 +1,14 @@
 extends SceneTree
 # Multiplayer-mode (gd_mp_api=true) WebSocketServer peer for godot_ws tests.
 #
-# Run:   godot3-server --path tests/godot -s mp_server.gd -- <port>
+# Run:   godot3-server --path tests/godot -s mp_server.gd -- <port> [lifetime=<s>]
 #        Listens on 127.0.0.1:<port>; set_buffers(4096 KiB, 4096 packets) in and out.
+#        lifetime=<s>: optional watchdog, quit after <s> seconds (prints LIFETIME_EXPIRED).
 #
 # Startup: prints "READY <port>" once listening, or "LISTEN_FAILED <port> <err>" and exits 3.
 # Log lines on stdout: READY <port> | PEER_CONNECTED <id> | PEER_DISCONNECTED <id>
 #   | CMD <sender> <command> | CHECK_FAIL <type_name> ... | DECODE_ERROR <sender> <hex>
-#   | UNKNOWN <sender> <value> | QUIT
+#   | UNKNOWN <sender> <value> | SEND_FAILED <target> <err> | QUIT | LIFETIME_EXPIRED
 #
 # Every payload packet the server receives (to = 1 or broadcast) is decoded as ONE Variant
 # (never bytes2var, which aborts the script on bad input), with get_packet_peer() as the
@@ -28,7 +29,7 @@ extends SceneTree
 #   ["raw", bytes]          -> bytes (a PoolByteArray) sent as the payload, unchanged (put_packet)
 #   ["burst", n]            -> n x ["seq", i] (i = 0..n-1), then ["burst_end", n]
 #   ["kick", code, reason]  -> disconnect_peer(sender, code, reason)
-#   "quit" (a String)       -> the server quits the process
+#   "quit" (a String)       -> the server quits (exit code 0): clients get close 1000, no reason
 #   anything else           -> ["unknown", v]
 #   undecodable payload     -> ["decode_error", payload bytes]
 #
@@ -41,6 +42,7 @@ const BUF_PACKETS = 4096
 var server = WebSocketServer.new()
 var values = {}
 var peers = []
+var deadline_msec = -1
 
 
 func _make_values():
@@ -99,21 +101,33 @@ func _make_values():
 
 
 func _user_args():
+	# [port, {option: value}] from the arguments after "--" (Godot keeps them in the list).
 	var args = Array(OS.get_cmdline_args())
 	var i = args.find("--")
-	if i < 0:
-		return []
-	return args.slice(i + 1, args.size() - 1) if i + 1 < args.size() else []
+	var rest = [] if i < 0 or i + 1 >= args.size() else args.slice(i + 1, args.size() - 1)
+	var port = -1
+	var options = {}
+	for a in rest:
+		a = String(a)
+		var eq = a.find("=")
+		if eq > 0:
+			options[a.substr(0, eq)] = a.substr(eq + 1, a.length())
+		elif port < 0 and a.is_valid_integer():
+			port = int(a)
+	return [port, options]
 
 
 func _init():
 	values = _make_values()
-	var args = _user_args()
-	if args.size() < 1 or not String(args[0]).is_valid_integer():
-		printerr("usage: godot3-server --path tests/godot -s mp_server.gd -- <port>")
+	var parsed = _user_args()
+	var port = parsed[0]
+	var options = parsed[1]
+	if port < 0:
+		printerr("usage: godot3-server --path tests/godot -s mp_server.gd -- <port> [lifetime=<s>]")
 		quit(2)
 		return
-	var port = int(args[0])
+	if options.has("lifetime"):
+		deadline_msec = OS.get_ticks_msec() + int(float(options["lifetime"]) * 1000)
 	server.bind_ip = "127.0.0.1"
 	server.set_buffers(BUF_KB, BUF_PACKETS, BUF_KB, BUF_PACKETS)
 	server.connect("peer_connected", self, "_on_peer_connected")
@@ -132,6 +146,9 @@ func _idle(_delta):
 		var sender = server.get_packet_peer()  # source of the NEXT packet: read it first
 		var pkt = server.get_packet()
 		_handle(sender, pkt)
+	if deadline_msec >= 0 and OS.get_ticks_msec() > deadline_msec:
+		print("LIFETIME_EXPIRED")
+		quit(4)
 	return false
 
 

@@ -1,0 +1,309 @@
+"""The sans-IO protocol in memory: framing, fragmentation, control frames, limits, and any
+chunking of the byte stream (hypothesis)."""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from support import accept_key, frame, unmask_frames
+
+from godot_ws._handshake import parse_target
+from godot_ws.events import Closed, CloseRequested, HandshakeDone, HandshakeFailed
+from godot_ws.protocol import ClientProtocol, PacketQueue, State, mask_payload
+
+
+def make(max_packets: int = 1024, max_bytes: int = 1 << 20, max_message: int = 1 << 20,
+         protocols: tuple[str, ...] = ()) -> ClientProtocol:
+    target = parse_target("ws://example.com:8080/game?x=1")
+    assert target is not None
+    return ClientProtocol(target, PacketQueue(max_packets, max_bytes), protocols,
+                          max_message_size=max_message, mask_source=lambda n: b"\x01\x02\x03\x04" * (n // 4))
+
+
+def handshake(proto: ClientProtocol, extra: str = "") -> bytes:
+    request = proto.data_to_send().decode()
+    key = next(line.split(": ", 1)[1] for line in request.split("\r\n")
+               if line.startswith("Sec-WebSocket-Key"))
+    return (
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        f"Sec-WebSocket-Accept: {accept_key(key)}\r\n{extra}\r\n"
+    ).encode()
+
+
+def opened(**kwargs: Any) -> ClientProtocol:
+    proto = make(**kwargs)
+    proto.receive_data(handshake(proto))
+    assert proto.events_received() == [HandshakeDone("")]
+    return proto
+
+
+def packets(proto: ClientProtocol) -> list[tuple[bytes, bool]]:
+    out = []
+    while proto.queue.packets:
+        out.append(proto.queue.pop())
+    return out
+
+
+def sent(proto: ClientProtocol) -> list[tuple[int, bytes]]:
+    return list(unmask_frames(proto.data_to_send()))
+
+
+def test_request_is_godot_shaped() -> None:
+    proto = make(protocols=("chat", "json"))
+    request = proto.data_to_send().decode()
+    lines = request.split("\r\n")
+    assert lines[0] == "GET /game?x=1 HTTP/1.1"
+    assert "Host: example.com:8080" in lines
+    assert "Sec-WebSocket-Version: 13" in lines
+    assert "Sec-WebSocket-Protocol: chat,json" in lines
+    assert request.endswith("\r\n\r\n")
+    assert not any(line.startswith("Origin") for line in lines)
+
+
+def test_frames_right_after_the_101_are_decoded() -> None:
+    proto = make()
+    proto.receive_data(handshake(proto) + frame(2, b"early"))
+    assert proto.events_received() == [HandshakeDone("")]
+    assert packets(proto) == [(b"early", False)]
+
+
+def test_handshake_reply_split_byte_by_byte() -> None:
+    proto = make()
+    reply = handshake(proto) + frame(1, b"hi")
+    for i in range(len(reply)):
+        proto.receive_data(reply[i:i + 1])
+    assert proto.state is State.OPEN
+    assert packets(proto) == [(b"hi", True)]
+
+
+def test_protocol_rules() -> None:
+    proto = make(protocols=("chat",))
+    proto.receive_data(handshake(proto, "Sec-WebSocket-Protocol: chat\r\n"))
+    assert proto.events_received() == [HandshakeDone("chat")]
+    proto = make(protocols=("chat",))
+    proto.receive_data(handshake(proto))  # a protocol was requested, none chosen
+    assert isinstance(proto.events_received()[0], HandshakeFailed)
+    proto = make()
+    proto.receive_data(handshake(proto, "Sec-WebSocket-Extensions: permessage-deflate\r\n"))
+    assert isinstance(proto.events_received()[0], HandshakeFailed)
+
+
+def test_oversized_reply_headers_fail() -> None:
+    proto = make()
+    proto.receive_data(b"HTTP/1.1 101 OK\r\n" + b"X: " + b"a" * 20000)
+    assert isinstance(proto.events_received()[0], HandshakeFailed)
+
+
+def test_masking_and_lengths() -> None:
+    proto = opened()
+    for n in (0, 1, 125, 126, 65535, 65536, 70000):
+        proto.send_message(bytes(range(256)) * (n // 256) + bytes(n % 256), False)
+    frames = sent(proto)
+    assert [len(p) for _, p in frames] == [0, 1, 125, 126, 65535, 65536, 70000]
+    assert mask_payload(b"\x01\x02\x03\x04", b"\x01\x02\x03\x04\x05") == b"\x00\x00\x00\x00\x04"
+
+
+def test_exact_frame_bytes() -> None:
+    proto = opened()
+    proto.send_message(b"Hi", True)
+    # FIN|TEXT, MASK|2, key 01020304, "H"^1 "i"^2
+    assert proto.data_to_send() == bytes([0x81, 0x82, 1, 2, 3, 4, ord("H") ^ 1, ord("i") ^ 2])
+
+
+def test_fragmented_message_with_interleaved_ping() -> None:
+    proto = opened()
+    proto.receive_data(frame(1, b"he", fin=False) + frame(9, b"p") + frame(0, b"ll", fin=False)
+                       + frame(0, b"o"))
+    assert packets(proto) == [(b"hello", True)]
+    assert sent(proto) == [(0xA, b"p")]
+
+
+def test_invalid_utf8_fails_fast_inside_fragments() -> None:
+    proto = opened()
+    proto.receive_data(frame(1, b"ok", fin=False) + frame(0, b"\xff", fin=False))
+    assert proto.state is State.CLOSED
+    assert sent(proto) == [(8, struct.pack("!H", 1007))]
+    assert proto.events_received() == [Closed(False, 1007, "text message is not valid UTF-8")]
+
+
+def test_text_split_inside_a_character_is_fine() -> None:
+    data = "é".encode()
+    proto = opened()
+    proto.receive_data(frame(1, data[:1], fin=False) + frame(0, data[1:]))
+    assert packets(proto) == [(data, True)]
+
+
+def test_protocol_violations_close_with_1002() -> None:
+    cases = [
+        frame(0, b"x"),  # continuation with no message
+        frame(1, b"a", fin=False) + frame(1, b"b"),  # new message inside one
+        frame(3, b""),  # reserved data opcode
+        frame(0xB, b""),  # reserved control opcode
+        frame(9, b"x", fin=False),  # fragmented control
+        frame(9, b"x" * 126),  # oversized control
+        frame(8, b"\x03"),  # 1-byte close
+        frame(8, struct.pack("!H", 1005)),  # code that may not be sent
+        frame(8, struct.pack("!H", 999)),
+        bytes([0x82, 0x81, 0, 0, 0, 0, 0]),  # masked frame from a server
+    ]
+    for data in cases:
+        proto = opened()
+        proto.receive_data(data)
+        assert proto.state is State.CLOSED, data
+        assert sent(proto) == [(8, struct.pack("!H", 1002))], data
+        event = proto.events_received()[0]
+        assert isinstance(event, Closed) and not event.clean and event.code == 1002
+
+
+def test_close_reason_must_be_utf8() -> None:
+    proto = opened()
+    proto.receive_data(frame(8, struct.pack("!H", 1000) + b"\xff"))
+    assert sent(proto) == [(8, struct.pack("!H", 1007))]
+
+
+def test_server_close_is_echoed() -> None:
+    proto = opened()
+    proto.receive_data(frame(2, b"last") + frame(8, struct.pack("!H", 4000) + b"bye")
+                       + frame(2, b"after close is ignored"))
+    assert packets(proto) == [(b"last", False)]
+    assert proto.events_received() == [CloseRequested(4000, "bye"), Closed(True, 4000, "bye")]
+    assert sent(proto) == [(8, struct.pack("!H", 4000) + b"bye")]
+
+
+def test_client_close_waits_for_reply_and_keeps_data() -> None:
+    proto = opened()
+    proto.close(4002, "cli")
+    assert proto.state is State.CLOSING
+    assert sent(proto) == [(8, struct.pack("!H", 4002) + b"cli")]
+    proto.receive_data(frame(2, b"in flight") + frame(8, struct.pack("!H", 4002)))
+    assert packets(proto) == [(b"in flight", False)]
+    assert proto.events_received() == [Closed(True, 4002, "")]
+    assert sent(proto) == []  # no second close frame
+
+
+def test_long_close_reason_is_cut_at_a_character_boundary() -> None:
+    proto = opened()
+    proto.close(1000, "é" * 100)
+    (_, payload), = sent(proto)
+    assert len(payload) <= 125
+    payload[2:].decode("utf-8")
+
+
+def test_eof_without_close_is_unclean_after_the_data() -> None:
+    proto = opened()
+    proto.receive_data(frame(2, b"a") + frame(2, b"bc")[:2])
+    proto.receive_eof()
+    assert packets(proto) == [(b"a", False)]
+    event, = proto.events_received()
+    assert isinstance(event, Closed) and not event.clean and event.code == 1006
+
+
+def test_message_size_limit_is_checked_on_the_header() -> None:
+    proto = opened(max_message=1000)
+    proto.receive_data(frame(2, b"", length=2**62)[:10])
+    assert sent(proto) == [(8, struct.pack("!H", 1009))]
+    proto = opened(max_message=1000)
+    proto.receive_data(frame(2, b"x" * 600, fin=False) + frame(0, b"x" * 600)[:4])
+    assert sent(proto) == [(8, struct.pack("!H", 1009))]
+
+
+def test_full_queue_blocks_then_resumes_in_order() -> None:
+    proto = opened(max_packets=2, max_bytes=10)
+    proto.receive_data(b"".join(frame(2, bytes([i]) * 3) for i in range(6))
+                       + frame(8, struct.pack("!H", 1000)))
+    assert proto.blocked and len(proto.queue.packets) == 2
+    assert proto.events_received() == []  # the close waits behind the queued data
+    seen = packets(proto)
+    while proto.blocked:
+        proto.resume()
+        seen += packets(proto)
+    assert seen == [(bytes([i]) * 3, False) for i in range(6)]
+    assert proto.events_received()[-1] == Closed(True, 1000, "")
+
+
+def test_one_message_may_use_the_whole_byte_budget() -> None:
+    proto = opened(max_packets=4, max_bytes=100, max_message=100)
+    proto.receive_data(frame(2, b"a" * 60) + frame(2, b"b" * 60))
+    assert len(proto.queue.packets) == 1 and proto.blocked
+    packets(proto)
+    proto.resume()
+    assert packets(proto) == [(b"b" * 60, False)]
+
+
+# ------------------------------------------------------------------------- chunking
+
+messages = st.lists(
+    st.tuples(st.binary(max_size=300), st.booleans(), st.integers(1, 4)), max_size=12
+)
+
+
+def encode_stream(msgs: list[tuple[bytes, bool, int]]) -> bytes:
+    out = b""
+    for payload, text, parts in msgs:
+        if text:
+            payload = payload.decode("latin-1").encode("utf-8")
+        size = max(1, -(-len(payload) // parts))
+        chunks = [payload[i:i + size] for i in range(0, len(payload), size)] or [b""]
+        for i, chunk in enumerate(chunks):
+            opcode = (1 if text else 2) if i == 0 else 0
+            out += frame(opcode, chunk, fin=i == len(chunks) - 1)
+            if i == 0 and len(chunks) > 1:
+                out += frame(9, b"ping")  # control frames may interleave
+    return out + frame(8, struct.pack("!H", 1000) + b"end")
+
+
+@settings(max_examples=200, deadline=None)
+@given(messages, st.lists(st.integers(1, 400), max_size=40))
+def test_any_chunking_gives_the_same_messages(
+    msgs: list[tuple[bytes, bool, int]], cuts: list[int]
+) -> None:
+    stream = encode_stream(msgs)
+    expected = [
+        (p.decode("latin-1").encode("utf-8") if t else p, t) for p, t, _ in msgs
+    ]
+    whole = opened()
+    whole.receive_data(stream)
+    assert packets(whole) == expected
+    proto = opened()
+    pos = 0
+    for cut in cuts:
+        proto.receive_data(stream[pos:pos + cut])
+        pos += cut
+    proto.receive_data(stream[pos:])
+    assert packets(proto) == expected
+    assert proto.events_received() == [CloseRequested(1000, "end"), Closed(True, 1000, "end")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=2000), st.lists(st.integers(1, 64), max_size=20))
+def test_random_bytes_never_raise_and_stay_bounded(data: bytes, cuts: list[int]) -> None:
+    proto = opened(max_packets=8, max_bytes=512, max_message=512)
+    pos = 0
+    for cut in cuts + [len(data)]:
+        proto.receive_data(data[pos:pos + cut])
+        pos += cut
+        proto.queue.clear()
+        proto.resume()
+    for event in proto.events_received():
+        if isinstance(event, Closed):
+            assert event.code in (1000, 1002, 1005, 1007, 1009) or 1000 <= event.code <= 4999
+    assert len(proto._buf) + proto._chunks_len <= len(data)
+
+
+@settings(max_examples=200, deadline=None)
+@given(messages, st.integers(0, 10_000), st.integers(0, 255))
+def test_mutated_streams_fail_only_with_protocol_codes(
+    msgs: list[tuple[bytes, bool, int]], where: int, value: int
+) -> None:
+    stream = bytearray(encode_stream(msgs))
+    stream[where % len(stream)] = value
+    proto = opened(max_message=4096)
+    proto.receive_data(bytes(stream))
+    for event in proto.events_received():
+        if isinstance(event, Closed) and not event.clean:
+            assert event.code in (1002, 1007, 1009)
+    frames = sent(proto)
+    assert all(op in (8, 0xA) for op, _ in frames)
