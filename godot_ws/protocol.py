@@ -147,6 +147,13 @@ class ClientProtocol:
         self._frag_parts: list[bytes] = []
         self._frag_len = 0
         self._utf8: codecs.IncrementalDecoder | None = None
+        # UTF-8 check of a text frame that is still arriving, so bad text fails fast.
+        self._partial_utf8: codecs.IncrementalDecoder | None = None
+        # A violation found behind messages decoded in the same call waits one poll, so the
+        # game can still answer those messages before the close goes out.
+        self._decode_start = -1  # queue length when the running _decode began; -1 outside
+        self._halted = False  # the running _decode met a violation
+        self._pending_fail: tuple[int, str] | None = None
 
     # ---------------------------------------------------------------- caller interface
 
@@ -176,6 +183,11 @@ class ClientProtocol:
             # A large frame is still incomplete: store the chunk, join once when it is whole.
             self._chunks.append(data)
             self._chunks_len += len(data)
+            if self._partial_utf8 is not None:
+                try:
+                    self._partial_utf8.decode(data)
+                except UnicodeDecodeError:
+                    self._fail(CloseCode.INVALID_DATA, "text message is not valid UTF-8")
             return
         self._decode(data)
 
@@ -188,8 +200,14 @@ class ClientProtocol:
             self._decode(b"")
 
     def resume(self) -> None:
-        """Decode what waited for queue space; call after the game took packets."""
-        if self.blocked and self.state is not State.CLOSED:
+        """Decode what waited for queue space (or apply a deferred failure); call once per
+        poll while ``blocked``."""
+        if self._pending_fail is not None:
+            code, reason = self._pending_fail
+            self._pending_fail = None
+            self.blocked = False
+            self._fail(code, reason)
+        elif self.blocked and self.state is not State.CLOSED:
             self._decode(b"")
 
     def send_message(self, payload: bytes, text: bool) -> None:
@@ -244,8 +262,11 @@ class ClientProtocol:
             buf = self._buf + data if self._buf else data
         self._need = 0
         self.blocked = False
+        self._partial_utf8 = None
         queue = self.queue
         packets = queue.packets
+        self._decode_start = len(packets)
+        self._halted = False
         append = packets.append
         max_packets = queue.max_packets
         max_bytes = queue.max_bytes
@@ -292,6 +313,8 @@ class ClientProtocol:
             stop = pos + head + n
             if stop > end:
                 self._need = stop - pos
+                if opcode == 1 or (opcode == 0 and self._frag_opcode == 1):
+                    self._check_partial_text(buf[pos + head : end])
                 break
             if b0 & 0x80 and not self._frag_opcode and (opcode == 2 or opcode == 1):
                 # The hot path: a whole unfragmented message.
@@ -317,7 +340,7 @@ class ClientProtocol:
                     break
                 message = self._fragment(opcode, bool(b0 & 0x80), buf[pos + head : stop])
                 if message is None:
-                    if self.state is State.CLOSED:
+                    if self._halted:
                         break
                 else:
                     append(message)
@@ -328,8 +351,14 @@ class ClientProtocol:
                     break
             pos = stop
         queue.nbytes = nbytes
-        if self.state is State.CLOSED:
+        self._decode_start = -1
+        if self.state is State.CLOSED or self._pending_fail is not None:
+            # Nothing after a violation is processed (RFC 6455 7.1.7).
             self._buf = b""
+            self._chunks = []
+            self._chunks_len = 0
+            self._need = 0
+            self.blocked = self._pending_fail is not None
             return
         self._buf = buf[pos:] if pos else buf
         if self._eof and not self.blocked:
@@ -411,8 +440,24 @@ class ClientProtocol:
         self._events.append(Closed(True, code, reason))
         return False
 
+    def _check_partial_text(self, part: bytes) -> None:
+        """Check the part of a text frame received so far (fails fast on bad UTF-8)."""
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        if self._utf8 is not None:
+            decoder.setstate(self._utf8.getstate())
+        try:
+            decoder.decode(part)
+        except UnicodeDecodeError:
+            self._fail(CloseCode.INVALID_DATA, "text message is not valid UTF-8")
+            return
+        self._partial_utf8 = decoder
+
     def _fail(self, code: int, reason: str) -> None:
         """Fail the connection (RFC 6455 7.1.7): send a close frame with ``code`` and stop."""
+        self._halted = True
+        if 0 <= self._decode_start < len(self.queue.packets):
+            self._pending_fail = (code, reason)
+            return
         if self.state is State.OPEN:
             self._out.append(self._frame(Opcode.CLOSE, _close_payload(code, "")))
         self.state = State.CLOSED

@@ -307,3 +307,39 @@ def test_mutated_streams_fail_only_with_protocol_codes(
             assert event.code in (1002, 1007, 1009)
     frames = sent(proto)
     assert all(op in (8, 0xA) for op, _ in frames)
+
+
+def test_violation_behind_a_message_waits_one_poll_so_it_can_be_answered() -> None:
+    proto = opened()
+    proto.receive_data(frame(1, b"answer me") + frame(2, b"x", rsv=2) + frame(2, b"never"))
+    assert proto.state is State.OPEN and proto.blocked
+    assert packets(proto) == [(b"answer me", True)]
+    proto.send_message(b"answer me", True)
+    proto.resume()
+    assert proto.state is State.CLOSED
+    assert sent(proto) == [(1, b"answer me"), (8, struct.pack("!H", 1002))]
+    event, = proto.events_received()
+    assert isinstance(event, Closed) and event.code == 1002 and not event.clean
+    proto.resume()
+    assert packets(proto) == []  # nothing after the violation is decoded
+
+
+def test_bad_utf8_fails_before_the_text_frame_is_complete() -> None:
+    proto = opened()
+    whole = frame(1, b"good" * 100 + b"\xc0\xaf" + b"more" * 100)
+    proto.receive_data(whole[:100])
+    assert proto.state is State.OPEN
+    proto.receive_data(whole[100:420])  # holds the bad sequence; the frame is not complete
+    assert proto.state is State.CLOSED
+    assert sent(proto) == [(8, struct.pack("!H", 1007))]
+
+
+def test_partial_check_continues_a_fragmented_text_message() -> None:
+    data = "é".encode()
+    proto = opened()
+    proto.receive_data(frame(1, b"a" + data[:1], fin=False))
+    cont = frame(0, data[1:] + b"b" * 300)
+    proto.receive_data(cont[:10])  # the split character completes inside the partial frame
+    assert proto.state is State.OPEN
+    proto.receive_data(cont[10:])
+    assert packets(proto) == [(b"a" + data + b"b" * 300, True)]

@@ -32,11 +32,13 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import json
+import logging
 import os
 import sys
 import time
 from collections import Counter
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 AGENT_GODOT_WS = "godot_ws"
 AGENT_WEBSOCKET_CLIENT = "websocket-client"
@@ -56,7 +58,7 @@ IDLE_SLEEP = 0.0005
 class CaseOutcome:
     """What the testee saw of one case (the server's verdict comes from the report)."""
 
-    __slots__ = ("number", "seconds", "timed_out", "note")
+    __slots__ = ("note", "number", "seconds", "timed_out")
 
     def __init__(self, number: int, seconds: float, timed_out: bool, note: str) -> None:
         self.number = number
@@ -70,16 +72,45 @@ class CaseOutcome:
 # --------------------------------------------------------------------------------------
 
 
+class _LogCollector(logging.Handler):
+    """Keeps godot_ws's log lines of the current case, to show beside a failing case."""
+
+    def __init__(self, echo: bool) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+        self.echo = echo
+
+    def emit(self, record: logging.LogRecord) -> None:
+        line = f"{record.levelname.lower()}: {record.getMessage()}"
+        self.lines.append(line)
+        if self.echo:
+            print(f"godot_ws {line}", file=sys.stderr)
+
+    def take(self) -> list[str]:
+        lines, self.lines = self.lines, []
+        return lines
+
+
 class GodotWsAgent:
     """One WebSocketClient per connection, driven the way a Godot game loop drives it."""
 
     name = AGENT_GODOT_WS
 
-    def __init__(self, buffers: tuple[int, int, int, int] = DEFAULT_BUFFERS) -> None:
+    def __init__(
+        self,
+        buffers: tuple[int, int, int, int] = DEFAULT_BUFFERS,
+        verbose: bool = False,
+    ) -> None:
         import godot_ws  # imported here so --agent websocket-client works without it
 
         self.godot_ws = godot_ws
         self.buffers = buffers
+        # The client logs why it failed a connection; keep that per case instead of letting
+        # logging's last-resort handler spray it over stderr.
+        self.logs = _LogCollector(verbose)
+        logger = logging.getLogger("godot_ws")
+        logger.addHandler(self.logs)
+        logger.propagate = False
 
     def _client(self) -> Any:
         c = self.godot_ws.WebSocketClient()
@@ -96,9 +127,12 @@ class GodotWsAgent:
         Returns (messages received, timed_out, note).
         """
         gw = self.godot_ws
+        self.logs.take()
         c = self._client()
         events: list[str] = []
-        c.connection_established.connect(lambda protocol="": events.append("established"))
+        c.connection_established.connect(
+            lambda protocol="": events.append("established")
+        )
         c.connection_closed.connect(
             lambda was_clean=False: events.append(f"closed(was_clean={was_clean})")
         )
@@ -143,8 +177,10 @@ class GodotWsAgent:
         if not echo:
             # Rule 2 of the design: messages that arrived before the close stay readable.
             peer = c.get_peer(1)
-            while peer.get_available_packet_count():
-                received.append((bytes(peer.get_packet()), bool(peer.was_string_packet())))
+            while peer is not None and peer.get_available_packet_count():
+                received.append(
+                    (bytes(peer.get_packet()), bool(peer.was_string_packet()))
+                )
 
         if timed_out:
             c.disconnect_from_host()
@@ -153,8 +189,13 @@ class GodotWsAgent:
                 c.poll()
                 time.sleep(IDLE_SLEEP)
         note = " ".join(events)
+        logged = self.logs.take()
+        if logged:
+            note += " | " + " | ".join(logged)
         if put_errors:
-            note += " put_packet errors: " + ", ".join(f"{k} x{v}" for k, v in put_errors.items())
+            note += " put_packet errors: " + ", ".join(
+                f"{k} x{v}" for k, v in put_errors.items()
+            )
         return received, timed_out, note
 
 
@@ -209,19 +250,23 @@ class WebSocketClientAgent:
 # --------------------------------------------------------------------------------------
 
 
-def make_agent(name: str, buffers: tuple[int, int, int, int]) -> Any:
+def make_agent(
+    name: str, buffers: tuple[int, int, int, int], verbose: bool = False
+) -> Any:
     if name == AGENT_GODOT_WS:
-        return GodotWsAgent(buffers)
+        return GodotWsAgent(buffers, verbose)
     if name == AGENT_WEBSOCKET_CLIENT:
         return WebSocketClientAgent()
     raise ValueError(f"unknown agent {name!r}; choose from {AGENTS}")
 
 
 def _text_message(agent: Any, url: str, timeout: float) -> str:
-    received, timed_out, note = agent.session(url, time.monotonic() + timeout, echo=False)
+    received, timed_out, note = agent.session(
+        url, time.monotonic() + timeout, echo=False
+    )
     if not received:
         raise RuntimeError(f"no message from {url} (timed_out={timed_out}, {note})")
-    return received[0][0].decode("utf-8")
+    return str(received[0][0].decode("utf-8"))
 
 
 def run_cases(
@@ -233,7 +278,11 @@ def run_cases(
 ) -> tuple[int, list[CaseOutcome]]:
     """Run the cases (all, or the case numbers in ``only``) and update the reports."""
     count = int(_text_message(agent, f"{base_url}/getCaseCount", 30.0))
-    numbers = list(range(1, count + 1)) if only is None else [n for n in only if 1 <= n <= count]
+    numbers = (
+        list(range(1, count + 1))
+        if only is None
+        else [n for n in only if 1 <= n <= count]
+    )
     outcomes: list[CaseOutcome] = []
     for n in numbers:
         url = f"{base_url}/runCase?case={n}&agent={agent.name}"
@@ -252,7 +301,9 @@ def run_cases(
             )
         except RuntimeError as exc:
             log(f"getCaseStatus for case {last}: {exc}")
-    agent.session(f"{base_url}/updateReports?agent={agent.name}", time.monotonic() + 120.0, False)
+    agent.session(
+        f"{base_url}/updateReports?agent={agent.name}", time.monotonic() + 120.0, False
+    )
     return count, outcomes
 
 
@@ -270,13 +321,19 @@ def summarize(
     with open(os.path.join(reports_dir, "index.json"), encoding="utf-8") as f:
         index = json.load(f)
     if agent_name not in index:
-        raise RuntimeError(f"agent {agent_name!r} not in {reports_dir}/index.json: {list(index)}")
+        raise RuntimeError(
+            f"agent {agent_name!r} not in {reports_dir}/index.json: {list(index)}"
+        )
     cases = index[agent_name]
     ids = sorted(cases, key=_case_key)
     if case_filter:
-        ids = [i for i in ids if any(fnmatch.fnmatch(i, p) for p in case_filter.split(","))]
+        ids = [
+            i for i in ids if any(fnmatch.fnmatch(i, p) for p in case_filter.split(","))
+        ]
     behaviors = Counter(cases[i]["behavior"] for i in ids)
-    close_not_ok = [i for i in ids if cases[i]["behaviorClose"] not in OK_CLOSE_BEHAVIORS]
+    close_not_ok = [
+        i for i in ids if cases[i]["behaviorClose"] not in OK_CLOSE_BEHAVIORS
+    ]
     failing = [
         i
         for i in ids
@@ -300,6 +357,16 @@ def summarize(
                 pass
             details[i] = entry
     timeouts = [o.number for o in (outcomes or []) if o.timed_out]
+    # The server numbers cases 1..count in case-id order; map the testee's notes onto ids.
+    if outcomes and len(outcomes) == len(cases):
+        by_number = dict(
+            zip((o.number for o in outcomes), sorted(cases, key=_case_key))
+        )
+        for o in outcomes:
+            case_id = by_number[o.number]
+            if case_id in details:
+                details[case_id]["testee"] = o.note
+                details[case_id]["testee_seconds"] = round(o.seconds, 3)
     return {
         "agent": agent_name,
         "total": len(ids),
@@ -318,7 +385,13 @@ def summarize(
 def format_summary(summary: dict[str, Any], wall: float | None = None) -> str:
     lines = []
     b = summary["behaviors"]
-    header = ["agent", "cases", *BEHAVIOR_ORDER, "behaviorClose not OK", "testee timeouts"]
+    header = [
+        "agent",
+        "cases",
+        *BEHAVIOR_ORDER,
+        "behaviorClose not OK",
+        "testee timeouts",
+    ]
     row = [
         summary["agent"],
         str(summary["total"]),
@@ -344,7 +417,12 @@ def format_summary(summary: dict[str, Any], wall: float | None = None) -> str:
             f" remoteCloseCode={d.get('remoteCloseCode')} duration={d.get('duration')}ms"
             + (f"\n           {desc}" if desc else "")
             + (f"\n           result: {d.get('result')}" if d.get("result") else "")
-            + (f"\n           close: {d.get('resultClose')}" if d.get("resultClose") else "")
+            + (
+                f"\n           close: {d.get('resultClose')}"
+                if d.get("resultClose")
+                else ""
+            )
+            + (f"\n           testee: {d.get('testee')}" if d.get("testee") else "")
         )
 
     if summary["failing"]:
@@ -367,13 +445,17 @@ def format_summary(summary: dict[str, Any], wall: float | None = None) -> str:
 def _parse_buffers(text: str) -> tuple[int, int, int, int]:
     parts = [int(p) for p in text.split(",")]
     if len(parts) != 4:
-        raise argparse.ArgumentTypeError("need four numbers: in_kb,in_pkts,out_kb,out_pkts")
+        raise argparse.ArgumentTypeError(
+            "need four numbers: in_kb,in_pkts,out_kb,out_pkts"
+        )
     return (parts[0], parts[1], parts[2], parts[3])
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--url", default="ws://127.0.0.1:9001", help="fuzzing server base URL")
+    ap.add_argument(
+        "--url", default="ws://127.0.0.1:9001", help="fuzzing server base URL"
+    )
     ap.add_argument("--agent", choices=AGENTS, default=AGENT_GODOT_WS)
     ap.add_argument(
         "--websocket-client",
@@ -383,23 +465,34 @@ def main(argv: list[str] | None = None) -> int:
         help="same as --agent websocket-client (baseline)",
     )
     ap.add_argument(
-        "--reports-dir", default="reports", help="the spec's outdir (where index.json appears)"
+        "--reports-dir",
+        default="reports",
+        help="the spec's outdir (where index.json appears)",
     )
-    ap.add_argument("--case-timeout", type=float, default=60.0, help="per-case deadline, s")
+    ap.add_argument(
+        "--case-timeout", type=float, default=60.0, help="per-case deadline, s"
+    )
     ap.add_argument(
         "--buffers",
         type=_parse_buffers,
         default=DEFAULT_BUFFERS,
         help="godot_ws set_buffers(in_kb,in_pkts,out_kb,out_pkts); default %(default)s",
     )
-    ap.add_argument("--cases", help="only these case numbers, e.g. 1-16,250 (the server's order)")
+    ap.add_argument(
+        "--cases", help="only these case numbers, e.g. 1-16,250 (the server's order)"
+    )
     ap.add_argument("--summary-json", help="also write the summary here as JSON")
     ap.add_argument(
-        "--report-only", action="store_true", help="skip running; summarise existing reports"
+        "-v", "--verbose", action="store_true", help="print godot_ws's log lines"
+    )
+    ap.add_argument(
+        "--report-only",
+        action="store_true",
+        help="skip running; summarise existing reports",
     )
     args = ap.parse_args(argv)
 
-    only = None
+    only: list[int] | None = None
     if args.cases:
         only = []
         for part in args.cases.split(","):
@@ -409,17 +502,24 @@ def main(argv: list[str] | None = None) -> int:
     outcomes: list[CaseOutcome] = []
     wall = None
     if not args.report_only:
-        agent = make_agent(args.agent, args.buffers)
+        agent = make_agent(args.agent, args.buffers, args.verbose)
         t0 = time.monotonic()
         try:
-            count, outcomes = run_cases(agent, args.url.rstrip("/"), args.case_timeout, only)
+            count, outcomes = run_cases(
+                agent, args.url.rstrip("/"), args.case_timeout, only
+            )
         except Exception as exc:  # noqa: BLE001
             print(f"testee: run failed: {type(exc).__name__}: {exc}", file=sys.stderr)
             return 2
         wall = time.monotonic() - t0
-        print(f"testee: ran {len(outcomes)} of {count} cases with {args.agent} in {wall:.1f} s")
+        print(
+            f"testee: ran {len(outcomes)} of {count} cases with {args.agent} in {wall:.1f} s"
+        )
         slow = sorted(outcomes, key=lambda o: o.seconds, reverse=True)[:5]
-        print("testee: slowest case numbers: " + ", ".join(f"{o.number} ({o.seconds:.1f} s)" for o in slow))
+        print(
+            "testee: slowest case numbers: "
+            + ", ".join(f"{o.number} ({o.seconds:.1f} s)" for o in slow)
+        )
     try:
         summary = summarize(args.reports_dir, args.agent, outcomes)
     except (OSError, ValueError, RuntimeError) as exc:

@@ -1,4 +1,5 @@
 # -*- coding: utf-8 -*-
+# ruff: noqa  -- Python 2.7 code (autobahntestsuite); py3-only rewrites would break it
 """Run Autobahn|Testsuite's ``wstest`` with every listener bound to 127.0.0.1.
 
 Python 2.7 only: run it with the interpreter that has autobahntestsuite
@@ -14,6 +15,7 @@ imported its own reference) with one that forces interface 127.0.0.1, and
 passes ``--webport 0`` unless the caller chose a web port, so nothing listens
 beyond loopback. All arguments are handed to ``wstest`` unchanged otherwise.
 """
+
 from __future__ import print_function
 
 import sys
@@ -39,8 +41,10 @@ def _patch():
 
 def _ensure_no_webport(argv):
     for arg in argv:
-        if arg in ("-u", "--webport") or arg.startswith("--webport=") or (
-            arg.startswith("-u") and len(arg) > 2
+        if (
+            arg in ("-u", "--webport")
+            or arg.startswith("--webport=")
+            or (arg.startswith("-u") and len(arg) > 2)
         ):
             return argv
     return argv + ["--webport", "0"]
@@ -48,7 +52,9 @@ def _ensure_no_webport(argv):
 
 def main():
     if sys.version_info[0] != 2:
-        sys.stderr.write("wstest_local.py needs the Python 2.7 that has autobahntestsuite\n")
+        sys.stderr.write(
+            "wstest_local.py needs the Python 2.7 that has autobahntestsuite\n"
+        )
         return 2
     _patch()
     sys.argv = [sys.argv[0]] + _ensure_no_webport(sys.argv[1:])
