@@ -7,8 +7,8 @@ on top (sub-protocol rules, no unrequested extension). No sockets, no time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 from urllib.parse import urlsplit
 
 # websocket-client's handshake helpers do no I/O, but they are private: the tested range is pinned

@@ -83,7 +83,8 @@ class Transport:
                 return None
             err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
             if err:
-                self._last_error = f"connect to {self.host}:{self.port}: {errno.errorcode.get(err, err)}"
+                reason = errno.errorcode.get(err, str(err))
+                self._last_error = f"connect to {self.host}:{self.port}: {reason}"
                 self._drop_socket()
                 return self.connect_step()
             self._connected = True

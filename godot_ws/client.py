@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 import ssl
 import time
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from . import events
-from ._transport import RECV_SIZE, Transport
 from ._handshake import parse_target
+from ._transport import RECV_SIZE, Transport
 from .constants import ConnectionStatus, Error, TransferMode
 from .crypto import X509Certificate
 from .peer import WebSocketPeer

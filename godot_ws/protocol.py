@@ -18,7 +18,7 @@ import enum
 import os
 import struct
 from collections import deque
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from ._handshake import HandshakeError, ResponseParser, Target, build_request
 from .events import Closed, CloseRequested, Event, HandshakeDone, HandshakeFailed

@@ -8,7 +8,8 @@ a mixin giving Godot 3's ``obj.connect("data_received", target, "method", binds,
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from .constants import Error
 

@@ -8,7 +8,8 @@ import hashlib
 import socket
 import threading
 import time
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from websockets.sync.server import ServerConnection, serve
 
@@ -141,7 +142,7 @@ class RawServer:
     misbehaviour the websockets server will not produce. ``received`` collects client bytes
     read by ``read_rest``."""
 
-    def __init__(self, script: Callable[[socket.socket, "RawServer"], None]) -> None:
+    def __init__(self, script: Callable[[socket.socket, RawServer], None]) -> None:
         self.listener = socket.socket()
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.listener.bind(("127.0.0.1", 0))
@@ -180,7 +181,7 @@ class RawServer:
                 if not chunk:
                     break
                 data += chunk
-        except (socket.timeout, OSError):
+        except (TimeoutError, OSError):
             pass
         self.received += data
         return data

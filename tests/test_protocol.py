@@ -20,7 +20,8 @@ def make(max_packets: int = 1024, max_bytes: int = 1 << 20, max_message: int = 1
     target = parse_target("ws://example.com:8080/game?x=1")
     assert target is not None
     return ClientProtocol(target, PacketQueue(max_packets, max_bytes), protocols,
-                          max_message_size=max_message, mask_source=lambda n: b"\x01\x02\x03\x04" * (n // 4))
+                          max_message_size=max_message,
+                          mask_source=lambda n: b"\x01\x02\x03\x04" * (n // 4))
 
 
 def handshake(proto: ClientProtocol, extra: str = "") -> bytes:
