@@ -15,6 +15,30 @@ from .constants import (
     WriteMode,
 )
 from .crypto import X509Certificate
+from .godot_types import (
+    AABB,
+    RID,
+    Basis,
+    Color,
+    EncodedObjectAsID,
+    GodotObject,
+    NodePath,
+    Plane,
+    PoolByteArray,
+    PoolColorArray,
+    PoolIntArray,
+    PoolRealArray,
+    PoolStringArray,
+    PoolVector2Array,
+    PoolVector3Array,
+    Quat,
+    Rect2,
+    Transform,
+    Transform2D,
+    VariantType,
+    Vector2,
+    Vector3,
+)
 from .peer import PacketPeer, WebSocketPeer
 from .signals import (
     CONNECT_DEFERRED,
@@ -24,6 +48,7 @@ from .signals import (
     Signal,
     SignalOwner,
 )
+from .variant import VariantDecodeError, bytes2var, decode_var, encode_var, var2bytes
 
 # Godot's global names, so ported GDScript reads the same: ``err == OK``, ``ERR_UNAVAILABLE``.
 OK = Error.OK
@@ -91,6 +116,33 @@ __all__ = [
     "WebSocketPeer",
     "PacketPeer",
     "X509Certificate",
+    "AABB",
+    "RID",
+    "Basis",
+    "Color",
+    "EncodedObjectAsID",
+    "GodotObject",
+    "NodePath",
+    "Plane",
+    "PoolByteArray",
+    "PoolColorArray",
+    "PoolIntArray",
+    "PoolRealArray",
+    "PoolStringArray",
+    "PoolVector2Array",
+    "PoolVector3Array",
+    "Quat",
+    "Rect2",
+    "Transform",
+    "Transform2D",
+    "VariantType",
+    "Vector2",
+    "Vector3",
+    "VariantDecodeError",
+    "bytes2var",
+    "decode_var",
+    "encode_var",
+    "var2bytes",
     "Signal",
     "SignalOwner",
     "Error",

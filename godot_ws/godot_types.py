@@ -270,6 +270,8 @@ class NodePath:
         """
         self = cls.__new__(cls)
         n, s = tuple(names), tuple(subnames)
+        if not all(isinstance(part, str) for part in n + s):
+            raise TypeError("NodePath names and subnames must be str")
         object.__setattr__(self, "names", n)
         object.__setattr__(self, "subnames", s)
         object.__setattr__(self, "absolute", bool(absolute) and bool(n or s))

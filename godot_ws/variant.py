@@ -124,7 +124,10 @@ def _err(error: Error, message: str) -> VariantDecodeError:
 
 
 def _str_payload(text: str) -> bytes:
-    raw = text.encode("utf-8")  # lone surrogates raise UnicodeEncodeError (a ValueError)
+    try:
+        raw = text.encode("utf-8")  # lone surrogates raise UnicodeEncodeError (a ValueError)
+    except AttributeError:
+        raise TypeError(f"expected a str, not {type(text).__name__}") from None
     n = len(raw)
     return _U32.pack(n) + raw + _PAD[n & 3]
 
@@ -383,12 +386,7 @@ class _Codec:
 _BASIS_ROWS = "x.x y.x z.x x.y y.y z.y x.z y.z z.z"
 # Math types: (type id, class, f32 fields in wire order, builder from the decoded floats).
 _MATH_V3: tuple[tuple[int, type, str, Callable[[tuple[float, ...]], Any]], ...] = (
-    (
-        _T.TYPE_RECT2,
-        Rect2,
-        "position.x position.y size.x size.y",
-        lambda c: Rect2(Vector2(c[0], c[1]), Vector2(c[2], c[3])),
-    ),
+    (_T.TYPE_RECT2, Rect2, "position.x position.y size.x size.y", lambda c: Rect2(*c)),
     (_T.TYPE_VECTOR3, Vector3, "x y z", lambda c: Vector3(*c)),
     (
         _T.TYPE_TRANSFORM2D,
@@ -670,6 +668,12 @@ def encode_var(value: object, full_objects: bool = False, version: int = 3) -> b
     return _encode(value, full_objects, codec)
 
 
+def _as_bytes(data: object) -> bytes:
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"Variant data must be bytes-like, not {type(data).__name__}")
+    return bytes(data)
+
+
 def decode_var(
     data: bytes | bytearray | memoryview, allow_objects: bool = False, version: int = 3
 ) -> Any:
@@ -685,7 +689,10 @@ def decode_var(
     Raises ``VariantDecodeError`` (a ValueError) carrying Godot's ``Error`` code for any
     malformed input, whatever the bytes; TypeError if ``data`` is not bytes-like.
     """
-    return decode_var_from(data, 0, allow_objects, version)[0]
+    codec = _CODECS.get(version) or _codec(version)
+    if type(data) is not bytes:
+        data = _as_bytes(data)
+    return _decode(data, 0, allow_objects, codec)[0]
 
 
 def decode_var_from(
@@ -701,9 +708,7 @@ def decode_var_from(
     """
     codec = _CODECS.get(version) or _codec(version)
     if type(data) is not bytes:
-        if not isinstance(data, (bytearray, memoryview, bytes)):
-            raise TypeError(f"Variant data must be bytes-like, not {type(data).__name__}")
-        data = bytes(data)
+        data = _as_bytes(data)
     if offset < 0:
         raise ValueError("offset must not be negative")
     value, end = _decode(data, offset, allow_objects, codec)

@@ -1,0 +1,202 @@
+"""wss:// against a TLS websockets server with certificates made at test time (trustme)."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import os
+import socket
+import ssl
+from typing import Any
+
+import pytest
+import trustme
+from support import RawServer, Recorder, WebsocketsServer, drain, ok_response, poll_until
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.server import ServerConnection
+
+from godot_ws import (
+    CONNECTION_CONNECTED,
+    ERR_FILE_CANT_OPEN,
+    ERR_PARSE_ERROR,
+    OK,
+    WebSocketClient,
+    X509Certificate,
+)
+
+
+def echo(ws: ServerConnection) -> None:
+    try:
+        for message in ws:
+            ws.send(message)
+    except ConnectionClosed:
+        pass
+
+
+@pytest.fixture(scope="module")
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+def tls_server(ca: trustme.CA, *names: str, **issue: Any) -> WebsocketsServer:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert(*(names or ("localhost", "127.0.0.1")), **issue).configure_cert(context)
+    return WebsocketsServer(echo, ssl=context)
+
+
+def pinned(ca: trustme.CA) -> X509Certificate:
+    cert = X509Certificate()
+    assert cert.load_from_string(ca.cert_pem.bytes().decode()) == OK
+    return cert
+
+
+def wss(server: WebsocketsServer, host: str = "localhost") -> str:
+    return f"wss://{host}:{server.port}/"
+
+
+def outcome(client: WebSocketClient, url: str) -> Recorder:
+    rec = Recorder(client)
+    assert client.connect_to_url(url) == OK
+    poll_until(client, lambda: rec.has("connection_established") or rec.has("connection_error"),
+               what="the TLS handshake to end")
+    return rec
+
+
+def test_pinned_certificate_connects_and_echoes(ca: trustme.CA) -> None:
+    server = tls_server(ca)
+    client = WebSocketClient()
+    client.trusted_tls_certificate = pinned(ca)
+    rec = outcome(client, wss(server))
+    assert rec.calls == [("connection_established", "")]
+    peer = client.get_peer(1)
+    assert peer is not None
+    got: list[Any] = []
+    for size in (5, 20_000):
+        peer.put_packet(b"s" * size)
+    poll_until(client, lambda: got.extend(drain(client)) or len(got) == 2)
+    assert [len(p) for p, _ in got] == [5, 20_000]
+    client.disconnect_from_host()
+    poll_until(client, lambda: rec.has("connection_closed"))
+    assert rec.calls[-1] == ("connection_closed", True)
+    server.close()
+
+
+def test_by_ip_address_too(ca: trustme.CA) -> None:
+    server = tls_server(ca)
+    client = WebSocketClient()
+    client.set_trusted_ssl_certificate(pinned(ca))  # Godot 3 name
+    rec = outcome(client, wss(server, "127.0.0.1"))
+    assert rec.calls == [("connection_established", "")]
+    server.close()
+
+
+def test_untrusted_certificate_is_a_connection_error_by_default(ca: trustme.CA,
+                                                                caplog: Any) -> None:
+    server = tls_server(ca)
+    client = WebSocketClient()
+    assert client.verify_tls and client.is_verify_ssl_enabled()  # on by default
+    with caplog.at_level(logging.WARNING, "godot_ws"):
+        rec = outcome(client, wss(server))
+    assert rec.calls == [("connection_error",)]
+    assert "CERTIFICATE_VERIFY_FAILED" in caplog.text
+    server.close()
+
+
+def test_pin_rejects_a_certificate_from_another_ca(ca: trustme.CA) -> None:
+    server = tls_server(trustme.CA())
+    client = WebSocketClient()
+    client.trusted_tls_certificate = pinned(ca)
+    assert outcome(client, wss(server)).calls == [("connection_error",)]
+    server.close()
+
+
+def test_wrong_host_name_is_a_connection_error(ca: trustme.CA, caplog: Any) -> None:
+    server = tls_server(ca, "example.org")
+    client = WebSocketClient()
+    client.trusted_tls_certificate = pinned(ca)
+    with caplog.at_level(logging.WARNING, "godot_ws"):
+        assert outcome(client, wss(server)).calls == [("connection_error",)]
+    assert "hostname" in caplog.text.lower() or "match" in caplog.text.lower()
+    server.close()
+
+
+def test_expired_certificate_is_a_connection_error(ca: trustme.CA, caplog: Any) -> None:
+    past = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=2)
+    server = tls_server(ca, "localhost", not_before=past - datetime.timedelta(days=30),
+                        not_after=past)
+    client = WebSocketClient()
+    client.trusted_tls_certificate = pinned(ca)
+    with caplog.at_level(logging.WARNING, "godot_ws"):
+        assert outcome(client, wss(server)).calls == [("connection_error",)]
+    assert "expired" in caplog.text
+    server.close()
+
+
+def test_verify_off_accepts_any_certificate_with_a_warning(caplog: Any) -> None:
+    server = tls_server(trustme.CA(), "example.org")
+    client = WebSocketClient()
+    client.verify_tls = False
+    with caplog.at_level(logging.WARNING, "godot_ws"):
+        rec = outcome(client, wss(server))
+    assert rec.calls == [("connection_established", "")]
+    assert "verification is off" in caplog.text
+    server.close()
+
+
+def test_plain_server_on_a_wss_url_is_a_connection_error() -> None:
+    server = WebsocketsServer(echo)
+    client = WebSocketClient()
+    client.verify_tls = False
+    assert outcome(client, wss(server)).calls == [("connection_error",)]
+    server.close()
+
+
+def test_garbage_mid_stream_is_an_unclean_close(ca: trustme.CA) -> None:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost").configure_cert(context)
+
+    def script(conn: socket.socket, server: RawServer) -> None:
+        tls = context.wrap_socket(conn, server_side=True)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += tls.recv(4096)
+        key = next(line.split(b": ", 1)[1].decode() for line in data.split(b"\r\n")
+                   if line.lower().startswith(b"sec-websocket-key"))
+        tls.sendall(ok_response({"sec-websocket-key": key}) + b"\x82\x02hi")
+        # Bytes that are not a TLS record, written under the TLS layer: a fatal alert follows.
+        raw = socket.socket(fileno=os.dup(tls.fileno()))
+        raw.sendall(b"\x17\x03\x03\x00\x05garbage")
+        server.read_rest(raw, 2)
+        raw.close()
+
+    server = RawServer(script)
+    client = WebSocketClient()
+    client.trusted_tls_certificate = pinned(ca)
+    rec = Recorder(client)
+    client.connect_to_url(f"wss://localhost:{server.port}/")
+    poll_until(client, lambda: rec.has("connection_closed") or rec.has("connection_error"))
+    server.close()
+    assert rec.names() == ["connection_established", "connection_closed"]
+    assert rec.calls[-1] == ("connection_closed", False)
+    assert drain(client) == [(b"hi", False)]
+
+
+def test_certificate_load_save_and_errors(ca: trustme.CA, tmp_path: Any) -> None:
+    cert = pinned(ca)
+    path = str(tmp_path / "ca.crt")
+    assert cert.save(path) == OK
+    again = X509Certificate()
+    assert again.load(path) == OK and again == cert
+    assert X509Certificate().load(str(tmp_path / "missing.crt")) == ERR_FILE_CANT_OPEN
+    assert X509Certificate().load_from_string("not a certificate") == ERR_PARSE_ERROR
+
+
+def test_pin_can_only_change_while_disconnected(ca: trustme.CA) -> None:
+    server = tls_server(ca)
+    client = WebSocketClient()
+    client.trusted_tls_certificate = pinned(ca)
+    outcome(client, wss(server))
+    assert client.get_connection_status() == CONNECTION_CONNECTED
+    client.trusted_tls_certificate = None
+    assert client.trusted_tls_certificate is not None
+    server.close()
