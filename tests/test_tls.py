@@ -200,3 +200,25 @@ def test_pin_can_only_change_while_disconnected(ca: trustme.CA) -> None:
     client.trusted_tls_certificate = None
     assert client.trusted_tls_certificate is not None
     server.close()
+
+
+def test_joins_a_real_godot_wss_server(ca: trustme.CA, tmp_path: Any,
+                                       godot_process_factory: Any) -> None:
+    leaf = ca.issue_cert("localhost")
+    key_path, cert_path = tmp_path / "server.key", tmp_path / "server.crt"
+    leaf.private_key_pem.write_to_path(str(key_path))
+    leaf.cert_chain_pems[0].write_to_path(str(cert_path))
+    godot = godot_process_factory("echo_server.gd", f"key={key_path}", f"cert={cert_path}")
+    client = WebSocketClient()
+    client.trusted_tls_certificate = pinned(ca)
+    rec = outcome(client, f"wss://localhost:{godot.port}/")
+    assert rec.calls == [("connection_established", "")], godot.output()
+    peer = client.get_peer(1)
+    assert peer is not None
+    peer.put_packet(b"over tls")
+    got: list[Any] = []
+    poll_until(client, lambda: got.extend(drain(client)) or bool(got))
+    assert got == [(b"over tls", False)]
+    client.disconnect_from_host(1000, "bye")
+    poll_until(client, lambda: rec.has("connection_closed"))
+    assert rec.calls[-1] == ("connection_closed", True)

@@ -7,6 +7,9 @@ extends SceneTree
 #                        drops clients that offer none of them.
 #        lifetime=<s>    optional watchdog: quit after <s> seconds (prints LIFETIME_EXPIRED),
 #                        so a server whose test runner died does not live forever.
+#        key=<pem> cert=<pem>  optional: serve wss:// with this private key and certificate
+#                        (WebSocketServer.private_key / ssl_certificate); prints TLS_FAILED
+#                        and exits 3 if either does not load.
 #
 # Startup: prints "READY <port>" once listening, or "LISTEN_FAILED <port> <err>" and exits 3.
 # Buffers: set_buffers(4096 KiB, 4096 packets) in and out, so the largest message a client
@@ -76,6 +79,15 @@ func _init():
 	if options.get("protocols", "") != "":
 		protos = PoolStringArray(options["protocols"].split(",", false))
 	server.bind_ip = "127.0.0.1"
+	if options.has("key") or options.has("cert"):
+		var key = CryptoKey.new()
+		var cert = X509Certificate.new()
+		if key.load(options.get("key", "")) != OK or cert.load(options.get("cert", "")) != OK:
+			print("TLS_FAILED")
+			quit(3)
+			return
+		server.private_key = key
+		server.ssl_certificate = cert
 	server.set_buffers(BUF_KB, BUF_PACKETS, BUF_KB, BUF_PACKETS)
 	server.connect("client_connected", self, "_on_client_connected")
 	server.connect("client_disconnected", self, "_on_client_disconnected")
