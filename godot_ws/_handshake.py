@@ -1,6 +1,7 @@
-"""The HTTP/1.1 upgrade handshake of a WebSocket client, as bytes (RFC 6455 section 4).
+"""The HTTP/1.1 upgrade handshake, as bytes (RFC 6455 section 4), for both ends.
 
-Owns: building the request and parsing/validating the server's 101 reply. Uses websocket-client's
+Owns: building the client's request and validating the server's 101 reply; parsing a client's
+request and building the server's reply. Uses websocket-client's
 pure pieces (``parse_url``, ``_get_handshake_headers``, ``_validate``) and adds what Godot checks
 on top (sub-protocol rules, no unrequested extension). No sockets, no time.
 """
@@ -8,6 +9,8 @@ on top (sub-protocol rules, no unrequested extension). No sockets, no time.
 from __future__ import annotations
 
 from collections.abc import Sequence
+import base64
+import hashlib
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -16,7 +19,20 @@ from urllib.parse import urlsplit
 from websocket._handshake import _get_handshake_headers, _validate
 from websocket._url import parse_url
 
-__all__ = ["HandshakeError", "Target", "parse_target", "build_request", "ResponseParser"]
+__all__ = [
+    "HandshakeError",
+    "Target",
+    "parse_target",
+    "build_request",
+    "ResponseParser",
+    "RequestParser",
+    "choose_protocol",
+    "build_response",
+    "accept_value",
+    "REFUSAL",
+]
+
+_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 # Godot caps the reply's header block at 4096 bytes (WSL_MAX_HEADER_SIZE); real servers with
 # cookies can send more, so we allow 16 KiB and still bound memory.
@@ -142,3 +158,94 @@ class ResponseParser:
             raise HandshakeError(f"server selected protocol {chosen!r}, not one requested")
         else:
             self.protocol = chosen.strip()
+
+
+def accept_value(key: str) -> str:
+    """``Sec-WebSocket-Accept`` for a client's key (RFC 6455 4.2.2)."""
+    digest = hashlib.sha1((key + _GUID).encode("ascii")).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+class RequestParser:
+    """Server side: collects a client's upgrade request and checks it (Godot's checks: a GET
+    over HTTP/1.1, ``Upgrade: websocket``, version 13, a key and a Connection header).
+
+    ``feed(data)`` returns None while incomplete, else the bytes after the request; raises
+    HandshakeError with the reason for an invalid request.
+    """
+
+    __slots__ = ("_buf", "resource", "headers", "key", "protocols")
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+        self.resource = "/"
+        self.headers: dict[str, str] = {}
+        self.key = ""
+        self.protocols: list[str] = []
+
+    def feed(self, data: bytes) -> bytes | None:
+        self._buf += data
+        end = self._buf.find(b"\r\n\r\n")
+        if end < 0 or end > MAX_RESPONSE_HEADER:
+            if len(self._buf) > MAX_RESPONSE_HEADER:
+                raise HandshakeError(f"request headers exceed {MAX_RESPONSE_HEADER} bytes")
+            return None
+        head = bytes(self._buf[:end]).decode("latin-1")
+        rest = bytes(self._buf[end + 4 :])
+        self._buf = bytearray()
+        request_line, *lines = head.split("\r\n")
+        parts = request_line.split(" ")
+        if len(parts) != 3 or parts[0] != "GET" or parts[2] != "HTTP/1.1":
+            raise HandshakeError(f"expected 'GET <path> HTTP/1.1', got {request_line[:80]!r}")
+        self.resource = parts[1]
+        headers: dict[str, str] = {}
+        for line in lines:
+            name, sep, value = line.partition(":")
+            if not sep:
+                raise HandshakeError(f"malformed header line {line[:80]!r}")
+            name = name.strip().lower()
+            value = value.strip()
+            headers[name] = f"{headers[name]},{value}" if name in headers else value
+        self.headers = headers
+        upgrade = [v.strip().lower() for v in headers.get("upgrade", "").split(",")]
+        connection = [v.strip().lower() for v in headers.get("connection", "").split(",")]
+        if "websocket" not in upgrade or "upgrade" not in connection:
+            raise HandshakeError("missing 'Upgrade: websocket' or 'Connection: Upgrade'")
+        if headers.get("sec-websocket-version") != "13":
+            raise HandshakeError("Sec-WebSocket-Version is not 13")
+        self.key = headers.get("sec-websocket-key", "")
+        try:
+            if len(base64.b64decode(self.key, validate=True)) != 16:
+                raise ValueError
+        except ValueError:
+            raise HandshakeError("missing or malformed Sec-WebSocket-Key") from None
+        self.protocols = [
+            p.strip() for p in headers.get("sec-websocket-protocol", "").split(",") if p.strip()
+        ]
+        return rest
+
+
+def choose_protocol(requested: Sequence[str], supported: Sequence[str]) -> str | None:
+    """Godot's rule: the first protocol in the client's list that the server supports; "" when
+    the server supports none; None when it has some and none matches (the client is refused)."""
+    if not supported:
+        return ""
+    for protocol in requested:
+        if protocol in supported:
+            return protocol
+    return None
+
+
+def build_response(key: str, protocol: str) -> bytes:
+    lines = [
+        "HTTP/1.1 101 Switching Protocols",
+        "Upgrade: websocket",
+        "Connection: Upgrade",
+        f"Sec-WebSocket-Accept: {accept_value(key)}",
+    ]
+    if protocol:
+        lines.append(f"Sec-WebSocket-Protocol: {protocol}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+REFUSAL = b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"

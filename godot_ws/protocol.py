@@ -1,4 +1,4 @@
-"""Sans-IO WebSocket client protocol (RFC 6455): bytes in, packets and events out, bytes to send.
+"""Sans-IO WebSocket protocol (RFC 6455), both ends: bytes in, packets and events out, bytes out.
 
 Owns the connection's state machine, the frame decoder and encoder, fragmentation, ping -> pong,
 the close handshake, UTF-8 checks of text and close reasons, and the message-size limit. It
@@ -20,10 +20,29 @@ import struct
 from collections import deque
 from collections.abc import Callable, Sequence
 
-from ._handshake import HandshakeError, ResponseParser, Target, build_request
+from ._handshake import (
+    REFUSAL,
+    HandshakeError,
+    RequestParser,
+    ResponseParser,
+    Target,
+    build_request,
+    build_response,
+    choose_protocol,
+)
 from .events import Closed, CloseRequested, Event, HandshakeDone, HandshakeFailed
 
-__all__ = ["State", "Opcode", "CloseCode", "PacketQueue", "ClientProtocol", "is_valid_close_code"]
+__all__ = [
+    "State",
+    "Opcode",
+    "CloseCode",
+    "PacketQueue",
+    "Protocol",
+    "ClientProtocol",
+    "ServerProtocol",
+    "is_valid_close_code",
+    "mask_payload",
+]
 
 
 class State(enum.Enum):
@@ -110,28 +129,30 @@ def mask_payload(key: bytes, payload: bytes) -> bytes:
     )
 
 
-class ClientProtocol:
-    """One WebSocket client connection, from the upgrade request to the end of the close."""
+class Protocol:
+    """One WebSocket connection from the upgrade to the end of the close; the role-specific
+    handshake is in ``ClientProtocol`` and ``ServerProtocol``.
+
+    Clients mask what they send and require unmasked frames; servers the reverse (RFC 6455 5.1).
+    """
 
     def __init__(
         self,
-        target: Target,
         queue: PacketQueue,
-        protocols: Sequence[str] = (),
-        custom_headers: Sequence[str] = (),
+        client: bool,
         max_message_size: int = 65536,
         mask_source: Callable[[int], bytes] = os.urandom,
     ) -> None:
         self.state = State.CONNECTING
+        self.client = client
+        self._mask_in = 0 if client else 0x80
         self.queue = queue
         self.max_message_size = max_message_size
         self.blocked = False  # a whole message is decoded but the queue has no room for it
         self.close_code = -1  # what the peer sent, -1 until its close frame arrives
         self.close_reason = ""
-        request, key = build_request(target, protocols, custom_headers)
-        self._response: ResponseParser | None = ResponseParser(key, protocols)
         self._events: list[Event] = []
-        self._out: list[bytes] = [request]
+        self._out: list[bytes] = []
         self.out_bytes = 0  # payload bytes queued by send_message, for the caller's limit
         self.out_count = 0
         self._mask_source = mask_source
@@ -147,8 +168,10 @@ class ClientProtocol:
         self._frag_parts: list[bytes] = []
         self._frag_len = 0
         self._utf8: codecs.IncrementalDecoder | None = None
-        # UTF-8 check of a text frame that is still arriving, so bad text fails fast.
+        # UTF-8 check of a text frame that is still arriving, so bad text fails fast; with
+        # the frame's mask key rotated to where the check has reached (servers only).
         self._partial_utf8: codecs.IncrementalDecoder | None = None
+        self._partial_key = b""
         # A violation found behind messages decoded in the same call waits one poll, so the
         # game can still answer those messages before the close goes out.
         self._decode_start = -1  # queue length when the running _decode began; -1 outside
@@ -185,6 +208,10 @@ class ClientProtocol:
             self._chunks_len += len(data)
             if self._partial_utf8 is not None:
                 try:
+                    if self._partial_key:
+                        key = self._partial_key
+                        self._partial_key = _rotate(key, len(data))
+                        data = mask_payload(key, data)
                     self._partial_utf8.decode(data)
                 except UnicodeDecodeError:
                     self._fail(CloseCode.INVALID_DATA, "text message is not valid UTF-8")
@@ -232,17 +259,11 @@ class ClientProtocol:
     # ---------------------------------------------------------------- handshake
 
     def _receive_handshake(self, data: bytes) -> None:
-        assert self._response is not None
-        try:
-            rest = self._response.feed(data)
-        except HandshakeError as exc:
-            self._handshake_failed(str(exc))
-            return
-        if rest is None:
-            return
+        raise NotImplementedError
+
+    def _opened(self, protocol: str, rest: bytes) -> None:
         self.state = State.OPEN
-        self._events.append(HandshakeDone(self._response.protocol))
-        self._response = None
+        self._events.append(HandshakeDone(protocol))
         if rest:
             self._decode(rest)
 
@@ -271,6 +292,7 @@ class ClientProtocol:
         max_packets = queue.max_packets
         max_bytes = queue.max_bytes
         max_message = self.max_message_size
+        mask_in = self._mask_in
         nbytes = queue.nbytes
         pos = 0
         end = len(buf)
@@ -281,12 +303,10 @@ class ClientProtocol:
                 break
             b0 = buf[pos]
             n = buf[pos + 1]
-            if n & 0x80 or b0 & 0x70:
-                self._fail(
-                    CloseCode.PROTOCOL_ERROR,
-                    "server sent a masked frame" if n & 0x80 else "reserved bits set (RSV1-3)",
-                )
+            if (n & 0x80) != mask_in or b0 & 0x70:
+                self._fail(CloseCode.PROTOCOL_ERROR, self._frame_error(b0, n))
                 break
+            n &= 0x7F
             if n < 126:
                 head = 2
             elif n == 126:
@@ -301,6 +321,11 @@ class ClientProtocol:
                     break
                 n = int.from_bytes(buf[pos + 2 : pos + 10], "big")
                 head = 10
+            if mask_in:
+                head += 4
+                if end - pos < head:
+                    self._need = head
+                    break
             opcode = b0 & 0x0F
             # Limits are checked on the header, so a frame claiming 2**62 bytes allocates nothing.
             if opcode < 8 and n + self._frag_len > max_message:
@@ -314,7 +339,8 @@ class ClientProtocol:
             if stop > end:
                 self._need = stop - pos
                 if opcode == 1 or (opcode == 0 and self._frag_opcode == 1):
-                    self._check_partial_text(buf[pos + head : end])
+                    self._check_partial_text(buf[pos + head : end], buf[pos + head - 4 : pos + head]
+                                             if mask_in else b"")
                 break
             if b0 & 0x80 and not self._frag_opcode and (opcode == 2 or opcode == 1):
                 # The hot path: a whole unfragmented message.
@@ -322,6 +348,8 @@ class ClientProtocol:
                     self.blocked = True
                     break
                 payload = buf[pos + head : stop]
+                if mask_in:
+                    payload = mask_payload(buf[pos + head - 4 : pos + head], payload)
                 if opcode == 1:
                     try:
                         payload.decode("utf-8")
@@ -338,7 +366,10 @@ class ClientProtocol:
                 ):
                     self.blocked = True
                     break
-                message = self._fragment(opcode, bool(b0 & 0x80), buf[pos + head : stop])
+                part = buf[pos + head : stop]
+                if mask_in:
+                    part = mask_payload(buf[pos + head - 4 : pos + head], part)
+                message = self._fragment(opcode, bool(b0 & 0x80), part)
                 if message is None:
                     if self._halted:
                         break
@@ -347,7 +378,10 @@ class ClientProtocol:
                     nbytes += len(message[0])
             else:
                 queue.nbytes = nbytes
-                if not self._control(opcode, bool(b0 & 0x80), buf[pos + head : stop]):
+                part = buf[pos + head : stop]
+                if mask_in:
+                    part = mask_payload(buf[pos + head - 4 : pos + head], part)
+                if not self._control(opcode, bool(b0 & 0x80), part):
                     break
             pos = stop
         queue.nbytes = nbytes
@@ -440,17 +474,23 @@ class ClientProtocol:
         self._events.append(Closed(True, code, reason))
         return False
 
-    def _check_partial_text(self, part: bytes) -> None:
+    def _frame_error(self, b0: int, b1: int) -> str:
+        if b0 & 0x70:
+            return "reserved bits set (RSV1-3)"
+        return "server sent a masked frame" if self.client else "client sent an unmasked frame"
+
+    def _check_partial_text(self, part: bytes, key: bytes) -> None:
         """Check the part of a text frame received so far (fails fast on bad UTF-8)."""
         decoder = codecs.getincrementaldecoder("utf-8")()
         if self._utf8 is not None:
             decoder.setstate(self._utf8.getstate())
         try:
-            decoder.decode(part)
+            decoder.decode(mask_payload(key, part) if key else part)
         except UnicodeDecodeError:
             self._fail(CloseCode.INVALID_DATA, "text message is not valid UTF-8")
             return
         self._partial_utf8 = decoder
+        self._partial_key = _rotate(key, len(part)) if key else b""
 
     def _fail(self, code: int, reason: str) -> None:
         """Fail the connection (RFC 6455 7.1.7): send a close frame with ``code`` and stop."""
@@ -467,6 +507,12 @@ class ClientProtocol:
 
     def _frame(self, opcode: int, payload: bytes) -> bytes:
         n = len(payload)
+        if not self.client:
+            if n < 126:
+                return bytes((0x80 | opcode, n)) + payload
+            if n < 65536:
+                return _H16.pack(0x80 | opcode, 126, n) + payload
+            return _H64.pack(0x80 | opcode, 127, n) + payload
         at = self._mask_at
         if at + 4 > len(self._mask_pool):
             self._mask_pool = self._mask_source(_MASK_POOL)
@@ -480,6 +526,80 @@ class ClientProtocol:
         else:
             head = _H64.pack(0x80 | opcode, 0xFF, n)
         return head + key + mask_payload(key, payload)
+
+
+class ClientProtocol(Protocol):
+    """The client end: sends the upgrade request, validates the 101 reply."""
+
+    def __init__(
+        self,
+        target: Target,
+        queue: PacketQueue,
+        protocols: Sequence[str] = (),
+        custom_headers: Sequence[str] = (),
+        max_message_size: int = 65536,
+        mask_source: Callable[[int], bytes] = os.urandom,
+    ) -> None:
+        super().__init__(queue, True, max_message_size, mask_source)
+        request, key = build_request(target, protocols, custom_headers)
+        self._response = ResponseParser(key, protocols)
+        self._out.append(request)
+
+    def _receive_handshake(self, data: bytes) -> None:
+        try:
+            rest = self._response.feed(data)
+        except HandshakeError as exc:
+            self._handshake_failed(str(exc))
+            return
+        if rest is not None:
+            self._opened(self._response.protocol, rest)
+
+
+class ServerProtocol(Protocol):
+    """The server end: validates a client's upgrade request and answers it.
+
+    A client offering none of ``protocols`` (when there are any) gets a 400 reply and
+    ``HandshakeFailed`` (Godot 3.2.3 drops the TCP connection without a reply).
+    """
+
+    def __init__(
+        self, queue: PacketQueue, protocols: Sequence[str] = (), max_message_size: int = 65536
+    ) -> None:
+        super().__init__(queue, False, max_message_size)
+        self._supported = [p.strip() for p in protocols]
+        self._request = RequestParser()
+        self.protocol = ""
+
+    @property
+    def request(self) -> RequestParser:
+        """The client's request: ``resource``, ``headers``, requested ``protocols``."""
+        return self._request
+
+    def _receive_handshake(self, data: bytes) -> None:
+        try:
+            rest = self._request.feed(data)
+        except HandshakeError as exc:
+            self._out.append(REFUSAL)
+            self._handshake_failed(str(exc))
+            return
+        if rest is None:
+            return
+        protocol = choose_protocol(self._request.protocols, self._supported)
+        if protocol is None:
+            self._out.append(REFUSAL)
+            self._handshake_failed(
+                f"client offered protocols {self._request.protocols}, none of {self._supported}"
+            )
+            return
+        self.protocol = protocol
+        self._out.append(build_response(self._request.key, protocol))
+        self._opened(protocol, rest)
+
+
+def _rotate(key: bytes, n: int) -> bytes:
+    """The mask key as seen from ``n`` bytes further into the payload."""
+    n %= 4
+    return key[n:] + key[:n]
 
 
 def _close_payload(code: int, reason: str) -> bytes:
