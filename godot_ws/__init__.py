@@ -14,7 +14,7 @@ from .constants import (
     TransferMode,
     WriteMode,
 )
-from .crypto import X509Certificate
+from .crypto import CryptoKey, X509Certificate
 from .godot_types import (
     AABB,
     RID,
@@ -40,6 +40,7 @@ from .godot_types import (
     Vector3,
 )
 from .peer import PacketPeer, WebSocketPeer
+from .server import WebSocketServer
 from .signals import (
     CONNECT_DEFERRED,
     CONNECT_ONESHOT,
@@ -116,6 +117,8 @@ __all__ = [
     "WebSocketPeer",
     "PacketPeer",
     "X509Certificate",
+    "CryptoKey",
+    "WebSocketServer",
     "AABB",
     "RID",
     "Basis",

@@ -46,8 +46,14 @@ class Transport:
     """One outgoing TCP (optionally TLS) connection, advanced by ``connect_step()`` each poll."""
 
     def __init__(
-        self, host: str, port: int, ssl_context: ssl.SSLContext | None = None
+        self,
+        host: str,
+        port: int,
+        ssl_context: ssl.SSLContext | None = None,
+        accepted: socket.socket | None = None,
     ) -> None:
+        """Connect to ``host``:``port``, or with ``accepted``, serve a socket a listener
+        accepted (TLS, if ``ssl_context`` is given, then runs as the server side)."""
         self.host = host
         self.port = port
         self.error = ""
@@ -57,8 +63,23 @@ class Transport:
         self._connected = False
         self._last_error = ""
         self._out = b""  # bytes handed to send() that the kernel has not taken yet
-        self._addresses: list[Any] | None = _numeric(host, port)
         self._resolved: list[Any] = []
+        if accepted is not None:
+            self._addresses: list[Any] | None = []
+            accepted.setblocking(False)
+            accepted.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.sock = accepted
+            self._connected = True
+            if ssl_context is not None:
+                try:
+                    self.sock = ssl_context.wrap_socket(
+                        accepted, server_side=True, do_handshake_on_connect=False
+                    )
+                    self._tls_pending = True
+                except (ssl.SSLError, OSError) as exc:
+                    self._failed(f"TLS set-up failed: {exc}")
+            return
+        self._addresses = _numeric(host, port)
         if self._addresses is None:
             # start_new_thread does not wait for the thread to be scheduled, unlike
             # threading.Thread.start(); under load that wait took over 50 ms.
@@ -99,6 +120,10 @@ class Transport:
                 self._tls_pending = True
                 return self._tls_step()
         return True
+
+    @property
+    def is_tls(self) -> bool:
+        return self._ssl_context is not None
 
     def _next_address(self) -> bool:
         """Open a socket to the next address; False while DNS is pending or when none is left."""

@@ -1,0 +1,123 @@
+"""One connection's transport, protocol and output limits, pumped once per poll.
+
+Owns moving bytes between a ``Transport`` and a ``Protocol`` (``pump``), the output limits
+that make ``put_packet`` return ERR_OUT_OF_MEMORY, and the ``PeerLink`` interface a
+``WebSocketPeer`` sends and closes through. Shared by the client and the server; it emits no
+signals and knows no Godot names beyond ``Error``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from ._transport import RECV_SIZE, Transport
+from .constants import Error
+from .protocol import Protocol, State, is_valid_close_code
+
+__all__ = ["Connection"]
+
+log = logging.getLogger("godot_ws")
+
+_OPEN = State.OPEN
+
+
+class Connection:
+    """A transport and a protocol, with the output limits of ``set_buffers``."""
+
+    __slots__ = ("transport", "protocol", "max_out_bytes", "max_out_packets", "ready",
+                 "deadline")
+
+    def __init__(
+        self, transport: Transport, protocol: Protocol, out_bytes: int, out_packets: int
+    ) -> None:
+        self.transport = transport
+        self.protocol = protocol
+        self.max_out_bytes = out_bytes
+        self.max_out_packets = out_packets
+        self.ready = False  # TCP (and TLS) is up
+        self.deadline = 0.0  # handshake or close-reply deadline (time.monotonic), 0 for none
+
+    def advance(self) -> None:
+        """Step the TCP connect / TLS handshake; hand the protocol's first bytes over once
+        the stream is up."""
+        step = self.transport.connect_step()
+        if step:
+            self.ready = True
+            if not self.transport.send(self.protocol.data_to_send()):
+                self.protocol.abort(self.transport.error)
+        elif step is False:
+            self.protocol.abort(self.transport.error)
+
+    def pump(self) -> int:
+        """Read every ready byte into the protocol (until the queue is full), write what it
+        has to send; returns how many packets were queued."""
+        protocol = self.protocol
+        transport = self.transport
+        packets = protocol.queue.packets
+        before = len(packets)
+        if protocol.blocked:
+            protocol.resume()
+        while not protocol.blocked:
+            data = transport.recv()
+            if data is None:
+                break
+            if not data:
+                if transport.error:
+                    protocol.abort(transport.error)
+                else:
+                    protocol.receive_eof()
+                break
+            protocol.receive_data(data)
+            if len(data) < RECV_SIZE and not transport.is_tls:
+                break  # the kernel buffer is drained; skip the recv that would fail
+        self.flush()
+        return len(packets) - before
+
+    def flush(self) -> None:
+        protocol = self.protocol
+        transport = self.transport
+        out = protocol.data_to_send() if protocol._out else b""
+        if (out or transport.pending) and not transport.send(out):
+            protocol.abort(transport.error)
+
+    # ------------------------------------------------------------------ PeerLink
+
+    def send(self, payload: bytes, text: bool) -> Error:
+        protocol = self.protocol
+        if protocol.state is not _OPEN:
+            log.error("put_packet: the connection is closing")
+            return Error.FAILED
+        if (
+            protocol.out_count >= self.max_out_packets
+            or protocol.out_bytes + self.transport.pending + len(payload) > self.max_out_bytes
+        ):
+            return Error.ERR_OUT_OF_MEMORY
+        protocol.send_message(payload, text)
+        return Error.OK
+
+    def close(self, code: int, reason: str) -> None:
+        if not isinstance(reason, str):
+            raise TypeError(f"reason must be str, not {type(reason).__name__}")
+        if code < 0:
+            # Godot 4: a negative code drops the connection at once, with no close frame.
+            self.protocol.abort(f"closed locally with code {code}")
+            return
+        if not is_valid_close_code(code):
+            log.error("close code %d may not be sent; sending 1000 instead", code)
+            code = 1000
+        if len(reason.encode("utf-8")) > 123:
+            log.warning("close reason longer than 123 bytes is cut (RFC 6455 5.5)")
+        self.protocol.close(code, reason)
+
+    def is_open(self) -> bool:
+        state = self.protocol.state
+        return state is _OPEN or state is State.CLOSING
+
+    def address(self) -> tuple[str, int]:
+        return self.transport.peer_address()
+
+    def set_no_delay(self, enabled: bool) -> None:
+        self.transport.set_no_delay(enabled)
+
+    def buffered_amount(self) -> int:
+        return sum(len(chunk) for chunk in self.protocol._out) + self.transport.pending

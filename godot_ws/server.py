@@ -1,0 +1,416 @@
+"""``WebSocketServer``: Godot 3's polling WebSocket server.
+
+Owns listening, accepting, each client's handshake (and TLS) in non-blocking steps, peer ids,
+and the server's signals: ``client_connected(id, protocol)``, ``data_received(id)`` (once per
+message), ``client_close_request(id, code, reason)``, ``client_disconnected(id,
+was_clean_close)``. Each client is a ``Connection`` over the same sans-IO protocol core as the
+client, in the server role. Multiplayer mode (``gd_mp_api``) is the relay component in
+``multiplayer.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import socket
+import ssl
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from . import events
+from ._connection import Connection
+from ._transport import Transport
+from .constants import ConnectionStatus, Error, TransferMode
+from .crypto import CryptoKey, X509Certificate, server_context
+from .peer import PacketPeer, WebSocketPeer
+from .protocol import PacketQueue, ServerProtocol, State
+from .signals import Signal, SignalOwner
+
+__all__ = ["WebSocketServer"]
+
+log = logging.getLogger("godot_ws")
+
+# A burst of connection attempts is accepted over several polls, so one poll stays short.
+_ACCEPTS_PER_POLL = 64
+
+
+def _pow2(value: int) -> int:
+    return 1 << max(0, (int(value) - 1).bit_length())
+
+
+class _Client:
+    """A connected client: its id, connection and peer."""
+
+    __slots__ = ("id", "conn", "peer")
+
+    def __init__(self, peer_id: int, conn: Connection, peer: WebSocketPeer) -> None:
+        self.id = peer_id
+        self.conn = conn
+        self.peer = peer
+
+
+class WebSocketServer(PacketPeer, SignalOwner):
+    """Godot 3's ``WebSocketServer``: call ``poll()`` once per frame; it never blocks and never
+    raises for anything a client did.
+
+    A slow or hostile client cannot stall the others: handshakes time out
+    (``handshake_timeout``), headers and messages are size-limited, a full input queue stops
+    reading that client only, and a client that does not read gets ERR_OUT_OF_MEMORY from its
+    peer's ``put_packet`` once its output buffer is full.
+    """
+
+    CONNECTION_DISCONNECTED = ConnectionStatus.CONNECTION_DISCONNECTED
+    CONNECTION_CONNECTING = ConnectionStatus.CONNECTION_CONNECTING
+    CONNECTION_CONNECTED = ConnectionStatus.CONNECTION_CONNECTED
+
+    def __init__(self) -> None:
+        PacketPeer.__init__(self)
+        self.client_connected = Signal("client_connected")
+        self.client_disconnected = Signal("client_disconnected")
+        self.client_close_request = Signal("client_close_request")
+        self.data_received = Signal("data_received")
+        self.peer_packet = Signal("peer_packet")
+        self.peer_connected = Signal("peer_connected")
+        self.peer_disconnected = Signal("peer_disconnected")
+        self.connection_succeeded = Signal("connection_succeeded")
+        self.connection_failed = Signal("connection_failed")
+        self.server_disconnected = Signal("server_disconnected")
+        #: Seconds a client has to finish TCP, TLS and its upgrade request.
+        self.handshake_timeout = 3.0
+        #: Seconds to wait for a client's close reply before dropping it.
+        self.close_timeout = 3.0
+        self.bind_ip = "*"
+        self._private_key: CryptoKey | None = None
+        self._ssl_certificate: X509Certificate | None = None
+        self._ca_chain: X509Certificate | None = None
+        self._in_bytes = 65536
+        self._in_packets = 1024
+        self._out_bytes = 65536
+        self._out_packets = 1024
+        self._listener: socket.socket | None = None
+        self._context: ssl.SSLContext | None = None
+        self._protocols: tuple[str, ...] = ()
+        self._pending: list[Connection] = []
+        self._clients: dict[int, _Client] = {}
+        self._closing: dict[int, float] = {}  # id -> close-reply deadline
+        self._refuse_new_connections = False
+
+    # ------------------------------------------------------------------ listening
+
+    def listen(
+        self, port: int, protocols: Sequence[str] = (), gd_mp_api: bool = False
+    ) -> Error:
+        """Listen on ``bind_ip`` (``"*"``: every interface) and ``port`` (0: any free port,
+        see ``get_local_port``). ERR_ALREADY_IN_USE when already listening, ERR_CANT_CREATE
+        when the address cannot be bound, ERR_INVALID_PARAMETER for a bad port."""
+        if not isinstance(port, int) or isinstance(protocols, str):
+            raise TypeError("listen(port: int, protocols: list of str, gd_mp_api: bool)")
+        if self._listener is not None:
+            log.error("listen: already listening")
+            return Error.ERR_ALREADY_IN_USE
+        if not 0 <= port < 65536:
+            return Error.ERR_INVALID_PARAMETER
+        if gd_mp_api:
+            log.error("listen: gd_mp_api (the multiplayer relay) is not available yet")
+            return Error.ERR_UNAVAILABLE
+        context = None
+        if self._private_key is not None and self._ssl_certificate is not None:
+            try:
+                context = server_context(self._private_key, self._ssl_certificate,
+                                         self._ca_chain)
+            except (ssl.SSLError, ValueError, OSError) as exc:
+                log.error("listen: the private key and certificate do not fit: %s", exc)
+                return Error.ERR_INVALID_PARAMETER
+        host = "" if self.bind_ip in ("*", "") else self.bind_ip
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        listener = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind((host, port))
+            listener.listen(128)
+        except OSError as exc:
+            listener.close()
+            log.error("listen: cannot listen on %s:%d: %s", self.bind_ip, port, exc)
+            return Error.ERR_CANT_CREATE
+        listener.setblocking(False)
+        self._listener = listener
+        self._context = context
+        self._protocols = tuple(protocols)
+        return Error.OK
+
+    def is_listening(self) -> bool:
+        return self._listener is not None
+
+    def get_local_port(self) -> int:
+        """The port listened on (Godot 4's TCPServer name); 0 when not listening."""
+        return self._listener.getsockname()[1] if self._listener is not None else 0
+
+    def stop(self) -> None:
+        """Stop listening and drop every client after a best-effort close 1001 (no signals,
+        as in Godot)."""
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+        for client in self._clients.values():
+            client.conn.protocol.close(1001, "server stopped")
+            client.conn.flush()
+            client.conn.transport.close()
+        for conn in self._pending:
+            conn.transport.close()
+        self._clients.clear()
+        self._pending.clear()
+        self._closing.clear()
+
+    # ------------------------------------------------------------------ poll
+
+    def poll(self) -> None:
+        """Accept new clients, pump every connection, then emit this poll's signals."""
+        if self._listener is None:
+            return
+        self._accept()
+        if self._pending:
+            self._advance_pending()
+        fired: list[tuple[_Client, int, list[events.Event]]] = []
+        for client in self._clients.values():
+            conn = client.conn
+            new = conn.pump()
+            protocol = conn.protocol
+            if protocol.state is State.CLOSING:
+                self._check_close_deadline(client)
+            if new or protocol._events:
+                fired.append((client, new, protocol.events_received()))
+        for client, new, happened in fired:
+            self._dispatch(client, new, happened)
+
+    def _accept(self) -> None:
+        assert self._listener is not None
+        for _ in range(_ACCEPTS_PER_POLL):
+            try:
+                sock, _address = self._listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:  # e.g. out of file descriptors: try again next poll
+                log.warning("accept failed: %s", exc)
+                return
+            if self._refuse_new_connections:
+                sock.close()
+                continue
+            queue = PacketQueue(self._in_packets, self._in_bytes)
+            protocol = ServerProtocol(queue, self._protocols, self._in_bytes)
+            conn = Connection(Transport("", 0, self._context, accepted=sock), protocol,
+                              self._out_bytes, self._out_packets)
+            conn.deadline = time.monotonic() + self.handshake_timeout
+            self._pending.append(conn)
+
+    def _advance_pending(self) -> None:
+        now = time.monotonic()
+        keep = []
+        for conn in self._pending:
+            if not conn.ready:
+                conn.advance()
+            if conn.ready:
+                conn.pump()
+            happened = conn.protocol.events_received()
+            done = next((e for e in happened if isinstance(e, events.HandshakeDone)), None)
+            if done is not None:
+                self._admit(conn, done.protocol, happened)
+            elif any(isinstance(e, (events.HandshakeFailed, events.Closed)) for e in happened):
+                reason = next(getattr(e, "reason", "") for e in happened)
+                log.info("client handshake failed: %s", reason)
+                conn.flush()  # the 400 reply, if any
+                conn.transport.close()
+            elif now > conn.deadline:
+                log.info("client handshake timed out after %s s", self.handshake_timeout)
+                conn.transport.close()
+            else:
+                keep.append(conn)
+        self._pending = keep
+
+    def _admit(self, conn: Connection, protocol: str, happened: list[events.Event]) -> None:
+        conn.deadline = 0.0
+        peer_id = self._new_id()
+        client = _Client(peer_id, conn, WebSocketPeer(conn.protocol.queue, conn))
+        self._clients[peer_id] = client
+        self.client_connected.emit(peer_id, protocol)
+        rest = [e for e in happened if not isinstance(e, events.HandshakeDone)]
+        new = len(conn.protocol.queue.packets)
+        if new or rest:
+            self._dispatch(client, new, rest)
+
+    def _new_id(self) -> int:
+        # Godot: random positive 31-bit ids, never 0 or 1 (1 is the server).
+        while True:
+            peer_id = random.randint(2, 0x7FFFFFFF)
+            if peer_id not in self._clients:
+                return peer_id
+
+    def _check_close_deadline(self, client: _Client) -> None:
+        now = time.monotonic()
+        deadline = self._closing.setdefault(client.id, now + self.close_timeout)
+        if now > deadline:
+            client.conn.protocol.abort(f"no close reply within {self.close_timeout} s")
+
+    def _dispatch(self, client: _Client, new: int, happened: list[events.Event]) -> None:
+        peer_id = client.id
+        if self.data_received:
+            for _ in range(new):
+                self.data_received.emit(peer_id)
+        for event in happened:
+            if isinstance(event, events.CloseRequested):
+                self.client_close_request.emit(peer_id, event.code, event.reason)
+            elif isinstance(event, events.Closed):
+                if not event.clean:
+                    log.info("client %d closed (code %d): %s", peer_id, event.code,
+                             event.reason)
+                client.conn.flush()
+                client.conn.transport.close()
+                # has_peer(id) still holds inside the signal, as in Godot.
+                self.client_disconnected.emit(peer_id, event.clean)
+                self._clients.pop(peer_id, None)
+                self._closing.pop(peer_id, None)
+
+    # ------------------------------------------------------------------ peers
+
+    def has_peer(self, peer_id: int) -> bool:
+        return peer_id in self._clients
+
+    def get_peer(self, peer_id: int) -> WebSocketPeer | None:
+        client = self._clients.get(peer_id)
+        if client is None:
+            log.error("get_peer: no peer with id %r", peer_id)
+            return None
+        return client.peer
+
+    def get_peer_address(self, peer_id: int) -> str:
+        client = self._clients.get(peer_id)
+        if client is None:
+            log.error("get_peer_address: no peer with id %r", peer_id)
+            return ""
+        return client.conn.address()[0]
+
+    def get_peer_port(self, peer_id: int) -> int:
+        client = self._clients.get(peer_id)
+        if client is None:
+            log.error("get_peer_port: no peer with id %r", peer_id)
+            return 0
+        return client.conn.address()[1]
+
+    def disconnect_peer(self, peer_id: int, code: int = 1000, reason: str = "") -> None:
+        """Send the client a close frame; ``client_disconnected(id, True)`` follows its reply
+        (3.2.3 reports False), or ``(id, False)`` after ``close_timeout``."""
+        client = self._clients.get(peer_id)
+        if client is None:
+            log.error("disconnect_peer: no peer with id %r", peer_id)
+            return
+        client.conn.close(code, reason)
+
+    def get_connection_status(self) -> ConnectionStatus:
+        """CONNECTED while listening (as Godot's server reports)."""
+        return (ConnectionStatus.CONNECTION_CONNECTED if self._listener is not None
+                else ConnectionStatus.CONNECTION_DISCONNECTED)
+
+    def get_unique_id(self) -> int:
+        return 1
+
+    def set_buffers(
+        self,
+        input_buffer_size_kb: int,
+        input_max_packets: int,
+        output_buffer_size_kb: int,
+        output_max_packets: int,
+    ) -> Error:
+        """Per-client queue limits (KiB and packets, rounded up to powers of two); only while
+        not listening (else FAILED)."""
+        values = (input_buffer_size_kb, input_max_packets, output_buffer_size_kb,
+                  output_max_packets)
+        if not all(isinstance(v, int) for v in values):
+            raise TypeError("set_buffers takes four ints")
+        if self._listener is not None:
+            log.error("set_buffers: only allowed while not listening")
+            return Error.FAILED
+        if min(values) <= 0:
+            return Error.ERR_INVALID_PARAMETER
+        self._in_bytes = _pow2(input_buffer_size_kb) * 1024
+        self._in_packets = _pow2(input_max_packets)
+        self._out_bytes = _pow2(output_buffer_size_kb) * 1024
+        self._out_packets = _pow2(output_max_packets)
+        return Error.OK
+
+    # ------------------------------------------------------------------ TLS properties
+
+    def _set_tls(self, name: str, value: Any, kind: type) -> None:
+        if value is not None and not isinstance(value, kind):
+            raise TypeError(f"{name} must be a {kind.__name__} or None")
+        if self._listener is not None:
+            log.error("%s can only be set while not listening", name)
+            return
+        setattr(self, "_" + name, value)
+
+    def get_private_key(self) -> CryptoKey | None:
+        return self._private_key
+
+    def set_private_key(self, key: CryptoKey | None) -> None:
+        self._set_tls("private_key", key, CryptoKey)
+
+    def get_ssl_certificate(self) -> X509Certificate | None:
+        return self._ssl_certificate
+
+    def set_ssl_certificate(self, certificate: X509Certificate | None) -> None:
+        self._set_tls("ssl_certificate", certificate, X509Certificate)
+
+    def get_ca_chain(self) -> X509Certificate | None:
+        return self._ca_chain
+
+    def set_ca_chain(self, chain: X509Certificate | None) -> None:
+        self._set_tls("ca_chain", chain, X509Certificate)
+
+    private_key = property(get_private_key, set_private_key)
+    ssl_certificate = property(get_ssl_certificate, set_ssl_certificate)
+    tls_certificate = ssl_certificate  # Godot 4.0-dev name
+    get_tls_certificate = get_ssl_certificate
+    set_tls_certificate = set_ssl_certificate
+    ca_chain = property(get_ca_chain, set_ca_chain)
+
+    def get_bind_ip(self) -> str:
+        return self.bind_ip
+
+    def set_bind_ip(self, ip: str) -> None:
+        self.bind_ip = ip
+
+    # ------------------------------------------------------------------ NetworkedMultiplayerPeer
+
+    def get_available_packet_count(self) -> int:
+        log.error("get_available_packet_count: in plain mode use get_peer(id)")
+        return 0
+
+    def get_packet(self) -> bytes:
+        log.error("get_packet: in plain mode use get_peer(id)")
+        return b""
+
+    def put_packet(self, buffer: bytes | bytearray | memoryview) -> Error:
+        log.error("put_packet: in plain mode use get_peer(id)")
+        return Error.ERR_UNCONFIGURED
+
+    def get_packet_peer(self) -> int:
+        log.error("get_packet_peer: only in multiplayer mode (gd_mp_api)")
+        return 1
+
+    def set_target_peer(self, peer_id: int) -> None:
+        pass
+
+    def get_transfer_mode(self) -> TransferMode:
+        return TransferMode.TRANSFER_MODE_RELIABLE
+
+    def set_transfer_mode(self, mode: int) -> None:
+        pass
+
+    transfer_mode = property(get_transfer_mode, set_transfer_mode)
+
+    def is_refusing_new_connections(self) -> bool:
+        return self._refuse_new_connections
+
+    def set_refuse_new_connections(self, enable: bool) -> None:
+        self._refuse_new_connections = bool(enable)
+
+    refuse_new_connections = property(is_refusing_new_connections, set_refuse_new_connections)

@@ -1,0 +1,342 @@
+"""WebSocketServer against our client, the websockets library's client and raw hostile sockets;
+plus a bounded load test."""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+import time
+import tracemalloc
+from typing import Any
+
+import pytest
+from support import frame, poll_until
+from websockets.sync.client import connect
+
+from godot_ws import (
+    CONNECTION_CONNECTED,
+    CONNECTION_DISCONNECTED,
+    ERR_ALREADY_IN_USE,
+    ERR_CANT_CREATE,
+    ERR_OUT_OF_MEMORY,
+    FAILED,
+    OK,
+    WebSocketClient,
+    WebSocketPeer,
+    WebSocketServer,
+)
+
+
+class Loop:
+    """Polls a server and any clients together, as one game loop would."""
+
+    def __init__(self, server: WebSocketServer, *clients: WebSocketClient) -> None:
+        self.server = server
+        self.clients = list(clients)
+
+    def poll(self) -> None:
+        self.server.poll()
+        for client in self.clients:
+            client.poll()
+
+
+def make_server(*protocols: str, echo: bool = True, **buffers: int) -> WebSocketServer:
+    server = WebSocketServer()
+    server.bind_ip = "127.0.0.1"
+    if buffers:
+        assert server.set_buffers(buffers["in_kb"], buffers["in_pkts"], buffers["out_kb"],
+                                  buffers["out_pkts"]) == OK
+    server.events = []  # type: ignore[attr-defined]
+    record = server.events  # type: ignore[attr-defined]
+    server.client_connected.connect(lambda i, p: record.append(("connected", i, p)))
+    server.client_close_request.connect(lambda i, c, r: record.append(("close_request", i, c, r)))
+    server.client_disconnected.connect(
+        lambda i, clean: record.append(("disconnected", i, clean, server.has_peer(i))))
+    if echo:
+        def on_data(peer_id: int) -> None:
+            peer = server.get_peer(peer_id)
+            assert peer is not None
+            data = peer.get_packet()
+            peer.set_write_mode(WebSocketPeer.WRITE_MODE_TEXT if peer.was_string_packet()
+                                else WebSocketPeer.WRITE_MODE_BINARY)
+            assert peer.put_packet(data) == OK
+        server.data_received.connect(on_data)
+    assert server.listen(0, list(protocols)) == OK
+    return server
+
+
+def url(server: WebSocketServer) -> str:
+    return f"ws://127.0.0.1:{server.get_local_port()}/"
+
+
+def names(server: WebSocketServer) -> list[str]:
+    return [e[0] for e in server.events]  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def server() -> Any:
+    server = make_server("chat", "json")
+    yield server
+    server.stop()
+
+
+def join(server: WebSocketServer, protocols: tuple[str, ...] = ("chat",)) -> tuple[Loop,
+                                                                                     WebSocketClient]:
+    client = WebSocketClient()
+    assert client.connect_to_url(url(server), list(protocols)) == OK
+    loop = Loop(server, client)
+    poll_until(loop, lambda: client.get_connection_status() == CONNECTION_CONNECTED)
+    return loop, client
+
+
+def test_listen_errors(server: WebSocketServer) -> None:
+    assert server.listen(0) == ERR_ALREADY_IN_USE
+    other = WebSocketServer()
+    other.bind_ip = "127.0.0.1"
+    assert other.listen(server.get_local_port()) == ERR_CANT_CREATE
+    assert other.set_buffers(1, 1, 1, 1) == OK
+    assert server.set_buffers(1, 1, 1, 1) == FAILED
+    assert server.is_listening() and not other.is_listening()
+
+
+def test_our_client_echo_and_protocol_choice(server: WebSocketServer) -> None:
+    loop, client = join(server, ("xml", "json", "chat"))
+    (_, peer_id, protocol), = server.events  # type: ignore[attr-defined]
+    assert protocol == "json"  # the first of the client's list that the server supports
+    assert peer_id > 1 and server.has_peer(peer_id)
+    assert server.get_peer_address(peer_id) == "127.0.0.1"
+    assert server.get_peer_port(peer_id) > 0
+    peer = client.get_peer(1)
+    assert peer is not None
+    peer.put_packet(b"bin")
+    peer.set_write_mode(WebSocketPeer.WRITE_MODE_TEXT)
+    peer.put_packet("tëxt".encode())
+    got: list[tuple[bytes, bool]] = []
+
+    def drained() -> bool:
+        while peer.get_available_packet_count():
+            got.append((peer.get_packet(), peer.was_string_packet()))
+        return len(got) == 2
+
+    poll_until(loop, drained)
+    assert got == [(b"bin", False), ("tëxt".encode(), True)]
+
+
+def test_client_close_gives_close_request_then_clean_disconnect(server: WebSocketServer) -> None:
+    loop, client = join(server)
+    client.disconnect_from_host(4001, "bye")
+    poll_until(loop, lambda: "disconnected" in names(server))
+    peer_id = server.events[0][1]  # type: ignore[attr-defined]
+    assert server.events[1:] == [  # type: ignore[attr-defined]
+        ("close_request", peer_id, 4001, "bye"),
+        ("disconnected", peer_id, True, True),  # has_peer is still true inside the signal
+    ]
+    assert not server.has_peer(peer_id)
+    poll_until(loop, lambda: client.get_connection_status() == CONNECTION_DISCONNECTED)
+
+
+def test_disconnect_peer_sends_code_and_reason(server: WebSocketServer) -> None:
+    loop, client = join(server)
+    seen: list[Any] = []
+    client.server_close_request.connect(lambda c, r: seen.append((c, r)))
+    client.connection_closed.connect(lambda clean: seen.append(clean))
+    peer_id = server.events[0][1]  # type: ignore[attr-defined]
+    server.disconnect_peer(peer_id, 4444, "kicked")
+    poll_until(loop, lambda: "disconnected" in names(server))
+    poll_until(loop, lambda: len(seen) == 2)
+    assert seen == [(4444, "kicked"), True]
+    assert server.events[-1] == ("disconnected", peer_id, True, True)  # type: ignore[attr-defined]
+
+
+def test_client_without_a_common_protocol_is_refused(server: WebSocketServer) -> None:
+    client = WebSocketClient()
+    errors: list[bool] = []
+    client.connection_error.connect(lambda: errors.append(True))
+    client.connect_to_url(url(server), ["xml"])
+    poll_until(Loop(server, client), lambda: bool(errors))
+    assert server.events == []  # type: ignore[attr-defined]
+
+
+def test_websockets_client_talks_to_our_server() -> None:
+    server = make_server()
+    results: list[Any] = []
+
+    def run() -> None:
+        with connect(url(server), subprotocols=None) as ws:
+            ws.send(b"\x00\x01")
+            ws.send("text")
+            results.append(ws.recv(timeout=5))
+            results.append(ws.recv(timeout=5))
+            ws.close(1000, "done")
+        results.append("closed")
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    poll_until(server, lambda: "disconnected" in names(server), timeout=10)
+    thread.join(5)
+    server.stop()
+    assert results == [b"\x00\x01", "text", "closed"]
+    assert server.events[-2][2:] == (1000, "done")  # type: ignore[attr-defined]
+    assert server.events[-1][2] is True  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------- hostile clients
+
+
+def raw_client(server: WebSocketServer) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", server.get_local_port()))
+    sock.settimeout(5)
+    return sock
+
+
+UPGRADE = (b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+           b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n")
+
+
+def handshake_raw(server: WebSocketServer, sock: socket.socket) -> None:
+    sock.sendall(UPGRADE + b"\r\n")
+    data = b""
+    deadline = time.monotonic() + 5
+    while b"\r\n\r\n" not in data and time.monotonic() < deadline:
+        server.poll()
+        try:
+            sock.settimeout(0.01)
+            data += sock.recv(4096)
+        except TimeoutError:
+            pass
+    assert data.startswith(b"HTTP/1.1 101")
+
+
+def masked(opcode: int, payload: bytes, key: bytes = b"\x11\x22\x33\x44",
+           length: int | None = None) -> bytes:
+    head = frame(opcode, b"", length=len(payload) if length is None else length)
+    head = bytes([head[0], head[1] | 0x80]) + head[2:]
+    return head + key + bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+
+
+def test_slow_headers_time_out_without_stalling_others() -> None:
+    server = make_server()
+    server.handshake_timeout = 0.3
+    slow = raw_client(server)
+    slow.sendall(UPGRADE[:20])  # and never more
+    loop, client = join(server, ())  # a good client joins meanwhile
+    slow.settimeout(3)
+    start = time.monotonic()
+    while time.monotonic() - start < 3:
+        loop.poll()
+        try:
+            slow.settimeout(0.01)
+            if slow.recv(100) == b"":
+                break
+        except TimeoutError:
+            continue
+    else:
+        pytest.fail("the slow client was never dropped")
+    assert client.get_connection_status() == CONNECTION_CONNECTED
+    server.stop()
+
+
+def test_huge_frame_claim_gets_1009_and_unmasked_frame_1002() -> None:
+    server = make_server(in_kb=4, in_pkts=16, out_kb=64, out_pkts=1024)
+    huge = raw_client(server)
+    handshake_raw(server, huge)
+    huge.sendall(masked(2, b"", length=2**62))
+    unmasked = raw_client(server)
+    handshake_raw(server, unmasked)
+    unmasked.sendall(frame(2, b"no mask"))
+    poll_until(server, lambda: names(server).count("disconnected") == 2)
+    for sock, code in ((huge, 1009), (unmasked, 1002)):
+        data = b""
+        sock.settimeout(2)
+        while True:
+            chunk = sock.recv(100)
+            if not chunk:
+                break
+            data += chunk
+        assert data == frame(8, struct.pack("!H", code))
+    assert [e[2] for e in server.events if e[0] == "disconnected"] == [False, False]  # type: ignore[attr-defined]
+    server.stop()
+
+
+def test_a_client_that_never_reads_hits_the_output_limit() -> None:
+    server = make_server(echo=False, in_kb=64, in_pkts=1024, out_kb=64, out_pkts=1024)
+    lazy = raw_client(server)
+    lazy.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    handshake_raw(server, lazy)
+    poll_until(server, lambda: "connected" in names(server))
+    peer = server.get_peer(server.events[0][1])  # type: ignore[attr-defined]
+    assert peer is not None
+    results = []
+    tracemalloc.start()
+    for _ in range(100_000):  # at most 100 MB: far beyond what the kernel's buffers hold
+        results.append(peer.put_packet(b"x" * 1000))
+        server.poll()
+        if results[-1] == ERR_OUT_OF_MEMORY:
+            break
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert results[-1] == ERR_OUT_OF_MEMORY  # it stops accepting instead of growing
+    assert peak < 1_000_000, f"peak {peak} bytes"
+    server.stop()
+
+
+def test_messages_sent_before_a_client_closes_are_all_delivered() -> None:
+    server = make_server(echo=False)
+    got: list[bytes] = []
+
+    def on_data(peer_id: int) -> None:
+        peer = server.get_peer(peer_id)
+        assert peer is not None
+        got.append(peer.get_packet())
+
+    server.data_received.connect(on_data)
+    sock = raw_client(server)
+    handshake_raw(server, sock)
+    sock.sendall(b"".join(masked(2, struct.pack("<I", i)) for i in range(500))
+                 + masked(8, struct.pack("!H", 1000)))
+    poll_until(server, lambda: "disconnected" in names(server))
+    assert [struct.unpack("<I", g)[0] for g in got] == list(range(500))
+    assert server.events[-1][2] is True  # type: ignore[attr-defined]
+    server.stop()
+
+
+# ---------------------------------------------------------------------- load
+
+
+def test_load_200_clients_every_message_arrives() -> None:
+    server = make_server()
+    clients = [WebSocketClient() for _ in range(200)]
+    for client in clients:
+        assert client.connect_to_url(url(server)) == OK
+    loop = Loop(server, *clients)
+    poll_until(loop, lambda: all(c.get_connection_status() == CONNECTION_CONNECTED
+                                 for c in clients), timeout=30, what="200 connections")
+    per_client = 20
+    for i, client in enumerate(clients):
+        peer = client.get_peer(1)
+        assert peer is not None
+        for n in range(per_client):
+            assert peer.put_packet(struct.pack("<II", i, n)) == OK
+    received: dict[int, list[int]] = {i: [] for i in range(len(clients))}
+
+    def all_back() -> bool:
+        for i, client in enumerate(clients):
+            peer = client.get_peer(1)
+            assert peer is not None
+            while peer.get_available_packet_count():
+                who, n = struct.unpack("<II", peer.get_packet())
+                assert who == i
+                received[i].append(n)
+        return all(len(v) == per_client for v in received.values())
+
+    tracemalloc.start()
+    poll_until(loop, all_back, timeout=60, what="every echo")
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert all(v == list(range(per_client)) for v in received.values())
+    assert peak < 20_000_000, f"peak {peak} bytes"
+    for client in clients:
+        client.disconnect_from_host()
+    poll_until(loop, lambda: names(server).count("disconnected") == 200, timeout=30)
+    server.stop()
