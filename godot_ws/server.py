@@ -251,7 +251,7 @@ class WebSocketServer(PacketPeer, SignalOwner):
         if now > deadline:
             client.conn.protocol.abort(f"no close reply within {self.close_timeout} s")
 
-    def _dispatch(self, client: _Client, new: int, happened: list[events.Event]) -> None:
+    def _dispatch(self, client: _Client, new: int, happened: Sequence[events.Event]) -> None:
         peer_id = client.id
         if self.data_received:
             for _ in range(new):
