@@ -5,7 +5,9 @@ and the server's signals: ``client_connected(id, protocol)``, ``data_received(id
 message), ``client_close_request(id, code, reason)``, ``client_disconnected(id,
 was_clean_close)``. Each client is a ``Connection`` over the same sans-IO protocol core as the
 client, in the server role. Multiplayer mode (``gd_mp_api``) is the relay component in
-``multiplayer.py``.
+``_relay.py``: then ``peer_connected(id)``, ``peer_disconnected(id)`` and
+``peer_packet(source)`` fire instead of ``client_connected``, ``client_disconnected`` and
+``data_received``, as in Godot; ``client_close_request`` fires in both modes.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 
 from . import events
 from ._connection import Connection
+from ._relay import Relay
 from ._transport import Transport
 from .constants import ConnectionStatus, Error, TransferMode
 from .crypto import CryptoKey, X509Certificate, server_context
@@ -95,6 +98,8 @@ class WebSocketServer(PacketPeer, SignalOwner):
         self._clients: dict[int, _Client] = {}
         self._closing: dict[int, float] = {}  # id -> close-reply deadline
         self._refuse_new_connections = False
+        self._relay: Relay | None = None  # multiplayer mode's relay, else None
+        self._target_peer = 0
 
     # ------------------------------------------------------------------ listening
 
@@ -111,9 +116,6 @@ class WebSocketServer(PacketPeer, SignalOwner):
             return Error.ERR_ALREADY_IN_USE
         if not 0 <= port < 65536:
             return Error.ERR_INVALID_PARAMETER
-        if gd_mp_api:
-            log.error("listen: gd_mp_api (the multiplayer relay) is not available yet")
-            return Error.ERR_UNAVAILABLE
         context = None
         if self._private_key is not None and self._ssl_certificate is not None:
             try:
@@ -137,6 +139,10 @@ class WebSocketServer(PacketPeer, SignalOwner):
         self._listener = listener
         self._context = context
         self._protocols = tuple(protocols)
+        self._relay = Relay(self._in_packets, self._in_bytes, self.peer_packet.emit) \
+            if gd_mp_api else None
+        if self._relay is not None:
+            self._relay.target_peer = self._target_peer
         return Error.OK
 
     def is_listening(self) -> bool:
@@ -161,6 +167,7 @@ class WebSocketServer(PacketPeer, SignalOwner):
         self._clients.clear()
         self._pending.clear()
         self._closing.clear()
+        self._relay = None
 
     # ------------------------------------------------------------------ poll
 
@@ -171,6 +178,7 @@ class WebSocketServer(PacketPeer, SignalOwner):
         self._accept()
         if self._pending:
             self._advance_pending()
+        relay = self._relay
         fired: list[tuple[_Client, int, list[events.Event]]] = []
         for client in self._clients.values():
             conn = client.conn
@@ -178,10 +186,15 @@ class WebSocketServer(PacketPeer, SignalOwner):
             protocol = conn.protocol
             if protocol.state is State.CLOSING:
                 self._check_close_deadline(client)
-            if new or protocol._events:
+            if new or protocol._events or (relay is not None and protocol.queue.packets):
                 fired.append((client, new, protocol.events_received()))
         for client, new, happened in fired:
             self._dispatch(client, new, happened)
+        if relay is not None and fired:
+            # Relayed messages go out in this poll, not the next one.
+            for client in self._clients.values():
+                if client.conn.protocol._out:
+                    client.conn.flush()
 
     def _accept(self) -> None:
         assert self._listener is not None
@@ -232,7 +245,12 @@ class WebSocketServer(PacketPeer, SignalOwner):
         peer_id = self._new_id()
         client = _Client(peer_id, conn, WebSocketPeer(conn.protocol.queue, conn))
         self._clients[peer_id] = client
-        self.client_connected.emit(peer_id, protocol)
+        if self._relay is not None:
+            self._relay.add(peer_id, conn)
+            conn.flush()
+            self.peer_connected.emit(peer_id)
+        else:
+            self.client_connected.emit(peer_id, protocol)
         rest = [e for e in happened if not isinstance(e, events.HandshakeDone)]
         new = len(conn.protocol.queue.packets)
         if new or rest:
@@ -253,7 +271,12 @@ class WebSocketServer(PacketPeer, SignalOwner):
 
     def _dispatch(self, client: _Client, new: int, happened: Sequence[events.Event]) -> None:
         peer_id = client.id
-        if self.data_received:
+        relay = self._relay
+        if relay is not None:
+            raw = client.conn.protocol
+            while relay.receive(peer_id, raw.queue) and raw.blocked:
+                raw.resume()  # the inbox made room: decode what waited
+        elif self.data_received:
             for _ in range(new):
                 self.data_received.emit(peer_id)
         for event in happened:
@@ -266,7 +289,12 @@ class WebSocketServer(PacketPeer, SignalOwner):
                 client.conn.flush()
                 client.conn.transport.close()
                 # has_peer(id) still holds inside the signal, as in Godot.
-                self.client_disconnected.emit(peer_id, event.clean)
+                if relay is not None:
+                    relay.receive(peer_id, client.conn.protocol.queue, force=True)
+                    relay.remove(peer_id)
+                    self.peer_disconnected.emit(peer_id)
+                else:
+                    self.client_disconnected.emit(peer_id, event.clean)
                 self._clients.pop(peer_id, None)
                 self._closing.pop(peer_id, None)
 
@@ -381,23 +409,50 @@ class WebSocketServer(PacketPeer, SignalOwner):
     # ------------------------------------------------------------------ NetworkedMultiplayerPeer
 
     def get_available_packet_count(self) -> int:
-        log.error("get_available_packet_count: in plain mode use get_peer(id)")
-        return 0
+        if self._relay is None:
+            log.error("get_available_packet_count: in plain mode use get_peer(id)")
+            return 0
+        return len(self._relay.packets)
 
     def get_packet(self) -> bytes:
-        log.error("get_packet: in plain mode use get_peer(id)")
-        return b""
+        """Multiplayer mode: the next message for the server (``get_packet_peer`` says who
+        sent it); in plain mode use ``get_peer(id)``."""
+        if self._relay is None:
+            log.error("get_packet: in plain mode use get_peer(id)")
+            self._packet_error = Error.ERR_UNCONFIGURED
+            return b""
+        packet = self._relay.pop()
+        if packet is None:
+            self._packet_error = Error.ERR_UNAVAILABLE
+            return b""
+        self._packet_error = Error.OK
+        return packet[1]
 
     def put_packet(self, buffer: bytes | bytearray | memoryview) -> Error:
-        log.error("put_packet: in plain mode use get_peer(id)")
-        return Error.ERR_UNCONFIGURED
+        """Multiplayer mode: send to ``set_target_peer``'s target (0: everyone, -id: everyone
+        but id, id: that peer)."""
+        if not isinstance(buffer, (bytes, bytearray, memoryview)):
+            raise TypeError(f"put_packet takes bytes, not {type(buffer).__name__}")
+        if self._relay is None:
+            log.error("put_packet: in plain mode use get_peer(id)")
+            return Error.ERR_UNCONFIGURED
+        return self._relay.put_packet(bytes(buffer))
 
     def get_packet_peer(self) -> int:
-        log.error("get_packet_peer: only in multiplayer mode (gd_mp_api)")
-        return 1
+        if self._relay is None:
+            log.error("get_packet_peer: only in multiplayer mode (gd_mp_api)")
+            return 1
+        if not self._relay.packets:
+            log.error("get_packet_peer: no packet available")
+            return 1
+        return self._relay.packets[0][0]
 
     def set_target_peer(self, peer_id: int) -> None:
-        pass
+        if not isinstance(peer_id, int):
+            raise TypeError("set_target_peer takes an int")
+        self._target_peer = peer_id
+        if self._relay is not None:
+            self._relay.target_peer = peer_id
 
     def get_transfer_mode(self) -> TransferMode:
         return TransferMode.TRANSFER_MODE_RELIABLE
