@@ -47,3 +47,63 @@ def test_godot_client_joins_our_server(godot_process_factory: Any) -> None:
     ], godot.output()
     assert events == [("connected", ""), ("disconnected", True)]
     server.stop()
+
+
+def test_godot_and_python_clients_share_a_python_hosted_game(godot_process_factory: Any) -> None:
+    from godot_peer import GODOT_VALUES, godot_equal
+
+    from godot_ws import CONNECTION_CONNECTED, WebSocketClient
+
+    server = WebSocketServer()
+    server.bind_ip = "127.0.0.1"
+    assert server.listen(0, gd_mp_api=True) == OK
+    joined: list[int] = []
+    left: list[int] = []
+    server.peer_connected.connect(joined.append)
+    server.peer_disconnected.connect(left.append)
+    url = f"ws://127.0.0.1:{server.get_local_port()}/"
+    godot = godot_process_factory("client.gd", f"url={url}", "mp=1")
+    poll_until(server, lambda: len(joined) == 1, what="Godot to join")
+    godot_id = joined[0]
+
+    py = WebSocketClient()
+    seen: list[int] = []
+    gone: list[int] = []
+    py.peer_connected.connect(seen.append)
+    py.peer_disconnected.connect(gone.append)
+    assert py.connect_to_url(url, gd_mp_api=True) == OK
+
+    class Both:
+        def poll(self) -> None:
+            server.poll()
+            py.poll()
+
+    both = Both()
+    poll_until(both, lambda: py.get_connection_status() == CONNECTION_CONNECTED
+               and godot_id in seen, what="the Python client to see Godot")
+    py_id = py.get_unique_id()
+    poll_until(both, lambda: f"PEER_CONNECTED {py_id}" in godot.lines(),
+               what="Godot to see the Python client")
+
+    # Every Variant type goes Python -> our relay -> Godot, which sends it back the same way.
+    py.set_target_peer(godot_id)
+    for name, value in GODOT_VALUES.items():
+        assert py.put_var(["say", value, py_id]) == OK, name
+    answers: list[Any] = []
+
+    def collect() -> bool:
+        while py.get_available_packet_count():
+            assert py.get_packet_peer() == godot_id
+            answers.append(py.get_var())
+        return len(answers) == len(GODOT_VALUES)
+
+    poll_until(both, collect, timeout=15, what="Godot's answers")
+    for (name, value), answer in zip(GODOT_VALUES.items(), answers):
+        assert answer[0] == "said" and godot_equal(answer[1], value), (name, answer)
+
+    # Broadcast from the server reaches Godot; Godot quitting reaches everyone.
+    server.set_target_peer(0)
+    assert server.put_var(["quit"]) == OK
+    poll_until(both, lambda: left == [godot_id], what="Godot to leave")
+    poll_until(both, lambda: gone == [godot_id], what="the Python client to see Godot leave")
+    server.stop()
