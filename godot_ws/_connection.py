@@ -91,6 +91,10 @@ class Connection:
             protocol.out_count >= self.max_out_packets
             or protocol.out_bytes + self.transport.pending + len(payload) > self.max_out_bytes
         ):
+            if len(payload) > self.max_out_bytes:
+                # Never fits, however long the caller waits: say so.
+                log.error("put_packet: %d bytes exceed the whole output buffer (%d bytes); "
+                          "raise it with set_buffers", len(payload), self.max_out_bytes)
             return Error.ERR_OUT_OF_MEMORY
         protocol.send_message(payload, text)
         return Error.OK
