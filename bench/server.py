@@ -206,7 +206,11 @@ def echo(c: Conn) -> None:
             if key:
                 payload = mask(payload, key)
             if op < 8:
-                out.append(encode_frame(payload, op) if b0 & 0x80 else bytes((b0,)) + encode_frame(payload)[1:])
+                out.append(
+                    encode_frame(payload, op)
+                    if b0 & 0x80
+                    else bytes((b0,)) + encode_frame(payload)[1:]
+                )
             else:
                 if out:
                     send(b"".join(out))

@@ -68,7 +68,9 @@ def encode_frame(payload: bytes, opcode: int = OP_BINARY, masked: bool = False) 
     return head + payload
 
 
-def parse_header(buf: bytes | bytearray, i: int, end: int) -> tuple[int, int, int, bytes | None] | None:
+def parse_header(
+    buf: bytes | bytearray, i: int, end: int
+) -> tuple[int, int, int, bytes | None] | None:
     """Parse the frame header at ``buf[i:end]``.
 
     Returns ``(opcode, payload_start, payload_end, mask_key)`` or None when the header or

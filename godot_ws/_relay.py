@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from ._connection import Connection
 from .constants import Error
 from .multiplayer import PROTO_SIZE, SERVER_ID, SysType, encode_header
-from .protocol import PacketQueue
+from .protocol import PacketQueue, State
 
 __all__ = ["Relay"]
 
@@ -125,6 +125,8 @@ class Relay:
     def _forward(self, data: bytes, targets: Iterable[int]) -> None:
         for peer_id in list(targets):
             link = self.links[peer_id]
+            if link.protocol.state is not State.OPEN:
+                continue  # leaving: its SYS_DEL follows
             if link.send(data, False) == Error.ERR_OUT_OF_MEMORY:
                 log.warning("multiplayer: client %d reads too slowly (output buffer full); "
                             "disconnecting it", peer_id)
@@ -147,7 +149,7 @@ class Relay:
             return link.send(data, False)
         result = Error.OK
         for peer_id, link in list(self.links.items()):
-            if peer_id != -target:
+            if peer_id != -target and link.protocol.state is State.OPEN:
                 err = link.send(data, False)
                 result = err if err != Error.OK else result
         return result

@@ -1,0 +1,201 @@
+"""Chat: a pygame chat window on godot_ws in plain mode (text packets).
+
+    python demos/chat.py                        # host a chat room on 127.0.0.1 and join it
+    python demos/chat.py --host 9090            # host for others on every interface
+    python demos/chat.py --join ws://HOST:9090/ # join a chat host, or any echo server
+    python demos/chat.py --headless --frames 300 --bots 2 --screenshot chat.png
+
+Type and press Enter to send. The host (``ChatHost``) broadcasts each text message to every
+client; against a plain echo server you see your own messages come back.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import time
+from typing import Any
+
+from godot_ws import (
+    CONNECTION_CONNECTED,
+    CONNECTION_CONNECTING,
+    OK,
+    WebSocketClient,
+    WebSocketPeer,
+    WebSocketServer,
+)
+
+WIDTH, HEIGHT = 640, 480
+LINES = ["hello!", "anyone here?", "gg", "nice move", "brb", "what's the ping?", "lol"]
+
+
+class ChatHost:
+    """Relays every text message to every connected client (plain mode)."""
+
+    def __init__(self, server: WebSocketServer) -> None:
+        self.server = server
+        self.ids: list[int] = []
+        server.client_connected.connect(lambda peer_id, _protocol: self.ids.append(peer_id))
+        server.client_disconnected.connect(lambda peer_id, _clean: self.ids.remove(peer_id))
+        server.data_received.connect(self._relay)
+
+    def _relay(self, sender: int) -> None:
+        peer = self.server.get_peer(sender)
+        assert peer is not None
+        text = peer.get_packet()
+        if not peer.was_string_packet():
+            return
+        for peer_id in self.ids:
+            out = self.server.get_peer(peer_id)
+            if out is not None and out.is_connected_to_host():
+                out.set_write_mode(WebSocketPeer.WRITE_MODE_TEXT)
+                out.put_packet(text)
+
+
+class Chatter:
+    """One chat client; bots say something now and then."""
+
+    def __init__(self, url: str, name: str, bot: bool) -> None:
+        self.name = name
+        self.bot = bot
+        self.lines: list[str] = []
+        self.sent = self.received = 0
+        self.client = WebSocketClient()
+        self.client.connection_established.connect(lambda _p: self.say("joined the chat"))
+        self.client.connection_error.connect(lambda: self.lines.append(f"* cannot reach {url}"))
+        self.client.connection_closed.connect(lambda clean: self.lines.append("* disconnected"))
+        self.client.data_received.connect(self._on_data)
+        if self.client.connect_to_url(url) != OK:
+            self.lines.append(f"* invalid URL {url!r}")
+
+    def _on_data(self) -> None:
+        peer = self.client.get_peer(1)
+        assert peer is not None
+        while peer.get_available_packet_count():
+            self.lines.append(peer.get_packet().decode("utf-8", "replace"))
+            self.received += 1
+        del self.lines[:-200]
+
+    def say(self, text: str) -> None:
+        peer = self.client.get_peer(1)
+        if peer is None or self.client.get_connection_status() != CONNECTION_CONNECTED:
+            return
+        peer.set_write_mode(WebSocketPeer.WRITE_MODE_TEXT)
+        if peer.put_packet(f"{self.name}: {text}".encode()) == OK:
+            self.sent += 1
+
+    def think(self) -> None:
+        if self.bot and random.random() < 0.02:
+            self.say(random.choice(LINES))
+
+
+def draw(screen: Any, font: Any, me: Chatter, typed: str, url: str) -> None:
+    screen.fill((20, 22, 28))
+    y = HEIGHT - 60
+    for line in reversed(me.lines[-20:]):
+        screen.blit(font.render(line, True, (220, 220, 220)), (12, y))
+        y -= 20
+    status = me.client.get_connection_status()
+    state = ("connected" if status == CONNECTION_CONNECTED else
+             "connecting" if status == CONNECTION_CONNECTING else "disconnected")
+    pygame.draw.rect(screen, (45, 48, 60), (0, HEIGHT - 34, WIDTH, 34))
+    screen.blit(font.render(f"> {typed}_", True, (255, 255, 160)), (12, HEIGHT - 28))
+    screen.blit(font.render(f"{state} to {url}", True, (140, 170, 140)), (12, 8))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="godot_ws chat window")
+    parser.add_argument("--join", metavar="URL", help="join this host or echo server")
+    parser.add_argument("--host", metavar="PORT", type=int, help="host on every interface")
+    parser.add_argument("--bots", type=int, default=1, help="bot chatters in this process")
+    parser.add_argument("--name", default="you")
+    parser.add_argument("--headless", action="store_true", help="no window (SDL dummy)")
+    parser.add_argument("--frames", type=int, default=0, help="stop after N frames")
+    parser.add_argument("--screenshot", metavar="PATH", help="save the last frame")
+    args = parser.parse_args()
+    if not args.headless and not os.environ.get("DISPLAY") and sys.platform.startswith("linux") \
+            and not os.environ.get("WAYLAND_DISPLAY"):
+        print("no display found: running headless (SDL dummy video driver)")
+        args.headless = True
+    if args.headless:
+        os.environ["SDL_VIDEODRIVER"] = "dummy"
+        os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+        if not args.frames:
+            args.frames = 600
+    global pygame
+    import pygame
+
+    server = None
+    url = args.join
+    if url is None:
+        server = WebSocketServer()
+        server.bind_ip = "*" if args.host is not None else "127.0.0.1"
+        if server.listen(args.host or 0) != OK:
+            print(f"could not listen on port {args.host}")
+            return 2
+        ChatHost(server)
+        url = f"ws://127.0.0.1:{server.get_local_port()}/"
+        print(f"hosting a chat on port {server.get_local_port()}")
+
+    pygame.init()
+    screen = pygame.display.set_mode((WIDTH, HEIGHT))
+    pygame.display.set_caption("godot_ws chat")
+    font = pygame.font.Font(None, 22)
+    clock = pygame.time.Clock()
+    me = Chatter(url, args.name, bot=args.headless)
+    bots = [Chatter(url, f"bot{i + 1}", bot=True) for i in range(args.bots)]
+    typed = ""
+    frames = 0
+    worst_poll = 0.0
+    running = True
+    while running:
+        clock.tick(60)
+        for event in pygame.event.get():
+            if event.type == pygame.QUIT:
+                running = False
+            elif event.type == pygame.KEYDOWN:
+                if event.key == pygame.K_ESCAPE:
+                    running = False
+                elif event.key == pygame.K_RETURN and typed:
+                    me.say(typed)
+                    typed = ""
+                elif event.key == pygame.K_BACKSPACE:
+                    typed = typed[:-1]
+            elif event.type == pygame.TEXTINPUT:
+                typed += event.text
+        start = time.perf_counter()
+        if server is not None:
+            server.poll()
+        for chatter in (me, *bots):
+            chatter.client.poll()
+        worst_poll = max(worst_poll, time.perf_counter() - start)
+        for chatter in (me, *bots):
+            chatter.think()
+        draw(screen, font, me, typed, url)
+        pygame.display.flip()
+        frames += 1
+        if args.frames and frames >= args.frames:
+            running = False
+    if args.screenshot:
+        pygame.image.save(screen, args.screenshot)
+    print(f"frames={frames} chatters={1 + len(bots)} messages_in={me.received} "
+          f"messages_out={sum(c.sent for c in (me, *bots))} "
+          f"worst_poll_ms={worst_poll * 1000:.2f}")
+    for chatter in (me, *bots):
+        chatter.client.disconnect_from_host()
+    for _ in range(30):
+        if server is not None:
+            server.poll()
+        for chatter in (me, *bots):
+            chatter.client.poll()
+        time.sleep(0.005)
+    pygame.quit()
+    return 0
+
+
+pygame: Any = None
+
+if __name__ == "__main__":
+    sys.exit(main())

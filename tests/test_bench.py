@@ -1,0 +1,91 @@
+"""The benchmark harness runs end to end (``python -m bench --quick``).
+
+Proves the harness works — every scenario for every library yields a positive number and
+no server outlives it — and asserts no timings: CI machines are too noisy for that.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PEERS = ["raw", "websocket-client", "websockets", "wsproto"]
+FAMILIES = [
+    "recv_small",
+    "recv_large",
+    "send_small",
+    "echo_rtt",
+    "idle_check",
+    "mem_idle_traced",
+    "mem_idle_rss",
+]
+
+
+def _godot_ws_importable() -> bool:
+    r = subprocess.run(
+        [sys.executable, "-c", "import godot_ws; godot_ws.WebSocketClient; godot_ws.WebSocketPeer"],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=60,
+    )
+    return r.returncode == 0
+
+
+def _server_pids() -> set[int]:
+    pids = set()
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                cmd = (d / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"bench.server" in cmd or b"bench.many" in cmd:
+                pids.add(int(d.name))
+    return pids
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the harness reads /proc for RSS")
+def test_bench_quick_runs_and_reports_every_cell(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    before = _server_pids()
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    r = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert r.returncode == 0, f"stdout:\n{r.stdout}\nstderr:\n{r.stderr}"
+    doc = json.loads(out.read_text())
+
+    libs = list(PEERS)
+    if _godot_ws_importable():
+        libs.append("godot_ws")
+    assert set(libs) <= set(doc["meta"]["libraries"]), doc["meta"]
+    assert not doc["errors"], doc["errors"]
+
+    scenarios = doc["scenarios"]
+    polls = [k for k in scenarios if k.startswith("poll_idle_")]
+    assert len(polls) >= 3, sorted(scenarios)
+    for key in FAMILIES + polls:
+        assert key in scenarios, f"missing scenario {key}"
+        for lib in libs:
+            cell = scenarios[key]["results"].get(lib)
+            assert cell is not None, f"{key}: no result for {lib}"
+            # an RSS delta can legitimately round to 0 pages for the raw floor's bare sockets
+            floor = 0.0 if key.startswith("mem_") else 1e-12
+            assert cell["median"] is not None and cell["median"] >= floor, f"{key}/{lib}: {cell}"
+            assert cell["runs"] and all(v >= floor for v in cell["runs"]), f"{key}/{lib}: {cell}"
+        if "godot_ws" in libs and scenarios[key]["target"]:
+            assert scenarios[key]["verdict"] in ("PASS", "FAIL")
+    assert "| scenario" in r.stdout  # the table was printed
+
+    assert _server_pids() <= before, "a benchmark server or worker outlived the run"
