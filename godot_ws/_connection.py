@@ -124,4 +124,4 @@ class Connection:
         self.transport.set_no_delay(enabled)
 
     def buffered_amount(self) -> int:
-        return sum(len(chunk) for chunk in self.protocol._out) + self.transport.pending
+        return sum(len(payload) for _, payload in self.protocol._out) + self.transport.pending

@@ -87,6 +87,8 @@ _H64 = struct.Struct("!BBQ")
 _CODE = struct.Struct("!H")
 _MAX_CONTROL = 125
 _MASK_POOL = 4096  # mask keys are sliced from one urandom call instead of one call per frame
+_RAW = -1  # an _out entry that is sent as it is (handshake bytes)
+_ZEROS = {n: bytes(n) for n in (6, 8, 14)}  # the mask stream over a header and its key
 
 
 class PacketQueue:
@@ -152,7 +154,9 @@ class Protocol:
         self.close_code = -1  # what the peer sent, -1 until its close frame arrives
         self.close_reason = ""
         self._events: list[Event] = []
-        self._out: list[bytes] = []
+        # Frames to send as (opcode, payload), _RAW for handshake bytes; framed and masked
+        # as one batch by data_to_send.
+        self._out: list[tuple[int, bytes]] = []
         self.out_bytes = 0  # payload bytes queued by send_message, for the caller's limit
         self.out_count = 0
         self._mask_source = mask_source
@@ -186,14 +190,50 @@ class Protocol:
         return events
 
     def data_to_send(self) -> bytes:
+        """Everything queued since the last call, framed (and masked, as a client)."""
         out = self._out
         if not out:
             return b""
-        data = out[0] if len(out) == 1 else b"".join(out)
         self._out = []
         self.out_bytes = 0
         self.out_count = 0
-        return data
+        if not self.client:
+            return b"".join([_server_frame(op, p) if op >= 0 else p for op, p in out])
+        # Masking is most of the cost of sending: build the frames and a mask stream (zeros
+        # over headers) and XOR them as two big integers, not one XOR per frame.
+        parts: list[bytes] = []
+        masks: list[bytes] = []
+        pool = self._mask_pool
+        at = self._mask_at
+        for opcode, payload in out:
+            if opcode < 0:
+                parts.append(payload)
+                masks.append(bytes(len(payload)))
+                continue
+            n = len(payload)
+            if at + 4 > len(pool):
+                pool = self._mask_source(_MASK_POOL)
+                at = 0
+            key = pool[at : at + 4]
+            at += 4
+            if n < 126:
+                head = bytes((0x80 | opcode, 0x80 | n))
+            elif n < 65536:
+                head = _H16.pack(0x80 | opcode, 0xFE, n)
+            else:
+                head = _H64.pack(0x80 | opcode, 0xFF, n)
+            parts.append(head)
+            parts.append(key)
+            parts.append(payload)
+            masks.append(_ZEROS[len(head) + 4])
+            masks.append((key * ((n >> 2) + 1))[:n])
+        self._mask_pool = pool
+        self._mask_at = at
+        stream = b"".join(parts)
+        mask = b"".join(masks)
+        return (int.from_bytes(stream, "little") ^ int.from_bytes(mask, "little")).to_bytes(
+            len(stream), "little"
+        )
 
     def receive_data(self, data: bytes) -> None:
         """Feed bytes read from the stream; whole messages go to the queue, events are stored."""
@@ -238,14 +278,14 @@ class Protocol:
             self._decode(b"")
 
     def send_message(self, payload: bytes, text: bool) -> None:
-        self._out.append(self._frame(Opcode.TEXT if text else Opcode.BINARY, payload))
+        self._out.append((1 if text else 2, payload))
         self.out_bytes += len(payload)
         self.out_count += 1
 
     def close(self, code: int = 1000, reason: str = "") -> None:
         """Start the close handshake (OPEN -> CLOSING). Godot 3.2.3 appends a NUL; we don't."""
         if self.state is State.OPEN:
-            self._out.append(self._frame(Opcode.CLOSE, _close_payload(code, reason)))
+            self._out.append((Opcode.CLOSE, _close_payload(code, reason)))
             self.state = State.CLOSING
 
     def abort(self, reason: str) -> None:
@@ -276,7 +316,7 @@ class Protocol:
     def _decode(self, data: bytes) -> None:
         if self._chunks:
             self._chunks.append(data)
-            buf = self._buf + b"".join(self._chunks)
+            buf = b"".join([self._buf, *self._chunks])  # one copy of a large frame's pieces
             self._chunks = []
             self._chunks_len = 0
         else:
@@ -297,6 +337,35 @@ class Protocol:
         pos = 0
         end = len(buf)
         while True:
+            if not mask_in and not self._frag_opcode:
+                # The hot path: whole small unfragmented unmasked messages, FIN set, no RSV.
+                free = max_packets - len(packets)
+                while end - pos >= 2:
+                    b0 = buf[pos]
+                    n = buf[pos + 1]
+                    if n > 125 or (b0 != 0x82 and b0 != 0x81):
+                        break
+                    stop = pos + 2 + n
+                    if stop > end:
+                        break
+                    if free <= 0 or (nbytes + n > max_bytes and packets):
+                        self.blocked = True
+                        break
+                    payload = buf[pos + 2 : stop]
+                    if b0 == 0x81:
+                        try:
+                            payload.decode("utf-8")
+                        except UnicodeDecodeError:
+                            self._fail(CloseCode.INVALID_DATA, "text message is not valid UTF-8")
+                            break
+                        append((payload, True))
+                    else:
+                        append((payload, False))
+                    free -= 1
+                    nbytes += n
+                    pos = stop
+                if self.blocked or self._halted:
+                    break
             if end - pos < 2:
                 if end > pos:
                     self._need = 2
@@ -442,7 +511,7 @@ class Protocol:
             return False
         if opcode == Opcode.PING:
             if self.state is State.OPEN:
-                self._out.append(self._frame(Opcode.PONG, payload))
+                self._out.append((Opcode.PONG, payload))
             return True
         if opcode == Opcode.PONG:
             return True
@@ -469,7 +538,7 @@ class Protocol:
         if self.state is State.OPEN:
             self._events.append(CloseRequested(code, reason))
             # Echo the code and reason, as Godot (wslay) does.
-            self._out.append(self._frame(Opcode.CLOSE, payload))
+            self._out.append((Opcode.CLOSE, payload))
         self.state = State.CLOSED
         self._events.append(Closed(True, code, reason))
         return False
@@ -499,33 +568,11 @@ class Protocol:
             self._pending_fail = (code, reason)
             return
         if self.state is State.OPEN:
-            self._out.append(self._frame(Opcode.CLOSE, _close_payload(code, "")))
+            self._out.append((Opcode.CLOSE, _close_payload(code, "")))
         self.state = State.CLOSED
         self._events.append(Closed(False, code, reason))
 
     # ---------------------------------------------------------------- send
-
-    def _frame(self, opcode: int, payload: bytes) -> bytes:
-        n = len(payload)
-        if not self.client:
-            if n < 126:
-                return bytes((0x80 | opcode, n)) + payload
-            if n < 65536:
-                return _H16.pack(0x80 | opcode, 126, n) + payload
-            return _H64.pack(0x80 | opcode, 127, n) + payload
-        at = self._mask_at
-        if at + 4 > len(self._mask_pool):
-            self._mask_pool = self._mask_source(_MASK_POOL)
-            at = 0
-        key = self._mask_pool[at : at + 4]
-        self._mask_at = at + 4
-        if n < 126:
-            head = bytes((0x80 | opcode, 0x80 | n))
-        elif n < 65536:
-            head = _H16.pack(0x80 | opcode, 0xFE, n)
-        else:
-            head = _H64.pack(0x80 | opcode, 0xFF, n)
-        return head + key + mask_payload(key, payload)
 
 
 class ClientProtocol(Protocol):
@@ -543,7 +590,7 @@ class ClientProtocol(Protocol):
         super().__init__(queue, True, max_message_size, mask_source)
         request, key = build_request(target, protocols, custom_headers)
         self._response = ResponseParser(key, protocols)
-        self._out.append(request)
+        self._out.append((_RAW, request))
 
     def _receive_handshake(self, data: bytes) -> None:
         try:
@@ -579,20 +626,20 @@ class ServerProtocol(Protocol):
         try:
             rest = self._request.feed(data)
         except HandshakeError as exc:
-            self._out.append(REFUSAL)
+            self._out.append((_RAW, REFUSAL))
             self._handshake_failed(str(exc))
             return
         if rest is None:
             return
         protocol = choose_protocol(self._request.protocols, self._supported)
         if protocol is None:
-            self._out.append(REFUSAL)
+            self._out.append((_RAW, REFUSAL))
             self._handshake_failed(
                 f"client offered protocols {self._request.protocols}, none of {self._supported}"
             )
             return
         self.protocol = protocol
-        self._out.append(build_response(self._request.key, protocol))
+        self._out.append((_RAW, build_response(self._request.key, protocol)))
         self._opened(protocol, rest)
 
 
@@ -600,6 +647,15 @@ def _rotate(key: bytes, n: int) -> bytes:
     """The mask key as seen from ``n`` bytes further into the payload."""
     n %= 4
     return key[n:] + key[:n]
+
+
+def _server_frame(opcode: int, payload: bytes) -> bytes:
+    n = len(payload)
+    if n < 126:
+        return bytes((0x80 | opcode, n)) + payload
+    if n < 65536:
+        return _H16.pack(0x80 | opcode, 126, n) + payload
+    return _H64.pack(0x80 | opcode, 127, n) + payload
 
 
 def _close_payload(code: int, reason: str) -> bytes:
