@@ -8,9 +8,9 @@ on top (sub-protocol rules, no unrequested extension). No sockets, no time.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 import base64
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 

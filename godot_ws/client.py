@@ -18,7 +18,8 @@ from ._handshake import parse_target
 from ._transport import RECV_SIZE, Transport
 from .constants import ConnectionStatus, Error, TransferMode
 from .crypto import X509Certificate
-from .peer import WebSocketPeer
+from .multiplayer import MultiplayerClient
+from .peer import PacketPeer, WebSocketPeer
 from .protocol import ClientProtocol, PacketQueue, State, is_valid_close_code
 from .signals import Signal, SignalOwner
 
@@ -90,14 +91,22 @@ class _Connection:
         self.transport.set_no_delay(enabled)
 
 
-class WebSocketClient(SignalOwner):
-    """Godot 3's ``WebSocketClient`` (plain mode; ``gd_mp_api`` comes with multiplayer mode).
+class WebSocketClient(PacketPeer, SignalOwner):
+    """Godot 3's ``WebSocketClient``, in plain mode or multiplayer mode (``gd_mp_api``).
 
     Call ``poll()`` once per frame: it never blocks and never raises for anything the network
     did; it reads every ready byte, queues whole messages on ``get_peer(1)`` and then emits the
     signals ``connection_established(protocol)``, ``data_received()`` (once per message),
     ``server_close_request(code, reason)``, ``connection_closed(was_clean_close)`` and
     ``connection_error()``.
+
+    In multiplayer mode (``connect_to_url(url, gd_mp_api=True)``, Godot's 3.x
+    WebSocketMultiplayerPeer protocol) the client itself is the packet peer (``put_packet``,
+    ``get_packet``, ``put_var``, ``get_var``, ``get_packet_peer``, ``set_target_peer``) and
+    NetworkedMultiplayerPeer's signals replace the plain ones: ``peer_connected(id)``,
+    ``peer_disconnected(id)``, ``peer_packet(source)``, ``connection_succeeded()``,
+    ``connection_failed()``, ``server_disconnected()``; ``server_close_request`` fires in
+    both modes. See ``godot_ws.multiplayer``.
     """
 
     CONNECTION_DISCONNECTED = _DISCONNECTED
@@ -110,6 +119,7 @@ class WebSocketClient(SignalOwner):
     TARGET_PEER_SERVER = 1
 
     def __init__(self) -> None:
+        PacketPeer.__init__(self)
         self.connection_established = Signal("connection_established")
         self.connection_error = Signal("connection_error")
         self.connection_closed = Signal("connection_closed")
@@ -136,6 +146,8 @@ class WebSocketClient(SignalOwner):
         self._status = _DISCONNECTED
         self._peer = WebSocketPeer()
         self._refuse_new_connections = False
+        self._mp: MultiplayerClient | None = None  # multiplayer mode's state, else None
+        self._target_peer = 0
 
     # ------------------------------------------------------------------ connecting
 
@@ -149,8 +161,8 @@ class WebSocketClient(SignalOwner):
         """Start connecting; returns at once. Failures after this come as ``connection_error``.
 
         ERR_INVALID_PARAMETER for a scheme other than ws/wss, a bad port or a header/protocol
-        containing CR or LF; ERR_ALREADY_IN_USE while connecting or connected; ERR_UNAVAILABLE
-        for ``gd_mp_api=True`` until multiplayer mode lands.
+        containing CR or LF; ERR_ALREADY_IN_USE while connecting or connected.
+        ``gd_mp_api=True`` speaks Godot 3's multiplayer protocol (see the class docstring).
         """
         if not isinstance(url, str):
             raise TypeError(f"url must be str, not {type(url).__name__}")
@@ -159,9 +171,6 @@ class WebSocketClient(SignalOwner):
         if self._status is not _DISCONNECTED:
             log.error("connect_to_url: already connecting or connected")
             return Error.ERR_ALREADY_IN_USE
-        if gd_mp_api:
-            log.error("connect_to_url: gd_mp_api (multiplayer mode) is not available yet")
-            return Error.ERR_UNAVAILABLE
         target = parse_target(url)
         if target is None:
             log.error("connect_to_url: invalid WebSocket URL %r", url)
@@ -182,6 +191,10 @@ class WebSocketClient(SignalOwner):
         conn.deadline = time.monotonic() + self.handshake_timeout
         self._conn = conn
         self._peer = WebSocketPeer(queue, conn)
+        self._mp = (
+            MultiplayerClient(self, self._in_packets, self._in_bytes, self._target_peer)
+            if gd_mp_api else None
+        )
         self._status = _CONNECTING
         self._advance_connect(conn)  # starts the TCP connect now for IP literals
         return Error.OK
@@ -250,7 +263,10 @@ class WebSocketClient(SignalOwner):
         out = protocol.data_to_send() if protocol._out else b""
         if (out or transport.pending) and not transport.send(out):
             protocol.abort(transport.error)
-        if protocol._events or len(packets) != before or protocol.state is not _OPEN:
+        if (
+            protocol._events or len(packets) != before or protocol.state is not _OPEN
+            or (packets and self._mp is not None)
+        ):
             self._dispatch(conn, len(packets) - before)
 
     def _advance_connect(self, conn: _Connection) -> None:
@@ -276,6 +292,9 @@ class WebSocketClient(SignalOwner):
                 conn.deadline = time.monotonic() + self.close_timeout
             elif time.monotonic() > conn.deadline:
                 protocol.abort(f"no close reply within {self.close_timeout} s")
+        if self._mp is not None:
+            self._dispatch_mp(conn, self._mp)
+            return
         if self.data_received:
             for _ in range(new_packets):
                 self.data_received.emit()
@@ -289,12 +308,39 @@ class WebSocketClient(SignalOwner):
                 self._finish(conn)
                 self.connection_error.emit()
             elif isinstance(event, events.CloseRequested):
-                self.server_close_request.emit(event.code, event.reason)
+                self.server_close_request.emit(event.code, _godot_reason(event.reason))
             elif isinstance(event, events.Closed):
                 if not event.clean:
                     log.warning("connection closed (code %d): %s", event.code, event.reason)
                 self._finish(conn)
                 self.connection_closed.emit(event.clean)
+
+    def _dispatch_mp(self, conn: _Connection, mp: MultiplayerClient) -> None:
+        """Multiplayer mode's signals: the protocol's events through ``mp``'s mapping."""
+        protocol = conn.protocol
+        raw = protocol.queue
+        # Messages go on to mp's queue while it has room; each batch taken makes room to
+        # decode what the protocol held back. When mp is full they wait, and so does TCP.
+        while mp.receive(raw) and protocol.blocked:
+            protocol.resume()
+        for event in protocol.events_received():
+            if isinstance(event, events.HandshakeDone):
+                self._status = _CONNECTED  # no signal: the game waits for connection_succeeded
+                conn.deadline = 0.0
+            elif isinstance(event, events.HandshakeFailed):
+                log.warning("connection to %s failed: %s", conn.transport.host, event.reason)
+                self._finish(conn)
+                mp.connection_lost()
+            elif isinstance(event, events.CloseRequested):
+                # Nothing follows a close frame: what waited for room goes first, in order.
+                mp.receive(raw, force=True)
+                self.server_close_request.emit(event.code, _godot_reason(event.reason))
+            elif isinstance(event, events.Closed):
+                log_ = log.info if event.clean else log.warning
+                log_("multiplayer connection closed (code %d): %s", event.code, event.reason)
+                mp.receive(raw, force=True)
+                self._finish(conn)
+                mp.connection_lost()
 
     def _finish(self, conn: _Connection) -> None:
         """Tear down: write what is left (a close frame), keep flushing it briefly if needed."""
@@ -368,7 +414,7 @@ class WebSocketClient(SignalOwner):
         conn = self._conn
         if conn is None:
             return 0
-        return len(b"".join(conn.protocol._out)) + conn.transport.pending
+        return sum(len(payload) for _, payload in conn.protocol._out) + conn.transport.pending
 
     # ------------------------------------------------------------------ TLS properties
 
@@ -403,26 +449,76 @@ class WebSocketClient(SignalOwner):
     # ------------------------------------------------------------------ NetworkedMultiplayerPeer
 
     def get_unique_id(self) -> int:
-        return 0
+        """The id the server gave us (multiplayer mode), 0 until its SYS_ID arrives."""
+        return self._mp.unique_id if self._mp is not None else 0
 
     def get_packet_peer(self) -> int:
-        log.error("get_packet_peer: only in multiplayer mode (gd_mp_api)")
-        return 1
+        """The source peer id of the packet the next ``get_packet`` returns (1 when none)."""
+        mp = self._mp
+        if mp is None:
+            log.error("get_packet_peer: only in multiplayer mode (gd_mp_api)")
+            return 1
+        source = mp.packet_peer()
+        if source is None:
+            log.error("get_packet_peer: no packet queued")
+            return 1
+        return source
 
     def get_available_packet_count(self) -> int:
-        log.error("get_available_packet_count: in plain mode use get_peer(1)")
-        return 0
+        mp = self._mp
+        if mp is None:
+            log.error("get_available_packet_count: in plain mode use get_peer(1)")
+            return 0
+        return len(mp.packets)
 
     def get_packet(self) -> bytes:
-        log.error("get_packet: in plain mode use get_peer(1)")
-        return b""
+        """The next multiplayer packet's payload (its source was ``get_packet_peer()``)."""
+        mp = self._mp
+        if mp is None:
+            log.error("get_packet: in plain mode use get_peer(1)")
+            self._packet_error = Error.ERR_UNCONFIGURED
+            return b""
+        payload = mp.pop()
+        if payload is None:
+            log.error("get_packet: no packet queued")
+            self._packet_error = Error.ERR_UNAVAILABLE
+            return b""
+        self._packet_error = Error.OK
+        return payload
 
     def put_packet(self, buffer: bytes | bytearray | memoryview) -> Error:
-        log.error("put_packet: in plain mode use get_peer(1)")
-        return Error.ERR_UNCONFIGURED
+        """Send ``buffer`` to ``set_target_peer``'s target as one binary message.
+
+        ERR_UNCONFIGURED in plain mode (use ``get_peer(1)``) and, unlike Godot, until the
+        server has sent our id (Godot sends id 0, which its server drops as cheating); FAILED
+        when not connected; ERR_OUT_OF_MEMORY when the output buffer is full.
+        """
+        if not isinstance(buffer, (bytes, bytearray, memoryview)):
+            raise TypeError(f"put_packet takes bytes, not {type(buffer).__name__}")
+        mp = self._mp
+        if mp is None:
+            log.error("put_packet: in plain mode use get_peer(1)")
+            return Error.ERR_UNCONFIGURED
+        conn = self._conn
+        if conn is None or conn.protocol.state is not _OPEN:
+            log.error("put_packet: not connected")
+            return Error.FAILED
+        if not mp.unique_id:
+            log.error("put_packet: the server has not sent our id yet (wait for "
+                      "connection_succeeded)")
+            return Error.ERR_UNCONFIGURED
+        return conn.send(mp.frame(bytes(buffer)), False)
 
     def set_target_peer(self, peer_id: int) -> None:
-        pass
+        """Where ``put_packet`` sends: 0 all peers (default), 1 the server, N > 1 peer N, -N
+        everyone but N. The server relays; a client only ever talks to it."""
+        if not isinstance(peer_id, int) or isinstance(peer_id, bool):
+            raise TypeError(f"peer_id must be int, not {type(peer_id).__name__}")
+        if not -(1 << 31) <= peer_id < 1 << 31:
+            raise ValueError(f"peer_id {peer_id} is outside int32")
+        self._target_peer = peer_id
+        if self._mp is not None:
+            self._mp.target_peer = peer_id
 
     def get_transfer_mode(self) -> TransferMode:
         """Always RELIABLE: WebSocket is TCP (setting it is a no-op, as in Godot)."""
@@ -440,6 +536,11 @@ class WebSocketClient(SignalOwner):
         self._refuse_new_connections = bool(enable)
 
     refuse_new_connections = property(is_refusing_new_connections, set_refuse_new_connections)
+
+
+def _godot_reason(reason: str) -> str:
+    """A close reason without the one NUL Godot 3.x appends to every reason it sends."""
+    return reason[:-1] if reason.endswith("\0") else reason
 
 
 def _strings(name: str, values: Any) -> tuple[str, ...]:

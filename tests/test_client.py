@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import socket
 import struct
-import threading
 import time
 from typing import Any
 
