@@ -125,6 +125,14 @@ class Transport:
     def is_tls(self) -> bool:
         return self._ssl_context is not None
 
+    @property
+    def recv_nowait(self) -> Any:
+        """The plain socket's own ``recv`` (raises BlockingIOError when nothing is ready), for
+        the idle fast path of ``poll()``; None for TLS or while not connected."""
+        if self.sock is None or self._ssl_context is not None or not self._connected:
+            return None
+        return self.sock.recv
+
     def _next_address(self) -> bool:
         """Open a socket to the next address; False while DNS is pending or when none is left."""
         if self._addresses is None:

@@ -14,13 +14,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import events
+from ._connection import Connection
 from ._handshake import parse_target
 from ._transport import RECV_SIZE, Transport
 from .constants import ConnectionStatus, Error, TransferMode
 from .crypto import X509Certificate
 from .multiplayer import MultiplayerClient
 from .peer import PacketPeer, WebSocketPeer
-from .protocol import ClientProtocol, PacketQueue, State, is_valid_close_code
+from .protocol import ClientProtocol, PacketQueue, State
 from .signals import Signal, SignalOwner
 
 __all__ = ["WebSocketClient"]
@@ -36,59 +37,6 @@ _OPEN = State.OPEN
 def _pow2(value: int) -> int:
     """Godot's ``next_power_of_2`` rounding for ``set_buffers``."""
     return 1 << max(0, (int(value) - 1).bit_length())
-
-
-class _Connection:
-    """One ``connect_to_url``'s transport, protocol and limits: the peer's ``PeerLink``."""
-
-    __slots__ = ("transport", "protocol", "max_out_bytes", "max_out_packets", "ready", "deadline")
-
-    def __init__(
-        self, transport: Transport, protocol: ClientProtocol, out_bytes: int, out_packets: int
-    ) -> None:
-        self.transport = transport
-        self.protocol = protocol
-        self.max_out_bytes = out_bytes
-        self.max_out_packets = out_packets
-        self.ready = False  # TCP (and TLS) is up and the request was handed to the transport
-        self.deadline = 0.0  # handshake or close-reply deadline (time.monotonic)
-
-    def send(self, payload: bytes, text: bool) -> Error:
-        protocol = self.protocol
-        if protocol.state is not _OPEN:
-            log.error("put_packet: the connection is closing")
-            return Error.FAILED
-        if (
-            protocol.out_count >= self.max_out_packets
-            or protocol.out_bytes + self.transport.pending + len(payload) > self.max_out_bytes
-        ):
-            return Error.ERR_OUT_OF_MEMORY
-        protocol.send_message(payload, text)
-        return Error.OK
-
-    def close(self, code: int, reason: str) -> None:
-        if code < 0:
-            # Godot 4: a negative code drops the connection at once, with no close frame.
-            self.protocol.abort(f"closed locally with code {code}")
-            return
-        if not is_valid_close_code(code):
-            log.error("close code %d may not be sent; sending 1000 instead", code)
-            code = 1000
-        if not isinstance(reason, str):
-            raise TypeError(f"reason must be str, not {type(reason).__name__}")
-        if len(reason.encode("utf-8")) > 123:
-            log.warning("close reason longer than 123 bytes is cut (RFC 6455 5.5)")
-        self.protocol.close(code, reason)
-
-    def is_open(self) -> bool:
-        state = self.protocol.state
-        return state is _OPEN or state is State.CLOSING
-
-    def address(self) -> tuple[str, int]:
-        return self.transport.peer_address()
-
-    def set_no_delay(self, enabled: bool) -> None:
-        self.transport.set_no_delay(enabled)
 
 
 class WebSocketClient(PacketPeer, SignalOwner):
@@ -141,7 +89,7 @@ class WebSocketClient(PacketPeer, SignalOwner):
         self._in_packets = 1024
         self._out_bytes = 65536
         self._out_packets = 1024
-        self._conn: _Connection | None = None
+        self._conn: Connection | None = None
         self._lingering: list[tuple[Transport, float]] = []  # closed, still flushing a close
         self._status = _DISCONNECTED
         self._peer = WebSocketPeer()
@@ -184,7 +132,7 @@ class WebSocketClient(PacketPeer, SignalOwner):
         protocol = ClientProtocol(
             target, queue, protocols, custom_headers, max_message_size=self._in_bytes
         )
-        conn = _Connection(
+        conn = Connection(
             Transport(target.host, target.port, context), protocol, self._out_bytes,
             self._out_packets,
         )
@@ -230,10 +178,21 @@ class WebSocketClient(PacketPeer, SignalOwner):
     # ------------------------------------------------------------------ poll
 
     def poll(self) -> None:
-        """Move every ready byte through the protocol, then emit this poll's signals."""
+        """Write what the game queued, move every ready byte through the protocol, then emit
+        this poll's signals."""
+        conn = self._conn
+        if conn is not None and conn.quiet_recv is not None and not conn.protocol._out:
+            # An open connection with nothing to write: an idle poll is one recv call.
+            try:
+                data = conn.quiet_recv(RECV_SIZE)
+            except BlockingIOError:
+                return
+            except OSError:
+                data = None  # read again below, where the error is reported
+            self._pump(conn, data)
+            return
         if self._lingering:
             self._flush_lingering()
-        conn = self._conn
         if conn is None:
             return
         if not conn.ready:
@@ -241,47 +200,30 @@ class WebSocketClient(PacketPeer, SignalOwner):
             if not conn.ready:
                 self._dispatch(conn, 0)
                 return
-        protocol = conn.protocol
-        transport = conn.transport
-        packets = protocol.queue.packets
-        before = len(packets)
-        if protocol.blocked:
-            protocol.resume()
-        while not protocol.blocked:
-            data = transport.recv()
-            if data is None:
-                break
-            if not data:
-                if transport.error:
-                    protocol.abort(transport.error)
-                else:
-                    protocol.receive_eof()
-                break
-            protocol.receive_data(data)
-            if len(data) < RECV_SIZE and transport._ssl_context is None:
-                break  # the kernel buffer is drained; skip the recv that would fail
-        out = protocol.data_to_send() if protocol._out else b""
-        if (out or transport.pending) and not transport.send(out):
-            protocol.abort(transport.error)
-        if (
-            protocol._events or len(packets) != before or protocol.state is not _OPEN
-            or (packets and self._mp is not None)
-        ):
-            self._dispatch(conn, len(packets) - before)
+        self._pump(conn, None)
 
-    def _advance_connect(self, conn: _Connection) -> None:
-        transport = conn.transport
-        step = transport.connect_step()
-        if step:
-            conn.ready = True
-            if not transport.send(conn.protocol.data_to_send()):
-                conn.protocol.abort(transport.error)
-        elif step is False:
-            conn.protocol.abort(transport.error)
-        elif time.monotonic() > conn.deadline:
+    def _pump(self, conn: Connection, first: bytes | None) -> None:
+        protocol = conn.protocol
+        packets = protocol.queue.packets
+        new = conn.pump(first)
+        state = protocol.state
+        if protocol._events or new or state is not _OPEN or (packets and self._mp is not None):
+            self._dispatch(conn, new)
+        if self._conn is conn:
+            conn.quiet_recv = (
+                conn.transport.recv_nowait
+                if protocol.state is _OPEN and not protocol.blocked and not conn.transport.pending
+                and not self._lingering and not (packets and self._mp is not None)
+                else None
+            )
+
+    def _advance_connect(self, conn: Connection) -> None:
+        conn.advance()
+        if not conn.ready and conn.protocol.state is State.CONNECTING \
+                and time.monotonic() > conn.deadline:
             conn.protocol.abort(f"handshake timed out after {self.handshake_timeout} s")
 
-    def _dispatch(self, conn: _Connection, new_packets: int) -> None:
+    def _dispatch(self, conn: Connection, new_packets: int) -> None:
         """Turn the protocol's events into status changes and signals (after all I/O)."""
         protocol = conn.protocol
         if protocol.state is State.CONNECTING:
@@ -315,7 +257,7 @@ class WebSocketClient(PacketPeer, SignalOwner):
                 self._finish(conn)
                 self.connection_closed.emit(event.clean)
 
-    def _dispatch_mp(self, conn: _Connection, mp: MultiplayerClient) -> None:
+    def _dispatch_mp(self, conn: Connection, mp: MultiplayerClient) -> None:
         """Multiplayer mode's signals: the protocol's events through ``mp``'s mapping."""
         protocol = conn.protocol
         raw = protocol.queue
@@ -342,7 +284,7 @@ class WebSocketClient(PacketPeer, SignalOwner):
                 self._finish(conn)
                 mp.connection_lost()
 
-    def _finish(self, conn: _Connection) -> None:
+    def _finish(self, conn: Connection) -> None:
         """Tear down: write what is left (a close frame), keep flushing it briefly if needed."""
         transport = conn.transport
         if conn.ready and transport.send(conn.protocol.data_to_send()) and transport.pending:
@@ -414,7 +356,7 @@ class WebSocketClient(PacketPeer, SignalOwner):
         conn = self._conn
         if conn is None:
             return 0
-        return sum(len(payload) for _, payload in conn.protocol._out) + conn.transport.pending
+        return conn.buffered_amount()
 
     # ------------------------------------------------------------------ TLS properties
 

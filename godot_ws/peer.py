@@ -21,6 +21,9 @@ __all__ = ["PacketPeer", "WebSocketPeer", "PeerLink"]
 log = logging.getLogger("godot_ws")
 
 _BYTES_TYPES = (bytes, bytearray, memoryview)
+# Enum member lookups cost ~0.1 us each on CPython 3.11: hot paths use module constants.
+_OK = Error.OK
+_TEXT = WriteMode.WRITE_MODE_TEXT
 # PacketPeer's encode buffer (core/io/packet_peer.cpp): default 8 MiB, setter range 1 KiB..256 MiB.
 _ENCODE_BUFFER_DEFAULT = 8 * 1024 * 1024
 _ENCODE_BUFFER_LIMIT = 256 * 1024 * 1024
@@ -161,9 +164,11 @@ class WebSocketPeer(PacketPeer):
     def get_packet(self) -> bytes:
         """The next packet's payload (``bytes``); b"" with an error set when there is none."""
         queue = self._queue
-        if queue.packets:
-            payload, self._was_string = queue.pop()
-            self._packet_error = Error.OK
+        packets = queue.packets
+        if packets:
+            payload, self._was_string = packets.popleft()
+            queue.nbytes -= len(payload)
+            self._packet_error = _OK
             return payload
         self._packet_error = Error.ERR_UNAVAILABLE if self.is_connected_to_host() else Error.FAILED
         return b""
@@ -184,12 +189,12 @@ class WebSocketPeer(PacketPeer):
         if not isinstance(buffer, _BYTES_TYPES):
             raise TypeError(f"put_packet takes bytes, not {type(buffer).__name__}")
         link = self._link
-        if link is None or not link.is_open():
+        if link is None:
             log.error("put_packet: the peer is not connected")
             return Error.FAILED
+        # link.send refuses a connection that is not open.
         return link.send(
-            bytes(buffer) if type(buffer) is not bytes else buffer,
-            self._write_mode is WriteMode.WRITE_MODE_TEXT,
+            buffer if type(buffer) is bytes else bytes(buffer), self._write_mode is _TEXT
         )
 
     def get_write_mode(self) -> WriteMode:

@@ -615,3 +615,13 @@ def test_ip_literals_need_no_resolver_thread(echo_server: Any, monkeypatch: Any)
     monkeypatch.setattr(_thread, "start_new_thread", no_thread)
     client = connected_client(echo_server.url)
     assert client.get_connected_host() == "127.0.0.1"
+
+
+def test_negative_close_code_drops_at_once_on_the_next_poll(echo_server: Any) -> None:
+    client = connected_client(echo_server.url)
+    rec = Recorder(client)
+    for _ in range(3):  # settle into the idle fast path
+        client.poll()
+    client.disconnect_from_host(-1)
+    client.poll()
+    assert rec.calls == [("connection_closed", False)]

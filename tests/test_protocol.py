@@ -344,3 +344,14 @@ def test_partial_check_continues_a_fragmented_text_message() -> None:
     assert proto.state is State.OPEN
     proto.receive_data(cont[10:])
     assert packets(proto) == [(b"a" + data + b"b" * 300, True)]
+
+
+def test_large_frame_from_many_chunks_then_more_frames() -> None:
+    big = bytes(range(256)) * 4096  # 1 MiB
+    stream = frame(2, b"a") + frame(2, big) + frame(1, b"after") + frame(2, b"x" * 70000)
+    proto = opened(max_message=2 << 20, max_bytes=4 << 20)
+    for i in range(0, len(stream), 65536):
+        proto.receive_data(stream[i:i + 65536])
+    assert packets(proto) == [(b"a", False), (big, False), (b"after", True),
+                              (b"x" * 70000, False)]
+    assert proto._buf == b"" and proto._chunks == []
