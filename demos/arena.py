@@ -35,6 +35,7 @@ from godot_ws import (
 )
 
 WIDTH, HEIGHT = 800, 600
+ARENA_HEIGHT = HEIGHT - 32  # the status bar is below the arena
 RADIUS = 18
 SPEED = 240.0  # pixels per second
 TAG_COOLDOWN = 1.0  # seconds before the new "it" may tag
@@ -123,7 +124,7 @@ class Player:
         self.bot = bot
         self.color = Color(*(random.uniform(0.35, 1.0) for _ in range(3)), 1.0)
         self.pos = Vector2(random.uniform(RADIUS, WIDTH - RADIUS),
-                           random.uniform(RADIUS, HEIGHT - RADIUS))
+                           random.uniform(RADIUS, ARENA_HEIGHT - RADIUS))
         self.heading = random.uniform(0, math.tau)
         self.others: dict[int, dict[str, Any]] = {}
         self.it = 0
@@ -185,7 +186,7 @@ class Player:
             dy = keys[pygame.K_DOWN] - keys[pygame.K_UP]
         norm = math.hypot(dx, dy) or 1.0
         x = min(max(self.pos.x + dx / norm * SPEED * dt, RADIUS), WIDTH - RADIUS)
-        y = min(max(self.pos.y + dy / norm * SPEED * dt, RADIUS), HEIGHT - RADIUS)
+        y = min(max(self.pos.y + dy / norm * SPEED * dt, RADIUS), ARENA_HEIGHT - RADIUS)
         self.pos = Vector2(x, y)
 
     def _steer(self) -> tuple[float, float]:
@@ -195,11 +196,18 @@ class Player:
             return target.x - self.pos.x, target.y - self.pos.y
         chaser = self.others.get(self.it)
         if chaser is not None and _dist(chaser["pos"], self.pos) < 160:
-            return self.pos.x - chaser["pos"].x, self.pos.y - chaser["pos"].y
+            dx, dy = self.pos.x - chaser["pos"].x, self.pos.y - chaser["pos"].y
+            norm = math.hypot(dx, dy) or 1.0
+            # Flee, but slide along the walls instead of getting cornered.
+            wall_x = (80 - self.pos.x if self.pos.x < 80 else
+                      (WIDTH - 80) - self.pos.x if self.pos.x > WIDTH - 80 else 0)
+            wall_y = (80 - self.pos.y if self.pos.y < 80 else
+                      (ARENA_HEIGHT - 80) - self.pos.y if self.pos.y > ARENA_HEIGHT - 80 else 0)
+            return dx / norm + wall_x / 40, dy / norm + wall_y / 40
         self.heading += random.uniform(-0.3, 0.3)
         if not (RADIUS * 2 < self.pos.x < WIDTH - RADIUS * 2
-                and RADIUS * 2 < self.pos.y < HEIGHT - RADIUS * 2):
-            self.heading = math.atan2(HEIGHT / 2 - self.pos.y, WIDTH / 2 - self.pos.x)
+                and RADIUS * 2 < self.pos.y < ARENA_HEIGHT - RADIUS * 2):
+            self.heading = math.atan2(ARENA_HEIGHT / 2 - self.pos.y, WIDTH / 2 - self.pos.x)
         return math.cos(self.heading), math.sin(self.heading)
 
     def step(self, dt: float, keys: Any) -> None:
@@ -231,7 +239,7 @@ def _dist(a: Vector2, b: Vector2) -> float:
 
 def draw(screen: Any, font: Any, me: Player, host_url: str) -> None:
     screen.fill((24, 26, 33))
-    pygame.draw.rect(screen, (60, 64, 80), screen.get_rect(), 2)
+    pygame.draw.rect(screen, (60, 64, 80), (0, 0, WIDTH, ARENA_HEIGHT), 2)
     everyone = dict(me.others)
     if me.joined:
         everyone[me.id] = {"pos": me.pos, "name": me.name, "color": me.color}
@@ -243,7 +251,9 @@ def draw(screen: Any, font: Any, me: Player, host_url: str) -> None:
         if peer_id == me.it:
             pygame.draw.circle(screen, (240, 60, 60), center, RADIUS + 5, 3)
         label = font.render(f"{other['name']} {me.scores.get(peer_id, 0)}", True, (230, 230, 230))
-        screen.blit(label, (center[0] - label.get_width() // 2, center[1] - RADIUS - 20))
+        x = min(max(center[0] - label.get_width() // 2, 2), WIDTH - label.get_width() - 2)
+        y = center[1] - RADIUS - 20 if center[1] > RADIUS + 24 else center[1] + RADIUS + 4
+        screen.blit(label, (x, y))
     status = me.client.get_connection_status()
     state = ("connected" if status == CONNECTION_CONNECTED else
              "connecting" if status == CONNECTION_CONNECTING else "disconnected")

@@ -1,4 +1,4 @@
-"""Echo demo: a 60 FPS game loop talking to a local WebSocket echo server it starts itself.
+"""Echo demo: a 60 FPS game loop talking to an echo server it hosts in the same loop.
 
 Run: ``python demos/echo.py`` (or ``--url ws://host:port/`` for another echo server).
 Each frame the loop calls ``poll()`` once, sends a message and reads what came back; at the end
@@ -11,27 +11,30 @@ import argparse
 import statistics
 import struct
 import sys
-import threading
 import time
 
-from godot_ws import CONNECTION_CONNECTED, CONNECTION_DISCONNECTED, OK, WebSocketClient
+from godot_ws import (
+    CONNECTION_CONNECTED,
+    CONNECTION_DISCONNECTED,
+    OK,
+    WebSocketClient,
+    WebSocketServer,
+)
 
 
-def start_echo_server() -> tuple[str, object]:
-    """An echo server from the ``websockets`` library, in a thread on 127.0.0.1."""
-    from websockets.exceptions import ConnectionClosed
-    from websockets.sync.server import serve
+def start_echo_server() -> tuple[str, WebSocketServer]:
+    """A godot_ws echo server on 127.0.0.1, polled by the same game loop."""
+    server = WebSocketServer()
+    server.bind_ip = "127.0.0.1"
+    server.listen(0)
 
-    def echo(ws: object) -> None:
-        try:
-            for message in ws:  # type: ignore[attr-defined]
-                ws.send(message)  # type: ignore[attr-defined]
-        except ConnectionClosed:
-            pass
+    def echo(peer_id: int) -> None:
+        peer = server.get_peer(peer_id)
+        if peer is not None and peer.is_connected_to_host():
+            peer.put_packet(peer.get_packet())
 
-    server = serve(echo, "127.0.0.1", 0, close_timeout=1)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"ws://127.0.0.1:{server.socket.getsockname()[1]}/", server
+    server.data_received.connect(echo)
+    return f"ws://127.0.0.1:{server.get_local_port()}/", server
 
 
 def main() -> int:
@@ -57,6 +60,8 @@ def main() -> int:
     deadline = time.monotonic() + 10
     while frames < args.frames and time.monotonic() < deadline:
         frame_start = time.perf_counter()
+        if server is not None:
+            server.poll()
         client.poll()
         worst_poll = max(worst_poll, time.perf_counter() - frame_start)
         status = client.get_connection_status()
@@ -76,12 +81,14 @@ def main() -> int:
 
     client.disconnect_from_host()
     for _ in range(100):  # let the close handshake finish
+        if server is not None:
+            server.poll()
         client.poll()
         if client.get_connection_status() == CONNECTION_DISCONNECTED:
             break
         time.sleep(0.01)
     if server is not None:
-        server.shutdown()  # type: ignore[attr-defined]
+        server.stop()
     # A message queued in frame N is written by the poll of frame N+1 and its echo is read by a
     # later poll, so the round trip seen by the game is counted in whole frames.
     rtt = statistics.median(round_trips) * 1e3 if round_trips else float("nan")

@@ -137,6 +137,7 @@ class GodotProcess:
         attempts: int = 3,
         godot: str | None = None,
         lifetime: float | None = DEFAULT_LIFETIME,
+        project: Path | None = None,
     ) -> GodotProcess:
         """Run ``godot3-server --path tests/godot -s <script> -- <port> [options...]``.
 
@@ -148,8 +149,9 @@ class GodotProcess:
         binary = godot or find_godot()
         if binary is None:
             raise GodotError(f"{DEFAULT_BINARY} not found on PATH (or ${ENV_BINARY})")
-        if not (GODOT_PROJECT / script).is_file():
-            raise GodotError(f"no such Godot script: {GODOT_PROJECT / script}")
+        project = project or GODOT_PROJECT
+        if not (project / script).is_file():
+            raise GodotError(f"no such Godot script: {project / script}")
         env = dict(os.environ)
         # Godot 3.2 takes its locale from $LANG; "C" / "C.UTF-8" makes it print two errors.
         env["LANG"] = "en_US.UTF-8"
@@ -159,7 +161,7 @@ class GodotProcess:
             user_args = [str(port), *options]
             if lifetime is not None:
                 user_args.append(f"lifetime={lifetime:g}")
-            argv = [binary, "--path", str(GODOT_PROJECT), "-s", script, "--", *user_args]
+            argv = [binary, "--path", str(project), "-s", script, "--", *user_args]
             t0 = time.monotonic()
             proc = subprocess.Popen(
                 argv,
@@ -167,7 +169,7 @@ class GodotProcess:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 env=env,
-                cwd=str(GODOT_PROJECT),
+                cwd=str(project),
                 preexec_fn=_child_setup if _prctl is not None else None,  # noqa: PLW1509
                 start_new_session=True,  # a Ctrl-C meant for pytest does not hit Godot first
             )
