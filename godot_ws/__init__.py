@@ -39,6 +39,7 @@ from .godot_types import (
     Vector2,
     Vector3,
 )
+from .multiplayer_peer import WebSocketMultiplayerPeer
 from .peer import PacketPeer, WebSocketPeer
 from .server import WebSocketServer
 from .signals import (
@@ -119,6 +120,7 @@ __all__ = [
     "X509Certificate",
     "CryptoKey",
     "WebSocketServer",
+    "WebSocketMultiplayerPeer",
     "AABB",
     "RID",
     "Basis",

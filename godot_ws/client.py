@@ -17,12 +17,13 @@ from . import events
 from ._connection import Connection
 from ._handshake import parse_target
 from ._transport import RECV_SIZE, Transport
-from .constants import ConnectionStatus, Error, TransferMode
+from .constants import ConnectionStatus, Error
 from .crypto import X509Certificate
 from .multiplayer import MultiplayerClient
-from .peer import PacketPeer, WebSocketPeer
+from .multiplayer_peer import WebSocketMultiplayerPeer
+from .peer import WebSocketPeer
 from .protocol import ClientProtocol, PacketQueue, State
-from .signals import Signal, SignalOwner
+from .signals import Signal
 
 __all__ = ["WebSocketClient"]
 
@@ -34,12 +35,7 @@ _CONNECTED = ConnectionStatus.CONNECTION_CONNECTED
 _OPEN = State.OPEN
 
 
-def _pow2(value: int) -> int:
-    """Godot's ``next_power_of_2`` rounding for ``set_buffers``."""
-    return 1 << max(0, (int(value) - 1).bit_length())
-
-
-class WebSocketClient(PacketPeer, SignalOwner):
+class WebSocketClient(WebSocketMultiplayerPeer):
     """Godot 3's ``WebSocketClient``, in plain mode or multiplayer mode (``gd_mp_api``).
 
     Call ``poll()`` once per frame: it never blocks and never raises for anything the network
@@ -57,45 +53,24 @@ class WebSocketClient(PacketPeer, SignalOwner):
     both modes. See ``godot_ws.multiplayer``.
     """
 
-    CONNECTION_DISCONNECTED = _DISCONNECTED
-    CONNECTION_CONNECTING = _CONNECTING
-    CONNECTION_CONNECTED = _CONNECTED
-    TRANSFER_MODE_UNRELIABLE = TransferMode.TRANSFER_MODE_UNRELIABLE
-    TRANSFER_MODE_UNRELIABLE_ORDERED = TransferMode.TRANSFER_MODE_UNRELIABLE_ORDERED
-    TRANSFER_MODE_RELIABLE = TransferMode.TRANSFER_MODE_RELIABLE
-    TARGET_PEER_BROADCAST = 0
-    TARGET_PEER_SERVER = 1
-
     def __init__(self) -> None:
-        PacketPeer.__init__(self)
+        super().__init__()
         self.connection_established = Signal("connection_established")
         self.connection_error = Signal("connection_error")
         self.connection_closed = Signal("connection_closed")
         self.server_close_request = Signal("server_close_request")
         self.data_received = Signal("data_received")
-        self.peer_packet = Signal("peer_packet")
-        self.peer_connected = Signal("peer_connected")
-        self.peer_disconnected = Signal("peer_disconnected")
-        self.connection_succeeded = Signal("connection_succeeded")
-        self.connection_failed = Signal("connection_failed")
-        self.server_disconnected = Signal("server_disconnected")
         #: Seconds to wait for TCP, TLS and the 101 reply before ``connection_error``.
         self.handshake_timeout = 3.0
         #: Seconds to wait for the server's close reply before dropping the connection.
         self.close_timeout = 3.0
         self._verify_tls = True
         self._trusted_certificate: X509Certificate | None = None
-        self._in_bytes = 65536
-        self._in_packets = 1024
-        self._out_bytes = 65536
-        self._out_packets = 1024
         self._conn: Connection | None = None
         self._lingering: list[tuple[Transport, float]] = []  # closed, still flushing a close
         self._status = _DISCONNECTED
         self._peer = WebSocketPeer()
-        self._refuse_new_connections = False
         self._mp: MultiplayerClient | None = None  # multiplayer mode's state, else None
-        self._target_peer = 0
 
     # ------------------------------------------------------------------ connecting
 
@@ -323,33 +298,8 @@ class WebSocketClient(PacketPeer, SignalOwner):
     def get_connected_port(self) -> int:
         return self._peer.get_connected_port()
 
-    def set_buffers(
-        self,
-        input_buffer_size_kb: int,
-        input_max_packets: int,
-        output_buffer_size_kb: int,
-        output_max_packets: int,
-    ) -> Error:
-        """Set the queue limits (KiB and packets, each rounded up to a power of two).
-
-        Only while disconnected (else FAILED), as in Godot. A message larger than the input
-        buffer closes the connection with 1009; a full input queue pauses reading.
-        """
-        values = (input_buffer_size_kb, input_max_packets, output_buffer_size_kb,
-                  output_max_packets)
-        if not all(isinstance(v, int) for v in values):
-            raise TypeError("set_buffers takes four ints")
-        if self._status is not _DISCONNECTED:
-            log.error("set_buffers: only allowed while disconnected")
-            return Error.FAILED
-        if min(values) <= 0:
-            log.error("set_buffers: sizes must be positive")
-            return Error.ERR_INVALID_PARAMETER
-        self._in_bytes = _pow2(input_buffer_size_kb) * 1024
-        self._in_packets = _pow2(input_max_packets)
-        self._out_bytes = _pow2(output_buffer_size_kb) * 1024
-        self._out_packets = _pow2(output_max_packets)
-        return Error.OK
+    def _in_use(self) -> bool:
+        return self._status is not _DISCONNECTED
 
     def get_current_outbound_buffered_amount(self) -> int:
         """Bytes queued or written to the transport but not yet sent (later Godot 3.x)."""
@@ -451,33 +401,9 @@ class WebSocketClient(PacketPeer, SignalOwner):
             return Error.ERR_UNCONFIGURED
         return conn.send(mp.frame(bytes(buffer)), False)
 
-    def set_target_peer(self, peer_id: int) -> None:
-        """Where ``put_packet`` sends: 0 all peers (default), 1 the server, N > 1 peer N, -N
-        everyone but N. The server relays; a client only ever talks to it."""
-        if not isinstance(peer_id, int) or isinstance(peer_id, bool):
-            raise TypeError(f"peer_id must be int, not {type(peer_id).__name__}")
-        if not -(1 << 31) <= peer_id < 1 << 31:
-            raise ValueError(f"peer_id {peer_id} is outside int32")
-        self._target_peer = peer_id
+    def _target_changed(self, peer_id: int) -> None:
         if self._mp is not None:
             self._mp.target_peer = peer_id
-
-    def get_transfer_mode(self) -> TransferMode:
-        """Always RELIABLE: WebSocket is TCP (setting it is a no-op, as in Godot)."""
-        return TransferMode.TRANSFER_MODE_RELIABLE
-
-    def set_transfer_mode(self, mode: int) -> None:
-        pass
-
-    transfer_mode = property(get_transfer_mode, set_transfer_mode)
-
-    def is_refusing_new_connections(self) -> bool:
-        return self._refuse_new_connections
-
-    def set_refuse_new_connections(self, enable: bool) -> None:
-        self._refuse_new_connections = bool(enable)
-
-    refuse_new_connections = property(is_refusing_new_connections, set_refuse_new_connections)
 
 
 def _godot_reason(reason: str) -> str:

@@ -24,11 +24,12 @@ from . import events
 from ._connection import Connection
 from ._relay import Relay
 from ._transport import Transport
-from .constants import ConnectionStatus, Error, TransferMode
+from .constants import ConnectionStatus, Error
 from .crypto import CryptoKey, X509Certificate, server_context
-from .peer import PacketPeer, WebSocketPeer
+from .multiplayer_peer import WebSocketMultiplayerPeer
+from .peer import WebSocketPeer
 from .protocol import PacketQueue, ServerProtocol, State
-from .signals import Signal, SignalOwner
+from .signals import Signal
 
 __all__ = ["WebSocketServer"]
 
@@ -36,10 +37,6 @@ log = logging.getLogger("godot_ws")
 
 # A burst of connection attempts is accepted over several polls, so one poll stays short.
 _ACCEPTS_PER_POLL = 64
-
-
-def _pow2(value: int) -> int:
-    return 1 << max(0, (int(value) - 1).bit_length())
 
 
 class _Client:
@@ -53,7 +50,7 @@ class _Client:
         self.peer = peer
 
 
-class WebSocketServer(PacketPeer, SignalOwner):
+class WebSocketServer(WebSocketMultiplayerPeer):
     """Godot 3's ``WebSocketServer``: call ``poll()`` once per frame; it never blocks and never
     raises for anything a client did.
 
@@ -63,22 +60,12 @@ class WebSocketServer(PacketPeer, SignalOwner):
     peer's ``put_packet`` once its output buffer is full.
     """
 
-    CONNECTION_DISCONNECTED = ConnectionStatus.CONNECTION_DISCONNECTED
-    CONNECTION_CONNECTING = ConnectionStatus.CONNECTION_CONNECTING
-    CONNECTION_CONNECTED = ConnectionStatus.CONNECTION_CONNECTED
-
     def __init__(self) -> None:
-        PacketPeer.__init__(self)
+        super().__init__()
         self.client_connected = Signal("client_connected")
         self.client_disconnected = Signal("client_disconnected")
         self.client_close_request = Signal("client_close_request")
         self.data_received = Signal("data_received")
-        self.peer_packet = Signal("peer_packet")
-        self.peer_connected = Signal("peer_connected")
-        self.peer_disconnected = Signal("peer_disconnected")
-        self.connection_succeeded = Signal("connection_succeeded")
-        self.connection_failed = Signal("connection_failed")
-        self.server_disconnected = Signal("server_disconnected")
         #: Seconds a client has to finish TCP, TLS and its upgrade request.
         self.handshake_timeout = 3.0
         #: Seconds to wait for a client's close reply before dropping it.
@@ -87,19 +74,13 @@ class WebSocketServer(PacketPeer, SignalOwner):
         self._private_key: CryptoKey | None = None
         self._ssl_certificate: X509Certificate | None = None
         self._ca_chain: X509Certificate | None = None
-        self._in_bytes = 65536
-        self._in_packets = 1024
-        self._out_bytes = 65536
-        self._out_packets = 1024
         self._listener: socket.socket | None = None
         self._context: ssl.SSLContext | None = None
         self._protocols: tuple[str, ...] = ()
         self._pending: list[Connection] = []
         self._clients: dict[int, _Client] = {}
         self._closing: dict[int, float] = {}  # id -> close-reply deadline
-        self._refuse_new_connections = False
         self._relay: Relay | None = None  # multiplayer mode's relay, else None
-        self._target_peer = 0
 
     # ------------------------------------------------------------------ listening
 
@@ -341,29 +322,8 @@ class WebSocketServer(PacketPeer, SignalOwner):
     def get_unique_id(self) -> int:
         return 1
 
-    def set_buffers(
-        self,
-        input_buffer_size_kb: int,
-        input_max_packets: int,
-        output_buffer_size_kb: int,
-        output_max_packets: int,
-    ) -> Error:
-        """Per-client queue limits (KiB and packets, rounded up to powers of two); only while
-        not listening (else FAILED)."""
-        values = (input_buffer_size_kb, input_max_packets, output_buffer_size_kb,
-                  output_max_packets)
-        if not all(isinstance(v, int) for v in values):
-            raise TypeError("set_buffers takes four ints")
-        if self._listener is not None:
-            log.error("set_buffers: only allowed while not listening")
-            return Error.FAILED
-        if min(values) <= 0:
-            return Error.ERR_INVALID_PARAMETER
-        self._in_bytes = _pow2(input_buffer_size_kb) * 1024
-        self._in_packets = _pow2(input_max_packets)
-        self._out_bytes = _pow2(output_buffer_size_kb) * 1024
-        self._out_packets = _pow2(output_max_packets)
-        return Error.OK
+    def _in_use(self) -> bool:
+        return self._listener is not None
 
     # ------------------------------------------------------------------ TLS properties
 
@@ -447,25 +407,6 @@ class WebSocketServer(PacketPeer, SignalOwner):
             return 1
         return self._relay.packets[0][0]
 
-    def set_target_peer(self, peer_id: int) -> None:
-        if not isinstance(peer_id, int):
-            raise TypeError("set_target_peer takes an int")
-        self._target_peer = peer_id
+    def _target_changed(self, peer_id: int) -> None:
         if self._relay is not None:
             self._relay.target_peer = peer_id
-
-    def get_transfer_mode(self) -> TransferMode:
-        return TransferMode.TRANSFER_MODE_RELIABLE
-
-    def set_transfer_mode(self, mode: int) -> None:
-        pass
-
-    transfer_mode = property(get_transfer_mode, set_transfer_mode)
-
-    def is_refusing_new_connections(self) -> bool:
-        return self._refuse_new_connections
-
-    def set_refuse_new_connections(self, enable: bool) -> None:
-        self._refuse_new_connections = bool(enable)
-
-    refuse_new_connections = property(is_refusing_new_connections, set_refuse_new_connections)

@@ -37,15 +37,17 @@ def _godot_ws_importable() -> bool:
     return r.returncode == 0
 
 
-def _server_pids() -> set[int]:
+def _session_members(sid: int) -> set[int]:
+    """Processes still in session ``sid`` (the harness and everything it started)."""
     pids = set()
     for d in Path("/proc").iterdir():
         if d.name.isdigit():
             try:
-                cmd = (d / "cmdline").read_bytes().split(b"\0")
-            except OSError:
+                # field 6 of stat is the session id; the command name may hold spaces
+                fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
                 continue
-            if b"bench.server" in cmd or b"bench.many" in cmd:
+            if int(fields[3]) == sid:
                 pids.add(int(d.name))
     return pids
 
@@ -53,16 +55,19 @@ def _server_pids() -> set[int]:
 @pytest.mark.skipif(sys.platform != "linux", reason="the harness reads /proc for RSS")
 def test_bench_quick_runs_and_reports_every_cell(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
-    before = _server_pids()
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    r = subprocess.run(
+    # Its own session, so only its own leftovers count (other runs may share the machine).
+    proc = subprocess.Popen(
         [sys.executable, "-m", "bench", "--quick", "--json", str(out)],
         cwd=ROOT,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=120,
         env=env,
+        start_new_session=True,
     )
+    stdout, stderr = proc.communicate(timeout=120)
+    r = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
     assert r.returncode == 0, f"stdout:\n{r.stdout}\nstderr:\n{r.stderr}"
     doc = json.loads(out.read_text())
 
@@ -88,4 +93,4 @@ def test_bench_quick_runs_and_reports_every_cell(tmp_path: Path) -> None:
             assert scenarios[key]["verdict"] in ("PASS", "FAIL")
     assert "| scenario" in r.stdout  # the table was printed
 
-    assert _server_pids() <= before, "a benchmark server or worker outlived the run"
+    assert not _session_members(proc.pid), "a benchmark server or worker outlived the run"
