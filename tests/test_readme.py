@@ -15,8 +15,8 @@ README = (ROOT / "README.rst").read_text(encoding="utf-8")
 def test_readme_renders_without_warnings() -> None:
     core = pytest.importorskip("docutils.core")
     errors = io.StringIO()
-    core.publish_string(README, writer_name="null",
-                        settings_overrides={"warning_stream": errors, "report_level": 2})
+    core.publish_doctree(README, settings_overrides={"warning_stream": errors,
+                                                     "report_level": 2})
     assert errors.getvalue() == ""
 
 
