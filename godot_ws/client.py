@@ -20,7 +20,7 @@ from ._transport import RECV_SIZE, Transport
 from .constants import ConnectionStatus, Error
 from .crypto import X509Certificate
 from .multiplayer import MultiplayerClient
-from .multiplayer_peer import WebSocketMultiplayerPeer
+from .multiplayer_peer import WebSocketMultiplayerPeer, godot_reason
 from .peer import WebSocketPeer
 from .protocol import ClientProtocol, PacketQueue, State
 from .signals import Signal
@@ -225,7 +225,7 @@ class WebSocketClient(WebSocketMultiplayerPeer):
                 self._finish(conn)
                 self.connection_error.emit()
             elif isinstance(event, events.CloseRequested):
-                self.server_close_request.emit(event.code, _godot_reason(event.reason))
+                self.server_close_request.emit(event.code, godot_reason(event.reason))
             elif isinstance(event, events.Closed):
                 if not event.clean:
                     log.warning("connection closed (code %d): %s", event.code, event.reason)
@@ -251,7 +251,7 @@ class WebSocketClient(WebSocketMultiplayerPeer):
             elif isinstance(event, events.CloseRequested):
                 # Nothing follows a close frame: what waited for room goes first, in order.
                 mp.receive(raw, force=True)
-                self.server_close_request.emit(event.code, _godot_reason(event.reason))
+                self.server_close_request.emit(event.code, godot_reason(event.reason))
             elif isinstance(event, events.Closed):
                 log_ = log.info if event.clean else log.warning
                 log_("multiplayer connection closed (code %d): %s", event.code, event.reason)
@@ -404,11 +404,6 @@ class WebSocketClient(WebSocketMultiplayerPeer):
     def _target_changed(self, peer_id: int) -> None:
         if self._mp is not None:
             self._mp.target_peer = peer_id
-
-
-def _godot_reason(reason: str) -> str:
-    """A close reason without the one NUL Godot 3.x appends to every reason it sends."""
-    return reason[:-1] if reason.endswith("\0") else reason
 
 
 def _strings(name: str, values: Any) -> tuple[str, ...]:

@@ -14,9 +14,14 @@ from .constants import ConnectionStatus, Error, TransferMode
 from .peer import PacketPeer
 from .signals import Signal, SignalOwner
 
-__all__ = ["WebSocketMultiplayerPeer"]
+__all__ = ["WebSocketMultiplayerPeer", "godot_reason"]
 
 log = logging.getLogger("godot_ws")
+
+
+def godot_reason(reason: str) -> str:
+    """A close reason without the one NUL Godot 3.x appends to every reason it sends."""
+    return reason[:-1] if reason.endswith("\0") else reason
 
 
 def _pow2(value: int) -> int:

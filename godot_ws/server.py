@@ -26,7 +26,7 @@ from ._relay import Relay
 from ._transport import Transport
 from .constants import ConnectionStatus, Error
 from .crypto import CryptoKey, X509Certificate, server_context
-from .multiplayer_peer import WebSocketMultiplayerPeer
+from .multiplayer_peer import WebSocketMultiplayerPeer, godot_reason
 from .peer import WebSocketPeer
 from .protocol import PacketQueue, ServerProtocol, State
 from .signals import Signal
@@ -262,7 +262,7 @@ class WebSocketServer(WebSocketMultiplayerPeer):
                 self.data_received.emit(peer_id)
         for event in happened:
             if isinstance(event, events.CloseRequested):
-                self.client_close_request.emit(peer_id, event.code, event.reason)
+                self.client_close_request.emit(peer_id, event.code, godot_reason(event.reason))
             elif isinstance(event, events.Closed):
                 if not event.clean:
                     log.info("client %d closed (code %d): %s", peer_id, event.code,

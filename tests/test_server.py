@@ -340,3 +340,13 @@ def test_load_200_clients_every_message_arrives() -> None:
         client.disconnect_from_host()
     poll_until(loop, lambda: names(server).count("disconnected") == 200, timeout=30)
     server.stop()
+
+
+def test_godot_style_nul_after_a_close_reason_is_stripped() -> None:
+    server = make_server(echo=False)
+    sock = raw_client(server)
+    handshake_raw(server, sock)
+    sock.sendall(masked(8, struct.pack("!H", 4002) + b"bye\0"))  # as Godot 3.x sends it
+    poll_until(server, lambda: "disconnected" in names(server))
+    assert [e[2:] for e in server.events if e[0] == "close_request"] == [(4002, "bye")]  # type: ignore[attr-defined]
+    server.stop()
