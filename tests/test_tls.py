@@ -222,3 +222,58 @@ def test_joins_a_real_godot_wss_server(ca: trustme.CA, tmp_path: Any,
     client.disconnect_from_host(1000, "bye")
     poll_until(client, lambda: rec.has("connection_closed"))
     assert rec.calls[-1] == ("connection_closed", True)
+
+
+def test_our_server_over_wss(ca: trustme.CA) -> None:
+    from godot_ws import CryptoKey, WebSocketServer
+
+    leaf = ca.issue_cert("localhost")
+    key, cert = CryptoKey(), X509Certificate()
+    assert key.load_from_string(leaf.private_key_pem.bytes().decode()) == OK
+    assert cert.load_from_string(leaf.cert_chain_pems[0].bytes().decode()) == OK
+    server = WebSocketServer()
+    server.bind_ip = "127.0.0.1"
+    server.private_key = key
+    server.ssl_certificate = cert
+    assert server.listen(0) == OK
+    server.data_received.connect(
+        lambda i: server.get_peer(i).put_packet(server.get_peer(i).get_packet()))  # type: ignore[union-attr]
+    client = WebSocketClient()
+    client.trusted_tls_certificate = pinned(ca)
+    rec = Recorder(client)
+    client.connect_to_url(f"wss://localhost:{server.get_local_port()}/")
+
+    class Both:
+        def poll(self) -> None:
+            server.poll()
+            client.poll()
+
+    poll_until(Both(), lambda: rec.has("connection_established") or rec.has("connection_error"))
+    assert rec.calls == [("connection_established", "")]
+    client.get_peer(1).put_packet(b"secret" * 5000)  # type: ignore[union-attr]
+    got: list[Any] = []
+    poll_until(Both(), lambda: got.extend(drain(client)) or bool(got))
+    assert got == [(b"secret" * 5000, False)]
+    # A plain client on the wss port fails the handshake and does not disturb the server.
+    plain = WebSocketClient()
+    errors: list[bool] = []
+    plain.connection_error.connect(lambda: errors.append(True))
+    plain.connect_to_url(f"ws://127.0.0.1:{server.get_local_port()}/")
+    poll_until(Both(), lambda: (plain.poll(), bool(errors))[1], timeout=8)
+    assert client.get_connection_status() == CONNECTION_CONNECTED
+    server.stop()
+
+
+def test_bad_key_material_is_refused_at_listen(ca: trustme.CA) -> None:
+    from godot_ws import ERR_INVALID_PARAMETER, CryptoKey, WebSocketServer
+
+    key, cert = CryptoKey(), X509Certificate()
+    key.load_from_string(ca.issue_cert("a").private_key_pem.bytes().decode())
+    cert.load_from_string(ca.issue_cert("b").cert_chain_pems[0].bytes().decode())  # other key
+    server = WebSocketServer()
+    server.bind_ip = "127.0.0.1"
+    server.private_key = key
+    server.ssl_certificate = cert
+    assert server.listen(0) == ERR_INVALID_PARAMETER
+    assert not server.is_listening()
+    assert CryptoKey().load_from_string("nope") != OK
