@@ -16,13 +16,13 @@ client works unchanged against a Godot 3 host.
 
 from __future__ import annotations
 
-import argparse
 import math
-import os
 import random
 import sys
 import time
 from typing import Any
+
+from _common import host, parse_args, save_screenshot, shut_down
 
 from godot_ws import (
     CONNECTION_CONNECTED,
@@ -266,41 +266,12 @@ def draw(screen: Any, font: Any, me: Player, host_url: str) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description="godot_ws multiplayer tag arena")
-    parser.add_argument("--join", metavar="URL", help="join this host instead of hosting")
-    parser.add_argument("--host", metavar="PORT", type=int,
-                        help="host on every interface at PORT (default: 127.0.0.1, any port)")
-    parser.add_argument("--bots", type=int, default=1, help="AI players in this process")
-    parser.add_argument("--name", default=None, help="your name")
-    parser.add_argument("--headless", action="store_true", help="no window (SDL dummy)")
-    parser.add_argument("--frames", type=int, default=0, help="stop after N frames")
-    parser.add_argument("--screenshot", metavar="PATH", help="save the last frame")
-    args = parser.parse_args()
-
-    if not args.headless and not os.environ.get("DISPLAY") and sys.platform.startswith("linux") \
-            and not os.environ.get("WAYLAND_DISPLAY"):
-        print("no display found: playing headless (SDL dummy video driver)")
-        args.headless = True
-    if args.headless:
-        os.environ["SDL_VIDEODRIVER"] = "dummy"
-        os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-        if not args.frames:
-            args.frames = 600
+    args = parse_args("godot_ws multiplayer tag arena", "You")
     global pygame
     import pygame
 
-    server = host = None
-    url = args.join
-    if url is None:
-        server = WebSocketServer()
-        server.bind_ip = "*" if args.host is not None else "127.0.0.1"
-        if server.listen(args.host or 0, gd_mp_api=True) != OK:
-            print(f"could not listen on port {args.host}")
-            return 2
-        host = ArenaHost(server)
-        url = f"ws://127.0.0.1:{server.get_local_port()}/"
-        print(f"hosting on port {server.get_local_port()}: others join with --join "
-              f"ws://<this machine>:{server.get_local_port()}/")
+    server, url = host(args, gd_mp_api=True)
+    arena_host = ArenaHost(server) if server is not None else None
 
     pygame.init()
     screen = pygame.display.set_mode((WIDTH, HEIGHT))
@@ -308,7 +279,7 @@ def main() -> int:
     font = pygame.font.Font(None, 22)
     clock = pygame.time.Clock()
     names = random.sample(NAMES, k=min(len(NAMES), args.bots + 1))
-    me = Player(url, args.name or "You", bot=args.headless)
+    me = Player(url, args.name, bot=args.headless)
     bots = [Player(url, names[i % len(names)] + "-bot", bot=True) for i in range(args.bots)]
 
     frames = 0
@@ -326,8 +297,8 @@ def main() -> int:
         for player in (me, *bots):
             player.client.poll()
         worst_poll = max(worst_poll, time.perf_counter() - start)
-        if host is not None:
-            host.update()
+        if arena_host is not None:
+            arena_host.update()
         keys = pygame.key.get_pressed()
         for player in (me, *bots):
             player.step(min(dt, 0.05), keys)
@@ -337,25 +308,16 @@ def main() -> int:
         if args.frames and frames >= args.frames:
             running = False
 
-    if args.screenshot:
-        pygame.image.save(screen, args.screenshot)
+    save_screenshot(pygame, screen, args.screenshot)
     players = me.players_seen | ({me.id} if me.id else set())
     print(f"frames={frames} players_seen={len(players)} messages_in={me.messages_in} "
           f"messages_out={me.messages_out} tags={sum(p.tags for p in (me, *bots))} "
           f"ping_ms={me.ping_ms:.1f} worst_poll_ms={worst_poll * 1000:.2f}")
     for player in (me, *bots):
         player.quitting = True
-        player.client.disconnect_from_host()
-    for _ in range(30):
-        if server is not None:
-            server.poll()
-        for player in (me, *bots):
-            player.client.poll()
-        time.sleep(0.005)
-    if server is not None:
-        server.stop()
+    shut_down(server, (p.client for p in (me, *bots)))
     pygame.quit()
-    return 0 if me.joined or frames else 1
+    return 0 if players else 1  # 1: never joined
 
 
 pygame: Any = None

@@ -11,12 +11,12 @@ client; against a plain echo server you see your own messages come back.
 
 from __future__ import annotations
 
-import argparse
-import os
 import random
 import sys
 import time
 from typing import Any
+
+from _common import host, parse_args, save_screenshot, shut_down
 
 from godot_ws import (
     CONNECTION_CONNECTED,
@@ -106,38 +106,13 @@ def draw(screen: Any, font: Any, me: Chatter, typed: str, url: str) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description="godot_ws chat window")
-    parser.add_argument("--join", metavar="URL", help="join this host or echo server")
-    parser.add_argument("--host", metavar="PORT", type=int, help="host on every interface")
-    parser.add_argument("--bots", type=int, default=1, help="bot chatters in this process")
-    parser.add_argument("--name", default="you")
-    parser.add_argument("--headless", action="store_true", help="no window (SDL dummy)")
-    parser.add_argument("--frames", type=int, default=0, help="stop after N frames")
-    parser.add_argument("--screenshot", metavar="PATH", help="save the last frame")
-    args = parser.parse_args()
-    if not args.headless and not os.environ.get("DISPLAY") and sys.platform.startswith("linux") \
-            and not os.environ.get("WAYLAND_DISPLAY"):
-        print("no display found: running headless (SDL dummy video driver)")
-        args.headless = True
-    if args.headless:
-        os.environ["SDL_VIDEODRIVER"] = "dummy"
-        os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-        if not args.frames:
-            args.frames = 600
+    args = parse_args("godot_ws chat window", "you")
     global pygame
     import pygame
 
-    server = None
-    url = args.join
-    if url is None:
-        server = WebSocketServer()
-        server.bind_ip = "*" if args.host is not None else "127.0.0.1"
-        if server.listen(args.host or 0) != OK:
-            print(f"could not listen on port {args.host}")
-            return 2
+    server, url = host(args, gd_mp_api=False)
+    if server is not None:
         ChatHost(server)
-        url = f"ws://127.0.0.1:{server.get_local_port()}/"
-        print(f"hosting a chat on port {server.get_local_port()}")
 
     pygame.init()
     screen = pygame.display.set_mode((WIDTH, HEIGHT))
@@ -178,19 +153,11 @@ def main() -> int:
         frames += 1
         if args.frames and frames >= args.frames:
             running = False
-    if args.screenshot:
-        pygame.image.save(screen, args.screenshot)
+    save_screenshot(pygame, screen, args.screenshot)
     print(f"frames={frames} chatters={1 + len(bots)} messages_in={me.received} "
           f"messages_out={sum(c.sent for c in (me, *bots))} "
           f"worst_poll_ms={worst_poll * 1000:.2f}")
-    for chatter in (me, *bots):
-        chatter.client.disconnect_from_host()
-    for _ in range(30):
-        if server is not None:
-            server.poll()
-        for chatter in (me, *bots):
-            chatter.client.poll()
-        time.sleep(0.005)
+    shut_down(server, (c.client for c in (me, *bots)))
     pygame.quit()
     return 0
 

@@ -1,0 +1,70 @@
+"""What the pygame demos share: their command line, headless set-up, hosting and shutdown."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from godot_ws import OK, WebSocketClient, WebSocketServer
+
+
+def parse_args(description: str, default_name: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--join", metavar="URL", help="join this host instead of hosting")
+    parser.add_argument("--host", metavar="PORT", type=int,
+                        help="host on every interface at PORT (default: 127.0.0.1, any port)")
+    parser.add_argument("--bots", type=int, default=1, help="bots in this process")
+    parser.add_argument("--name", default=default_name, help="your name")
+    parser.add_argument("--headless", action="store_true", help="no window (SDL dummy)")
+    parser.add_argument("--frames", type=int, default=0, help="stop after N frames")
+    parser.add_argument("--screenshot", metavar="PATH", help="save the last frame")
+    args = parser.parse_args()
+    if not args.headless and sys.platform.startswith("linux") \
+            and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        print("no display found: running headless (SDL dummy video driver)")
+        args.headless = True
+    if args.headless:
+        # Before pygame is imported: SDL reads these when it starts.
+        os.environ["SDL_VIDEODRIVER"] = "dummy"
+        os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+        args.frames = args.frames or 600
+    return args
+
+
+def host(args: argparse.Namespace, gd_mp_api: bool) -> tuple[WebSocketServer | None, str]:
+    """Start the embedded server unless ``--join`` was given; returns it and the URL to join.
+    Exits with status 2 if the port cannot be used."""
+    if args.join is not None:
+        return None, args.join
+    server = WebSocketServer()
+    server.bind_ip = "*" if args.host is not None else "127.0.0.1"
+    if server.listen(args.host or 0, gd_mp_api=gd_mp_api) != OK:
+        print(f"could not listen on port {args.host}")
+        sys.exit(2)
+    port = server.get_local_port()
+    print(f"hosting on port {port}: others join with --join ws://<this machine>:{port}/")
+    return server, f"ws://127.0.0.1:{port}/"
+
+
+def shut_down(server: WebSocketServer | None, clients: Iterable[WebSocketClient]) -> None:
+    """Close every client, give the close handshakes a few frames, stop the server."""
+    clients = list(clients)
+    for client in clients:
+        client.disconnect_from_host()
+    for _ in range(30):
+        if server is not None:
+            server.poll()
+        for client in clients:
+            client.poll()
+        time.sleep(0.005)
+    if server is not None:
+        server.stop()
+
+
+def save_screenshot(pygame: Any, screen: Any, path: str | None) -> None:
+    if path:
+        pygame.image.save(screen, path)
