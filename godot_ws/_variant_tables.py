@@ -1,0 +1,450 @@
+"""Godot's Variant wire tables: the leaf codec of every type, one table per Godot major.
+
+Owns the per-type encoders and decoders (Godot's core/io/marshalls.cpp; FACTS.md 3.2) and the
+``_Codec`` table that maps Python types and Variant type ids to them, plus the decode error.
+``variant.py`` walks containers with these; nothing here recurses.
+"""
+
+from __future__ import annotations
+
+import struct
+import sys
+from array import array
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from itertools import chain
+from math import inf
+from operator import attrgetter
+from struct import Struct
+from typing import Any
+
+from .constants import Error
+from .godot_types import (
+    AABB,
+    RID,
+    Basis,
+    Color,
+    EncodedObjectAsID,
+    NodePath,
+    Plane,
+    PoolColorArray,
+    PoolIntArray,
+    PoolRealArray,
+    PoolStringArray,
+    PoolVector2Array,
+    PoolVector3Array,
+    Quat,
+    Rect2,
+    Transform,
+    Transform2D,
+    VariantType,
+    Vector2,
+    Vector3,
+)
+
+
+class VariantDecodeError(ValueError):
+    """Malformed Variant bytes. ``.error`` is the ``Error`` Godot's decoder returns.
+
+    ERR_INVALID_DATA: too few bytes, unknown type, bad UTF-8, bad count, old NodePath
+    format, an unhashable Dictionary key. ERR_FILE_EOF: a string longer than the data.
+    ERR_UNAUTHORIZED: a full Object without ``allow_objects``. ERR_OUT_OF_MEMORY: nesting
+    deeper than ``MAX_RECURSION_DEPTH``.
+    """
+
+    def __init__(self, error: Error, message: str) -> None:
+        super().__init__(f"{message} ({error.name})")
+        self.error = error
+
+
+# Header bits (marshalls.cpp): the type is the low byte, flags start at bit 16.
+_TYPE_MASK = 0xFF
+_FLAG_64 = 1 << 16  # int/float payload is 64-bit; on OBJECT: "sent as id"
+_COUNT_MASK = 0x7FFFFFFF  # bit 31 of Array/Dictionary counts is the obsolete "shared" flag
+_NODEPATH_NEW_FORMAT = 0x80000000
+_INT32_MIN, _INT32_MAX = -(1 << 31), (1 << 31) - 1
+
+_U32 = Struct("<I")
+_I32 = Struct("<i")
+_I64 = Struct("<q")
+_U64 = Struct("<Q")
+_F32 = Struct("<f")
+_F64 = Struct("<d")
+_HDR_U32 = Struct("<II")
+_HDR_I32 = Struct("<Ii")
+_HDR_I64 = Struct("<Iq")
+_HDR_U64 = Struct("<IQ")
+_HDR_F32 = Struct("<If")
+_HDR_F64 = Struct("<Id")
+_HDR_F2 = Struct("<I2f")
+_F2 = Struct("<2f")
+_NODEPATH_HDR = Struct("<IIII")
+_U32X3 = Struct("<III")
+_PAD = (b"", b"\0\0\0", b"\0\0", b"\0")  # indexed by len % 4
+_BOM = b"\xef\xbb\xbf"
+_BYTESWAP = sys.byteorder != "little"
+
+_LeafEncoder = Callable[[Any], bytes]
+_LeafDecoder = Callable[[bytes, int, int], tuple[Any, int]]  # (data, pos after header, header)
+_T = VariantType
+
+
+def _err(error: Error, message: str) -> VariantDecodeError:
+    return VariantDecodeError(error, message)
+
+
+# ---------------------------------------------------------------- strings and arrays
+
+
+def _str_payload(text: str) -> bytes:
+    try:
+        raw = text.encode("utf-8")  # lone surrogates raise UnicodeEncodeError (a ValueError)
+    except AttributeError:
+        raise TypeError(f"expected a str, not {type(text).__name__}") from None
+    n = len(raw)
+    return _U32.pack(n) + raw + _PAD[n & 3]
+
+
+def _read_str(data: bytes, pos: int) -> tuple[str, int]:
+    """One length-prefixed, padded UTF-8 string (marshalls.cpp ``_decode_string``)."""
+    (n,) = _I32.unpack_from(data, pos)
+    pos += 4
+    end = pos + n
+    padded = end + (-n & 3)
+    if n < 0 or padded > len(data):
+        raise _err(Error.ERR_FILE_EOF, f"string of {n} bytes runs past the data")
+    # Godot's parse_utf8 stops at the first NUL and skips a leading BOM.
+    nul = data.find(0, pos, end)
+    if nul != -1:
+        end = nul
+    if data.startswith(_BOM, pos, end):
+        pos += 3
+    try:
+        return data[pos:end].decode("utf-8"), padded
+    except UnicodeDecodeError:
+        raise _err(Error.ERR_INVALID_DATA, "invalid UTF-8 in string") from None
+
+
+def _packed(code: str, values: Iterable[Any]) -> bytes:
+    arr = array(code, values)  # 'f' turns out-of-range values into inf, as C does
+    if _BYTESWAP:
+        arr.byteswap()
+    return arr.tobytes()
+
+
+def _unpacked(code: str, data: bytes, pos: int, count: int) -> list[Any]:
+    arr = array(code)
+    arr.frombytes(data[pos : pos + 4 * count])
+    if _BYTESWAP:
+        arr.byteswap()
+    return arr.tolist()
+
+
+def _counted(data: bytes, pos: int, item_size: int) -> tuple[int, int]:
+    """A pool array's int32 count, refused unless that many items fit in the data."""
+    (count,) = _I32.unpack_from(data, pos)
+    pos += 4
+    if count < 0 or count * item_size > len(data) - pos:
+        raise _err(Error.ERR_INVALID_DATA, f"array count {count} exceeds the data")
+    return count, pos
+
+
+# ---------------------------------------------------------------- leaf encoders
+
+
+def _enc_int(value: int) -> bytes:
+    if _INT32_MIN <= value <= _INT32_MAX:
+        return _HDR_I32.pack(_T.TYPE_INT, value)
+    try:
+        return _HDR_I64.pack(_T.TYPE_INT | _FLAG_64, value)
+    except struct.error:
+        raise ValueError(f"int {value} is outside Godot's int64 range") from None
+
+
+def _enc_float(value: float) -> bytes:
+    # Godot: f32 when float(d) == d, else f64. NaN never compares equal, so it goes as f64.
+    try:
+        out = _HDR_F32.pack(_T.TYPE_REAL, value)
+    except OverflowError:
+        return _HDR_F64.pack(_T.TYPE_REAL | _FLAG_64, value)
+    if _F32.unpack_from(out, 4)[0] == value:
+        return out
+    return _HDR_F64.pack(_T.TYPE_REAL | _FLAG_64, value)
+
+
+def _enc_node_path(value: NodePath) -> bytes:
+    names, subnames = value.names, value.subnames
+    flags = 1 if value.absolute else 0
+    head = _NODEPATH_HDR.pack(
+        _T.TYPE_NODE_PATH, len(names) | _NODEPATH_NEW_FORMAT, len(subnames), flags
+    )
+    # Godot leaves these strings' padding uninitialised; we write zeros.
+    return head + b"".join(map(_str_payload, chain(names, subnames)))
+
+
+def _enc_object_id(value: EncodedObjectAsID) -> bytes:
+    try:
+        return _HDR_U64.pack(_T.TYPE_OBJECT | _FLAG_64, value.object_id)
+    except struct.error:
+        raise ValueError(f"object id {value.object_id!r} is not a u64") from None
+
+
+def _enc_bytes(value: bytes | bytearray | memoryview) -> bytes:
+    raw = bytes(value)
+    return _HDR_U32.pack(_T.TYPE_RAW_ARRAY, len(raw)) + raw + _PAD[len(raw) & 3]
+
+
+def _enc_int_array(value: PoolIntArray) -> bytes:
+    try:
+        return _HDR_U32.pack(_T.TYPE_INT_ARRAY, len(value)) + _packed("i", value)
+    except OverflowError:
+        raise ValueError("PoolIntArray items must fit in int32") from None
+
+
+def _enc_string_array(value: PoolStringArray) -> bytes:
+    parts = [_HDR_U32.pack(_T.TYPE_STRING_ARRAY, len(value))]
+    for item in value:
+        if not isinstance(item, str):
+            raise TypeError(f"PoolStringArray items must be str, not {type(item).__name__}")
+        raw = item.encode("utf-8") + b"\0"  # Godot counts and sends the terminator
+        parts.append(_U32.pack(len(raw)) + raw + _PAD[len(raw) & 3])
+    return b"".join(parts)
+
+
+def _f32_or_inf(component: Any) -> float:
+    """C's double -> float conversion: out-of-range values become +-inf, not errors."""
+    if not isinstance(component, (int, float)):
+        raise TypeError(f"Godot math components are numbers, not {type(component).__name__}")
+    try:
+        value = float(component)
+        _F32.pack(value)
+    except OverflowError:
+        return inf if component > 0 else -inf
+    return value
+
+
+def _math_encoder(type_id: int, fields: list[str]) -> _LeafEncoder:
+    get, st = attrgetter(*fields), Struct(f"<I{len(fields)}f")
+
+    def encode(value: Any) -> bytes:
+        comps = get(value)
+        try:
+            return st.pack(type_id, *comps)
+        except (OverflowError, struct.error):
+            return st.pack(type_id, *map(_f32_or_inf, comps))
+
+    return encode
+
+
+def _vector_array_encoder(type_id: int, item_cls: type, fields: list[str]) -> _LeafEncoder:
+    get = attrgetter(*fields)
+
+    def encode(value: tuple[Any, ...]) -> bytes:
+        for item in value:
+            if not isinstance(item, item_cls):
+                raise TypeError(f"items must be {item_cls.__name__}, not {type(item).__name__}")
+        floats = _packed("f", chain.from_iterable(map(get, value)))
+        return _HDR_U32.pack(type_id, len(value)) + floats
+
+    return encode
+
+
+# ---------------------------------------------------------------- leaf decoders
+
+
+def _dec_int(data: bytes, pos: int, header: int) -> tuple[Any, int]:
+    if header & _FLAG_64:
+        return _I64.unpack_from(data, pos)[0], pos + 8
+    return _I32.unpack_from(data, pos)[0], pos + 4
+
+
+def _dec_float(data: bytes, pos: int, header: int) -> tuple[Any, int]:
+    if header & _FLAG_64:
+        return _F64.unpack_from(data, pos)[0], pos + 8
+    return _F32.unpack_from(data, pos)[0], pos + 4
+
+
+def _dec_node_path(data: bytes, pos: int, header: int) -> tuple[Any, int]:
+    name_count, subname_count, flags = _U32X3.unpack_from(data, pos)
+    if not name_count & _NODEPATH_NEW_FORMAT:
+        raise _err(Error.ERR_INVALID_DATA, "NodePath in the obsolete string format")
+    name_count &= _COUNT_MASK
+    pos += 12
+    if flags & 2:  # obsolete "property" form: one more subname
+        subname_count += 1
+    # No up-front check of the count: every name takes >= 4 bytes, so running out of data
+    # ends the loop with Godot's own error code, and nothing is allocated ahead.
+    parts = []
+    for _ in range(name_count + subname_count):
+        part, pos = _read_str(data, pos)
+        parts.append(part)
+    return NodePath.from_parts(parts[:name_count], parts[name_count:], bool(flags & 1)), pos
+
+
+def _dec_bytes(data: bytes, pos: int, header: int) -> tuple[Any, int]:
+    count, pos = _counted(data, pos, 1)
+    # The final padding may be missing: Godot only checks count <= remaining.
+    return data[pos : pos + count], pos + count + (-count & 3)
+
+
+def _dec_string_array(data: bytes, pos: int, header: int) -> tuple[Any, int]:
+    # Godot does not mask this count: a negative one simply gives an empty array.
+    (count,) = _I32.unpack_from(data, pos)
+    pos += 4
+    items = []  # grown item by item, so a huge count cannot allocate ahead of the data
+    for _ in range(count):
+        item, pos = _read_str(data, pos)  # the NUL Godot appends ends the string
+        items.append(item)
+    return tuple.__new__(PoolStringArray, items), pos
+
+
+def _math_decoder(count: int, build: Callable[[tuple[float, ...]], Any]) -> _LeafDecoder:
+    st, size = Struct(f"<{count}f"), 4 * count
+
+    def decode(data: bytes, pos: int, header: int) -> tuple[Any, int]:
+        return build(st.unpack_from(data, pos)), pos + size
+
+    return decode
+
+
+def _pool_decoder(cls: type, code: str, width: int, build: Any = None) -> _LeafDecoder:
+    """A pool array of ``width`` 4-byte numbers per item, built into ``build`` if given."""
+
+    def decode(data: bytes, pos: int, header: int) -> tuple[Any, int]:
+        count, pos = _counted(data, pos, 4 * width)
+        flat = _unpacked(code, data, pos, count * width)
+        items = flat if build is None else map(build, *(flat[i::width] for i in range(width)))
+        return tuple.__new__(cls, items), pos + 4 * width * count
+
+    return decode
+
+
+def _basis(c: tuple[float, ...]) -> Basis:
+    """A Basis from its 9 row-major floats (the axes are the columns)."""
+    return Basis(Vector3(*c[0:9:3]), Vector3(*c[1:9:3]), Vector3(*c[2:9:3]))
+
+
+def _enc_vector2(value: Vector2) -> bytes:  # the per-frame case: no generic layers
+    try:
+        return _HDR_F2.pack(_T.TYPE_VECTOR2, value.x, value.y)
+    except (OverflowError, struct.error):
+        return _HDR_F2.pack(_T.TYPE_VECTOR2, _f32_or_inf(value.x), _f32_or_inf(value.y))
+
+
+def _dec_vector2(data: bytes, pos: int, header: int) -> tuple[Any, int]:
+    x, y = _F2.unpack_from(data, pos)
+    return Vector2(x, y), pos + 8
+
+
+# ---------------------------------------------------------------- per-version tables
+
+
+class _PropName(str):
+    """A full Object's property name in the encoder's work stack: a bare string, no header."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Codec:
+    """One Godot major's wire table: leaf codecs plus the container type ids."""
+
+    encoders: dict[type, _LeafEncoder]  # exact Python type -> encoder
+    decoders: tuple[_LeafDecoder | None, ...]  # type id -> decoder; None for containers
+    array_id: int
+    dict_id: int
+    object_id: int
+
+
+_BASIS_ROWS = "x.x y.x z.x x.y y.y z.y x.z y.z z.z"
+# Math types: (type id, class, f32 fields in wire order, builder from the decoded floats).
+_MATH_V3: tuple[tuple[int, type, str, Callable[[tuple[float, ...]], Any]], ...] = (
+    (_T.TYPE_RECT2, Rect2, "position.x position.y size.x size.y", lambda c: Rect2(*c)),
+    (_T.TYPE_VECTOR3, Vector3, "x y z", lambda c: Vector3(*c)),
+    (
+        _T.TYPE_TRANSFORM2D,
+        Transform2D,
+        "x.x x.y y.x y.y origin.x origin.y",
+        lambda c: Transform2D(Vector2(c[0], c[1]), Vector2(c[2], c[3]), Vector2(c[4], c[5])),
+    ),
+    (_T.TYPE_PLANE, Plane, "normal.x normal.y normal.z d", lambda c: Plane(Vector3(*c[:3]), c[3])),
+    (_T.TYPE_QUAT, Quat, "x y z w", lambda c: Quat(*c)),
+    (
+        _T.TYPE_AABB,
+        AABB,
+        "position.x position.y position.z size.x size.y size.z",
+        lambda c: AABB(Vector3(*c[:3]), Vector3(*c[3:])),
+    ),
+    (_T.TYPE_BASIS, Basis, _BASIS_ROWS, _basis),
+    (
+        _T.TYPE_TRANSFORM,
+        Transform,
+        " ".join("basis." + f for f in _BASIS_ROWS.split()) + " origin.x origin.y origin.z",
+        lambda c: Transform(_basis(c), Vector3(*c[9:])),
+    ),
+    (_T.TYPE_COLOR, Color, "r g b a", lambda c: Color(*c)),
+)
+# Pool arrays of numbers: (type id, class, array code, fields per item, item class).
+_POOLS_V3: tuple[tuple[int, type, str, str, type | None], ...] = (
+    (_T.TYPE_INT_ARRAY, PoolIntArray, "i", "", None),
+    (_T.TYPE_REAL_ARRAY, PoolRealArray, "f", "", None),
+    (_T.TYPE_VECTOR2_ARRAY, PoolVector2Array, "f", "x y", Vector2),
+    (_T.TYPE_VECTOR3_ARRAY, PoolVector3Array, "f", "x y z", Vector3),
+    (_T.TYPE_COLOR_ARRAY, PoolColorArray, "f", "r g b a", Color),
+)
+
+
+def _build_v3() -> _Codec:
+    enc: dict[type, _LeafEncoder] = {
+        type(None): lambda v: b"\0\0\0\0",
+        bool: lambda v: _HDR_U32.pack(_T.TYPE_BOOL, 1 if v else 0),
+        int: _enc_int,
+        float: _enc_float,
+        str: lambda v: b"\x04\0\0\0" + _str_payload(v),
+        NodePath: _enc_node_path,
+        RID: lambda v: _U32.pack(_T.TYPE_RID),
+        EncodedObjectAsID: _enc_object_id,
+        bytes: _enc_bytes,
+        bytearray: _enc_bytes,
+        memoryview: _enc_bytes,
+        PoolIntArray: _enc_int_array,
+        PoolRealArray: lambda v: _HDR_U32.pack(_T.TYPE_REAL_ARRAY, len(v)) + _packed("f", v),
+        PoolStringArray: _enc_string_array,
+        Vector2: _enc_vector2,
+        _PropName: _str_payload,
+    }
+    dec: list[_LeafDecoder | None] = [None] * _T.TYPE_MAX  # OBJECT/DICTIONARY/ARRAY stay None
+    dec[_T.TYPE_NIL] = lambda data, pos, header: (None, pos)
+    dec[_T.TYPE_BOOL] = lambda data, pos, header: (_U32.unpack_from(data, pos)[0] != 0, pos + 4)
+    dec[_T.TYPE_INT] = _dec_int
+    dec[_T.TYPE_REAL] = _dec_float
+    dec[_T.TYPE_STRING] = lambda data, pos, header: _read_str(data, pos)
+    dec[_T.TYPE_NODE_PATH] = _dec_node_path
+    dec[_T.TYPE_RID] = lambda data, pos, header: (RID(), pos)
+    dec[_T.TYPE_RAW_ARRAY] = _dec_bytes
+    dec[_T.TYPE_STRING_ARRAY] = _dec_string_array
+    dec[_T.TYPE_VECTOR2] = _dec_vector2
+    for type_id, cls, fields, build in _MATH_V3:
+        enc[cls] = _math_encoder(type_id, fields.split())
+        dec[type_id] = _math_decoder(len(fields.split()), build)
+    for type_id, cls, code, fields, item_cls in _POOLS_V3:
+        if item_cls is not None:
+            enc[cls] = _vector_array_encoder(type_id, item_cls, fields.split())
+        dec[type_id] = _pool_decoder(cls, code, max(1, len(fields.split())), item_cls)
+    return _Codec(enc, tuple(dec), _T.TYPE_ARRAY, _T.TYPE_DICTIONARY, _T.TYPE_OBJECT)
+
+
+# Godot 4 would add {4: _build_v4()}: its ids and layouts differ (FACTS 3.4) but the
+# factories above (math, pool, string codecs) take the type id as a parameter.
+_CODECS = {3: _build_v3()}
+
+
+def _codec(version: int) -> _Codec:
+    codec = _CODECS.get(version)
+    if codec is not None:
+        return codec
+    if version == 4:
+        raise NotImplementedError(
+            "Godot 4 Variant encoding (other type ids, FACTS 3.4) is not implemented; use 3"
+        )
+    raise ValueError(f"unknown Godot major version {version!r}; use 3")
