@@ -13,7 +13,8 @@ from typing import Any
 
 from ._transport import RECV_SIZE, Transport
 from .constants import Error
-from .protocol import Protocol, State, is_valid_close_code
+from .frames import is_valid_close_code
+from .protocol import Protocol, State
 
 __all__ = ["Connection"]
 

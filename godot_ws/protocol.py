@@ -1,6 +1,7 @@
 """Sans-IO WebSocket protocol (RFC 6455), both ends: bytes in, packets and events out, bytes out.
 
-Owns the connection's state machine, the frame decoder and encoder, fragmentation, ping -> pong,
+Owns the connection's state machine, the frame decoder (encoding is in ``frames.py``),
+fragmentation, ping -> pong,
 the close handshake, UTF-8 checks of text and close reasons, and the message-size limit. It
 never imports socket, ssl, select or time: the caller feeds received bytes to
 ``receive_data()`` (``receive_eof()`` when the stream ends), collects ``events_received()`` and
@@ -16,7 +17,6 @@ from __future__ import annotations
 import codecs
 import enum
 import os
-import struct
 from collections import deque
 from collections.abc import Callable, Sequence
 
@@ -31,18 +31,22 @@ from ._handshake import (
     choose_protocol,
 )
 from .events import Closed, CloseRequested, Event, HandshakeDone, HandshakeFailed
+from .frames import (
+    CLOSE_CODE,
+    MAX_CONTROL,
+    RAW,
+    CloseCode,
+    MaskKeys,
+    Opcode,
+    close_payload,
+    encode_client_frames,
+    encode_server_frames,
+    is_valid_close_code,
+    mask_payload,
+    rotate_key,
+)
 
-__all__ = [
-    "State",
-    "Opcode",
-    "CloseCode",
-    "PacketQueue",
-    "Protocol",
-    "ClientProtocol",
-    "ServerProtocol",
-    "is_valid_close_code",
-    "mask_payload",
-]
+__all__ = ["State", "PacketQueue", "Protocol", "ClientProtocol", "ServerProtocol"]
 
 
 class State(enum.Enum):
@@ -52,43 +56,6 @@ class State(enum.Enum):
     OPEN = 1
     CLOSING = 2
     CLOSED = 3
-
-
-class Opcode(enum.IntEnum):
-    """Frame opcodes, RFC 6455 section 5.2."""
-
-    CONT = 0x0
-    TEXT = 0x1
-    BINARY = 0x2
-    CLOSE = 0x8
-    PING = 0x9
-    PONG = 0xA
-
-
-class CloseCode(enum.IntEnum):
-    """Close status codes we send, RFC 6455 section 7.4.1."""
-
-    NORMAL = 1000
-    GOING_AWAY = 1001
-    PROTOCOL_ERROR = 1002
-    NO_STATUS = 1005  # reported when a close frame carries no code; never sent
-    ABNORMAL = 1006  # reported when TCP ends without a close frame; never sent
-    INVALID_DATA = 1007
-    MESSAGE_TOO_BIG = 1009
-
-
-def is_valid_close_code(code: int) -> bool:
-    """Codes an endpoint may put in a close frame (RFC 6455 7.4.1-7.4.2, IANA registry)."""
-    return 1000 <= code <= 1003 or 1007 <= code <= 1014 or 3000 <= code <= 4999
-
-
-_H16 = struct.Struct("!BBH")
-_H64 = struct.Struct("!BBQ")
-_CODE = struct.Struct("!H")
-_MAX_CONTROL = 125
-_MASK_POOL = 4096  # mask keys are sliced from one urandom call instead of one call per frame
-_RAW = -1  # an _out entry that is sent as it is (handshake bytes)
-_ZEROS = {n: bytes(n) for n in (6, 8, 14)}  # the mask stream over a header and its key
 
 
 class PacketQueue:
@@ -114,21 +81,6 @@ class PacketQueue:
     def clear(self) -> None:
         self.packets.clear()
         self.nbytes = 0
-
-
-def mask_payload(key: bytes, payload: bytes) -> bytes:
-    """XOR ``payload`` with the 4-byte ``key`` repeated (RFC 6455 5.3), as one big-int XOR.
-
-    The same trick as websocket-client's ``_mask``; its public ``ABNF.mask`` goes through
-    ``array.array`` conversions that cost more than the XOR for game-sized messages.
-    """
-    n = len(payload)
-    if not n:
-        return b""
-    keys = (key * (n // 4 + 1))[:n]
-    return (int.from_bytes(payload, "little") ^ int.from_bytes(keys, "little")).to_bytes(
-        n, "little"
-    )
 
 
 class Protocol:
@@ -159,9 +111,7 @@ class Protocol:
         self._out: list[tuple[int, bytes]] = []
         self.out_bytes = 0  # payload bytes queued by send_message, for the caller's limit
         self.out_count = 0
-        self._mask_source = mask_source
-        self._mask_pool = b""
-        self._mask_at = 0
+        self._keys = MaskKeys(mask_source)
         # Receive side: undecoded bytes, plus chunks held back while a large frame is incomplete.
         self._buf = b""
         self._chunks: list[bytes] = []
@@ -198,42 +148,8 @@ class Protocol:
         self.out_bytes = 0
         self.out_count = 0
         if not self.client:
-            return b"".join([_server_frame(op, p) if op >= 0 else p for op, p in out])
-        # Masking is most of the cost of sending: build the frames and a mask stream (zeros
-        # over headers) and XOR them as two big integers, not one XOR per frame.
-        parts: list[bytes] = []
-        masks: list[bytes] = []
-        pool = self._mask_pool
-        at = self._mask_at
-        for opcode, payload in out:
-            if opcode < 0:
-                parts.append(payload)
-                masks.append(bytes(len(payload)))
-                continue
-            n = len(payload)
-            if at + 4 > len(pool):
-                pool = self._mask_source(_MASK_POOL)
-                at = 0
-            key = pool[at : at + 4]
-            at += 4
-            if n < 126:
-                head = bytes((0x80 | opcode, 0x80 | n))
-            elif n < 65536:
-                head = _H16.pack(0x80 | opcode, 0xFE, n)
-            else:
-                head = _H64.pack(0x80 | opcode, 0xFF, n)
-            parts.append(head)
-            parts.append(key)
-            parts.append(payload)
-            masks.append(_ZEROS[len(head) + 4])
-            masks.append((key * ((n >> 2) + 1))[:n])
-        self._mask_pool = pool
-        self._mask_at = at
-        stream = b"".join(parts)
-        mask = b"".join(masks)
-        return (int.from_bytes(stream, "little") ^ int.from_bytes(mask, "little")).to_bytes(
-            len(stream), "little"
-        )
+            return encode_server_frames(out)
+        return encode_client_frames(out, self._keys)
 
     def receive_data(self, data: bytes) -> None:
         """Feed bytes read from the stream; whole messages go to the queue, events are stored."""
@@ -250,7 +166,7 @@ class Protocol:
                 try:
                     if self._partial_key:
                         key = self._partial_key
-                        self._partial_key = _rotate(key, len(data))
+                        self._partial_key = rotate_key(key, len(data))
                         data = mask_payload(key, data)
                     self._partial_utf8.decode(data)
                 except UnicodeDecodeError:
@@ -285,7 +201,7 @@ class Protocol:
     def close(self, code: int = 1000, reason: str = "") -> None:
         """Start the close handshake (OPEN -> CLOSING). Godot 3.2.3 appends a NUL; we don't."""
         if self.state is State.OPEN:
-            self._out.append((Opcode.CLOSE, _close_payload(code, reason)))
+            self._out.append((Opcode.CLOSE, close_payload(code, reason)))
             self.state = State.CLOSING
 
     def abort(self, reason: str) -> None:
@@ -547,7 +463,7 @@ class Protocol:
         if opcode > Opcode.PONG:
             self._fail(CloseCode.PROTOCOL_ERROR, f"reserved opcode {opcode:#x}")
             return False
-        if not fin or len(payload) > _MAX_CONTROL:
+        if not fin or len(payload) > MAX_CONTROL:
             self._fail(CloseCode.PROTOCOL_ERROR, "fragmented or oversized control frame")
             return False
         if opcode == Opcode.PING:
@@ -565,7 +481,7 @@ class Protocol:
             self._fail(CloseCode.PROTOCOL_ERROR, "close frame with a 1-byte payload")
             return False
         if payload:
-            code = _CODE.unpack_from(payload)[0]
+            code = CLOSE_CODE.unpack_from(payload)[0]
             if not is_valid_close_code(code):
                 self._fail(CloseCode.PROTOCOL_ERROR, f"invalid close code {code}")
                 return False
@@ -600,7 +516,7 @@ class Protocol:
             self._fail(CloseCode.INVALID_DATA, "text message is not valid UTF-8")
             return
         self._partial_utf8 = decoder
-        self._partial_key = _rotate(key, len(part)) if key else b""
+        self._partial_key = rotate_key(key, len(part)) if key else b""
 
     def _fail(self, code: int, reason: str) -> None:
         """Fail the connection (RFC 6455 7.1.7): send a close frame with ``code`` and stop."""
@@ -609,7 +525,7 @@ class Protocol:
             self._pending_fail = (code, reason)
             return
         if self.state is State.OPEN:
-            self._out.append((Opcode.CLOSE, _close_payload(code, "")))
+            self._out.append((Opcode.CLOSE, close_payload(code, "")))
         self.state = State.CLOSED
         self._events.append(Closed(False, code, reason))
 
@@ -631,7 +547,7 @@ class ClientProtocol(Protocol):
         super().__init__(queue, True, max_message_size, mask_source)
         request, key = build_request(target, protocols, custom_headers)
         self._response = ResponseParser(key, protocols)
-        self._out.append((_RAW, request))
+        self._out.append((RAW, request))
 
     def _receive_handshake(self, data: bytes) -> None:
         try:
@@ -667,41 +583,18 @@ class ServerProtocol(Protocol):
         try:
             rest = self._request.feed(data)
         except HandshakeError as exc:
-            self._out.append((_RAW, REFUSAL))
+            self._out.append((RAW, REFUSAL))
             self._handshake_failed(str(exc))
             return
         if rest is None:
             return
         protocol = choose_protocol(self._request.protocols, self._supported)
         if protocol is None:
-            self._out.append((_RAW, REFUSAL))
+            self._out.append((RAW, REFUSAL))
             self._handshake_failed(
                 f"client offered protocols {self._request.protocols}, none of {self._supported}"
             )
             return
         self.protocol = protocol
-        self._out.append((_RAW, build_response(self._request.key, protocol)))
+        self._out.append((RAW, build_response(self._request.key, protocol)))
         self._opened(protocol, rest)
-
-
-def _rotate(key: bytes, n: int) -> bytes:
-    """The mask key as seen from ``n`` bytes further into the payload."""
-    n %= 4
-    return key[n:] + key[:n]
-
-
-def _server_frame(opcode: int, payload: bytes) -> bytes:
-    n = len(payload)
-    if n < 126:
-        return bytes((0x80 | opcode, n)) + payload
-    if n < 65536:
-        return _H16.pack(0x80 | opcode, 126, n) + payload
-    return _H64.pack(0x80 | opcode, 127, n) + payload
-
-
-def _close_payload(code: int, reason: str) -> bytes:
-    data = reason.encode("utf-8")
-    if len(data) > _MAX_CONTROL - 2:
-        # Cut at a character boundary so the reason stays valid UTF-8.
-        data = data[: _MAX_CONTROL - 2].decode("utf-8", "ignore").encode("utf-8")
-    return _CODE.pack(code) + data

@@ -12,7 +12,8 @@ from support import accept_key, frame, unmask_frames
 
 from godot_ws._handshake import parse_target
 from godot_ws.events import Closed, CloseRequested, HandshakeDone, HandshakeFailed
-from godot_ws.protocol import ClientProtocol, PacketQueue, State, mask_payload
+from godot_ws.frames import mask_payload
+from godot_ws.protocol import ClientProtocol, PacketQueue, State
 
 
 def make(max_packets: int = 1024, max_bytes: int = 1 << 20, max_message: int = 1 << 20,
