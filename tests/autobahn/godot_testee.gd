@@ -5,13 +5,14 @@ extends SceneTree
 #
 # Run:   godot3-server --path tests/godot -s "$PWD/tests/autobahn/godot_testee.gd" -- url=ws://127.0.0.1:9001 \
 #            [agent=godot-3.2.3] [case_timeout=10] [buffers=in_kb,in_pkts,out_kb,out_pkts] \
-#            [cases=1-16,250] [lifetime=<s>]
+#            [cases=1-16,250] [watch=0] [lifetime=<s>]
 #        url=...          the fuzzing server's base URL (required)
 #        agent=...        the agent name in the reports (default godot-3.2.3)
-#        case_timeout=<s> per-case deadline (default 10): Godot 3.2.3 never reports the end of
-#                         some connections it closed itself (protocol errors), so a case also
-#                         ends when this passes; the client is then dropped with
-#                         disconnect_from_host() and the next case starts.
+#        case_timeout=<s> per-case deadline (default 10): a case also ends when this passes;
+#                         the client is then dropped with disconnect_from_host() (given up to
+#                         2 s to finish) and the next case starts.
+#        watch=0          turn the case watcher off (see below): cases Godot never reports
+#                         the end of then last until the deadline.
 #        buffers=a,b,c,d  set_buffers(a KiB, b packets, c KiB, d packets) on every client;
 #                         without it Godot's defaults stay (64 KiB, 1024 packets each way).
 #        cases=...        only these case numbers (the server's 1..N order), e.g. 1-16,250
@@ -19,20 +20,34 @@ extends SceneTree
 #
 # Flow (Autobahn's): /getCaseCount; /runCase?case=N&agent=A for each case, echoing every
 # packet (drained on data_received, i.e. inside poll(), and after each poll) with the write
-# mode it came with (was_string_packet -> set_write_mode) until the
-# connection is closed / fails or the deadline passes; /getCaseStatus of the last case (so the
-# server has recorded it); /updateReports?agent=A.
+# mode it came with (was_string_packet -> set_write_mode) until the connection is closed /
+# fails or the deadline passes; /getCaseStatus of the last case (so the server has recorded
+# it); /updateReports?agent=A.
+#
+# Case watcher: Godot 3.2.3 never reports the end of a connection it failed itself (protocol
+# error, invalid UTF-8, bad close code): wslay sends its close frame and stops reading, so
+# close_received never comes and the client stays CONNECTED forever, even after
+# disconnect_from_host(). So once a case's connection is up, a second client opens
+# /getCaseStatus?case=N&agent=A, which the server answers only when it has recorded the case
+# (its own side of the connection is gone and the verdict is final). A case ends when Godot
+# reports the end and the server has recorded it (or 2 s after Godot's report), or 500 ms
+# after the server recorded it while Godot still says CONNECTED ("unreported"), or at the
+# deadline. The watcher only decides when to move on; it cannot change a verdict.
 #
 # Output lines on stdout:
 #   COUNT <n>
-#   CASE <n> <milliseconds> <timed_out 0|1> <events...>     (one per case)
+#   CASE <n> <milliseconds> <timed_out 0|1> <events...>     (one per case; events include
+#        established, close_request(..), closed(was_clean=..), error, recorded, unreported,
+#        deadline, put_packet=<err> x<count>)
 #   STATUS <text> | UPDATED <milliseconds> | DONE <milliseconds>
 #   FATAL <why>  (then exit 2)
 # Exit status: 0 done, 2 the run could not be done, 4 lifetime expired.
 
 const STATUS_DISCONNECTED = NetworkedMultiplayerPeer.CONNECTION_DISCONNECTED
 const STATUS_CONNECTED = NetworkedMultiplayerPeer.CONNECTION_CONNECTED
-const WIND_DOWN_MSEC = 2000
+const WIND_DOWN_MSEC = 2000  # after the deadline: time for disconnect_from_host() to finish
+const RECORD_GRACE_MSEC = 2000  # after Godot reported the end: wait this long for the server
+const UNREPORTED_GRACE_MSEC = 500  # after the server recorded the case: wait for Godot's report
 
 var base_url = ""
 var agent = "godot-3.2.3"
@@ -40,6 +55,7 @@ var case_timeout_msec = 10000
 var buffers = []
 var only = []
 var lifetime_deadline = -1
+var watch = true
 
 var phase = ""  # count, cases, status, update, done
 var numbers = []
@@ -57,6 +73,10 @@ var s_events = []
 var s_put_errors = {}
 var s_timed_out = false
 var s_wind_down_until = -1
+var s_case = -1  # the case number being run (-1: not a runCase session)
+var s_godot_ended_at = -1
+var s_recorded_at = -1
+var watcher = null  # the /getCaseStatus client of the current case
 
 
 func _user_options():
@@ -89,6 +109,7 @@ func _fatal(why):
 	if client != null:
 		client.disconnect_from_host()
 		client = null
+	watcher = null
 	phase = "done"
 	quit(2)
 
@@ -111,6 +132,7 @@ func _init():
 			return
 	if o.has("cases"):
 		only = _parse_numbers(String(o["cases"]))
+	watch = String(o.get("watch", "1")) != "0"
 	if o.has("lifetime"):
 		lifetime_deadline = OS.get_ticks_msec() + int(float(o["lifetime"]) * 1000)
 	run_started = OS.get_ticks_msec()
@@ -120,7 +142,7 @@ func _init():
 
 # -- one connection ------------------------------------------------------------------------
 
-func _start_session(url, timeout_msec, echo):
+func _start_session(url, timeout_msec, echo, case_number = -1):
 	session_id += 1
 	client = WebSocketClient.new()
 	if buffers.size() == 4:
@@ -141,6 +163,10 @@ func _start_session(url, timeout_msec, echo):
 	s_put_errors = {}
 	s_timed_out = false
 	s_wind_down_until = -1
+	s_case = case_number
+	s_godot_ended_at = -1
+	s_recorded_at = -1
+	watcher = null
 	var err = client.connect_to_url(url, PoolStringArray(), false)
 	if err != OK:
 		s_events.append("connect_to_url=%d" % err)
@@ -188,20 +214,54 @@ func _drain():
 			s_received.append([data, is_text])
 
 
+func _start_watcher():
+	watcher = WebSocketClient.new()
+	watcher.connect("data_received", self, "_on_watch_data", [session_id])
+	var url = "%s/getCaseStatus?case=%d&agent=%s" % [base_url, s_case, agent]
+	if watcher.connect_to_url(url, PoolStringArray(), false) != OK:
+		s_events.append("watcher-failed")
+
+
+func _on_watch_data(sid):
+	if sid != session_id or watcher == null:
+		return
+	var peer = watcher.get_peer(1)
+	while peer.get_available_packet_count() > 0:
+		peer.get_packet()
+		if s_recorded_at < 0:
+			s_recorded_at = OS.get_ticks_msec()
+			s_events.append("recorded")
+
+
 # Returns true when the current session is over.
 func _step_session():
+	if watcher != null:
+		watcher.poll()
 	var now = OS.get_ticks_msec()
 	if s_wind_down_until >= 0:
 		# After the deadline: disconnect_from_host() was called; give it a moment.
-		if s_wind_down_until == 0 or now > s_wind_down_until:
+		if s_wind_down_until == 0 or now > s_wind_down_until or s_recorded_at >= 0:
 			return true
 		client.poll()
 		return client.get_connection_status() == STATUS_DISCONNECTED
+	if s_godot_ended_at >= 0:
+		# Godot reported the end; wait (briefly) until the server has recorded the case.
+		if s_recorded_at < 0 and now <= s_godot_ended_at + RECORD_GRACE_MSEC:
+			return false
+		return true
 	client.poll()
 	var status = client.get_connection_status()
 	if status == STATUS_CONNECTED:
 		_drain()  # normally empty: data_received drained it inside poll()
+		if watch and s_case >= 0 and watcher == null:
+			_start_watcher()
 	elif status == STATUS_DISCONNECTED:
+		if watcher == null:
+			return true
+		s_godot_ended_at = now
+		return false
+	if s_recorded_at >= 0 and now > s_recorded_at + UNREPORTED_GRACE_MSEC:
+		s_events.append("unreported")
 		return true
 	if OS.get_ticks_msec() > s_deadline:
 		s_timed_out = true
@@ -219,6 +279,10 @@ func _end_session():
 		if client.get_connection_status() != STATUS_DISCONNECTED:
 			client.disconnect_from_host()
 		client = null
+	if watcher != null:
+		if watcher.get_connection_status() != STATUS_DISCONNECTED:
+			watcher.disconnect_from_host()
+		watcher = null
 	return note
 
 
@@ -240,7 +304,7 @@ func _next_case():
 		_start_session("%s/getCaseStatus?case=%d&agent=%s" % [base_url, last, agent], 30000, false)
 		return
 	var n = numbers[case_index]
-	_start_session("%s/runCase?case=%d&agent=%s" % [base_url, n, agent], case_timeout_msec, true)
+	_start_session("%s/runCase?case=%d&agent=%s" % [base_url, n, agent], case_timeout_msec, true, n)
 
 
 func _start_update():
