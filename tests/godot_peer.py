@@ -410,7 +410,7 @@ def godot_equal(a: Any, b: Any) -> bool:
     if type(a) is not type(b):
         return False
     if isinstance(a, list):
-        return len(a) == len(b) and all(godot_equal(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(godot_equal(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, dict):
         if len(a) != len(b):
             return False
@@ -419,7 +419,7 @@ def godot_equal(a: Any, b: Any) -> bool:
             (type(k), k) in b_items and godot_equal(v, b_items[(type(k), k)]) for k, v in a.items()
         )
     if isinstance(a, tuple):  # pool arrays: also compare item types
-        return len(a) == len(b) and all(godot_equal(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(godot_equal(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, float) and math.isnan(a):
         return math.isnan(b)
     return bool(a == b)

@@ -356,3 +356,50 @@ def test_large_frame_from_many_chunks_then_more_frames() -> None:
     assert packets(proto) == [(b"a", False), (big, False), (b"after", True),
                               (b"x" * 70000, False)]
     assert proto._buf == b"" and proto._chunks == []
+
+
+# ------------------------------------------------------------------------- server role
+
+
+def masked_frame(opcode: int, payload: bytes, key: bytes, fin: bool = True) -> bytes:
+    head = frame(opcode, b"", fin=fin, length=len(payload))
+    return bytes([head[0], head[1] | 0x80]) + head[2:] + key + mask_payload(key, payload)
+
+
+UPGRADE = (b"GET /x HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+           b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+           b"Sec-WebSocket-Protocol: json, chat\r\n\r\n")
+
+
+@settings(max_examples=150, deadline=None)
+@given(messages, st.lists(st.integers(1, 300), max_size=40), st.binary(min_size=4, max_size=4))
+def test_server_role_any_chunking_of_masked_frames(
+    msgs: list[tuple[bytes, bool, int]], cuts: list[int], key: bytes
+) -> None:
+    from godot_ws.protocol import ServerProtocol
+
+    stream = b""
+    for payload, text, parts in msgs:
+        if text:
+            payload = payload.decode("latin-1").encode("utf-8")
+        size = max(1, -(-len(payload) // parts))
+        chunks = [payload[i:i + size] for i in range(0, len(payload), size)] or [b""]
+        for i, chunk in enumerate(chunks):
+            opcode = (1 if text else 2) if i == 0 else 0
+            stream += masked_frame(opcode, chunk, key, fin=i == len(chunks) - 1)
+    stream += masked_frame(8, struct.pack("!H", 1000), key)
+    proto = ServerProtocol(PacketQueue(1024, 1 << 20), ["chat"], 1 << 20)
+    data = UPGRADE + stream
+    pos = 0
+    for cut in cuts:
+        proto.receive_data(data[pos:pos + cut])
+        pos += cut
+    proto.receive_data(data[pos:])
+    reply = proto.data_to_send()
+    assert reply.startswith(b"HTTP/1.1 101") and b"Sec-WebSocket-Protocol: chat\r\n" in reply
+    assert b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" in reply  # RFC 6455's example accept value
+    expected = [(p.decode("latin-1").encode("utf-8") if t else p, t) for p, t, _ in msgs]
+    assert packets(proto) == expected
+    assert proto.events_received() == [HandshakeDone("chat"), CloseRequested(1000, ""),
+                                       Closed(True, 1000, "")]
+    assert reply.endswith(b"\x88\x02\x03\xe8")  # the unmasked close echo

@@ -350,3 +350,18 @@ def test_godot_style_nul_after_a_close_reason_is_stripped() -> None:
     poll_until(server, lambda: "disconnected" in names(server))
     assert [e[2:] for e in server.events if e[0] == "close_request"] == [(4002, "bye")]  # type: ignore[attr-defined]
     server.stop()
+
+
+def test_refuse_new_connections_turns_clients_away() -> None:
+    server = make_server()
+    server.refuse_new_connections = True
+    client = WebSocketClient()
+    errors: list[bool] = []
+    client.connection_error.connect(lambda: errors.append(True))
+    client.connect_to_url(url(server))
+    poll_until(Loop(server, client), lambda: bool(errors))
+    assert server.events == []  # type: ignore[attr-defined]
+    server.set_refuse_new_connections(False)
+    loop, joined = join(server, ())
+    assert joined.get_connection_status() == CONNECTION_CONNECTED
+    server.stop()

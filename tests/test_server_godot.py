@@ -98,7 +98,7 @@ def test_godot_and_python_clients_share_a_python_hosted_game(godot_process_facto
         return len(answers) == len(GODOT_VALUES)
 
     poll_until(both, collect, timeout=15, what="Godot's answers")
-    for (name, value), answer in zip(GODOT_VALUES.items(), answers):
+    for (name, value), answer in zip(GODOT_VALUES.items(), answers, strict=True):
         assert answer[0] == "said" and godot_equal(answer[1], value), (name, answer)
 
     # Broadcast from the server reaches Godot; Godot quitting reaches everyone.

@@ -360,7 +360,7 @@ def summarize(
     # The server numbers cases 1..count in case-id order; map the testee's notes onto ids.
     if outcomes and len(outcomes) == len(cases):
         by_number = dict(
-            zip((o.number for o in outcomes), sorted(cases, key=_case_key))
+            zip((o.number for o in outcomes), sorted(cases, key=_case_key), strict=True)
         )
         for o in outcomes:
             case_id = by_number[o.number]
