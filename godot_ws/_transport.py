@@ -127,9 +127,10 @@ class Transport:
 
     @property
     def recv_nowait(self) -> Any:
-        """The plain socket's own ``recv`` (raises BlockingIOError when nothing is ready), for
-        the idle fast path of ``poll()``; None for TLS or while not connected."""
-        if self.sock is None or self._ssl_context is not None or not self._connected:
+        """The socket's own ``recv`` for the idle fast path of ``poll()`` (it raises
+        BlockingIOError, or ssl.SSLWantReadError under TLS, when nothing is ready); None
+        while not connected or during the TLS handshake."""
+        if self.sock is None or not self._connected or self._tls_pending:
             return None
         return self.sock.recv
 

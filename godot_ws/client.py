@@ -33,6 +33,7 @@ _DISCONNECTED = ConnectionStatus.CONNECTION_DISCONNECTED
 _CONNECTING = ConnectionStatus.CONNECTION_CONNECTING
 _CONNECTED = ConnectionStatus.CONNECTION_CONNECTED
 _OPEN = State.OPEN
+_NOTHING_READY = (BlockingIOError, ssl.SSLWantReadError)
 
 
 class WebSocketClient(WebSocketMultiplayerPeer):
@@ -160,7 +161,7 @@ class WebSocketClient(WebSocketMultiplayerPeer):
             # An open connection with nothing to write: an idle poll is one recv call.
             try:
                 data = conn.quiet_recv(RECV_SIZE)
-            except BlockingIOError:
+            except _NOTHING_READY:
                 return
             except OSError:
                 data = None  # read again below, where the error is reported
