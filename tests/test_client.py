@@ -369,12 +369,14 @@ def test_abrupt_reset_is_an_unclean_close() -> None:
     def script(conn: socket.socket, server: RawServer) -> None:
         _, headers = read_request(conn)
         conn.sendall(ok_response(headers))
-        time.sleep(0.2)
+        conn.recv(100)  # the client's first message: it has seen the 101
         conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
     server = RawServer(script)
     client = WebSocketClient()
     rec = Recorder(client)
+    client.connection_established.connect(
+        lambda _p: client.get_peer(1).put_packet(b"hi"))  # type: ignore[union-attr]
     client.connect_to_url(server.url)
     poll_until(client, lambda: rec.has("connection_closed"))
     server.close()
