@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from .constants import ConnectionStatus, Error, TransferMode
-from .peer import PacketPeer
+from .peer import PacketPeer, WebSocketPeer
 from .signals import Signal, SignalOwner
 
 __all__ = ["WebSocketMultiplayerPeer", "godot_reason"]
@@ -61,7 +61,22 @@ class WebSocketMultiplayerPeer(PacketPeer, SignalOwner):
         """True while connecting, connected or listening (buffers are fixed then)."""
         raise NotImplementedError
 
+    # NetworkedMultiplayerPeer's and WebSocketMultiplayerPeer's interface, which the client
+    # and the server implement.
+
     def get_connection_status(self) -> ConnectionStatus:
+        raise NotImplementedError
+
+    def poll(self) -> None:
+        raise NotImplementedError
+
+    def get_unique_id(self) -> int:
+        raise NotImplementedError
+
+    def get_packet_peer(self) -> int:
+        raise NotImplementedError
+
+    def get_peer(self, peer_id: int) -> WebSocketPeer | None:
         raise NotImplementedError
 
     def set_buffers(

@@ -70,7 +70,7 @@ class WebSocketServer(WebSocketMultiplayerPeer):
         self.handshake_timeout = 3.0
         #: Seconds to wait for a client's close reply before dropping it.
         self.close_timeout = 3.0
-        self.bind_ip = "*"
+        self._bind_ip = "*"
         self._private_key: CryptoKey | None = None
         self._ssl_certificate: X509Certificate | None = None
         self._ca_chain: X509Certificate | None = None
@@ -105,7 +105,7 @@ class WebSocketServer(WebSocketMultiplayerPeer):
             except (ssl.SSLError, ValueError, OSError) as exc:
                 log.error("listen: the private key and certificate do not fit: %s", exc)
                 return Error.ERR_INVALID_PARAMETER
-        host = "" if self.bind_ip in ("*", "") else self.bind_ip
+        host = "" if self._bind_ip in ("*", "") else self._bind_ip
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         listener = socket.socket(family, socket.SOCK_STREAM)
         try:
@@ -114,7 +114,7 @@ class WebSocketServer(WebSocketMultiplayerPeer):
             listener.listen(128)
         except OSError as exc:
             listener.close()
-            log.error("listen: cannot listen on %s:%d: %s", self.bind_ip, port, exc)
+            log.error("listen: cannot listen on %s:%d: %s", self._bind_ip, port, exc)
             return Error.ERR_CANT_CREATE
         listener.setblocking(False)
         self._listener = listener
@@ -361,10 +361,16 @@ class WebSocketServer(WebSocketMultiplayerPeer):
     ca_chain = property(get_ca_chain, set_ca_chain)
 
     def get_bind_ip(self) -> str:
-        return self.bind_ip
+        return self._bind_ip
 
     def set_bind_ip(self, ip: str) -> None:
-        self.bind_ip = ip
+        """The address ``listen`` binds: ``"*"`` (default) for every interface, or an IPv4 or
+        IPv6 address such as ``"127.0.0.1"``."""
+        if not isinstance(ip, str):
+            raise TypeError(f"bind_ip must be str, not {type(ip).__name__}")
+        self._bind_ip = ip
+
+    bind_ip = property(get_bind_ip, set_bind_ip)
 
     # ------------------------------------------------------------------ NetworkedMultiplayerPeer
 
