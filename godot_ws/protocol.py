@@ -103,10 +103,8 @@ class Protocol:
         self.queue = queue
         self.max_message_size = max_message_size
         self.blocked = False  # a whole message is decoded but the queue has no room for it
-        self.close_code = -1  # what the peer sent, -1 until its close frame arrives
-        self.close_reason = ""
         self._events: list[Event] = []
-        # Frames to send as (opcode, payload), _RAW for handshake bytes; framed and masked
+        # Frames to send as (opcode, payload), RAW for handshake bytes; framed and masked
         # as one batch by data_to_send.
         self._out: list[tuple[int, bytes]] = []
         self.out_bytes = 0  # payload bytes queued by send_message, for the caller's limit
@@ -490,8 +488,6 @@ class Protocol:
             except UnicodeDecodeError:
                 self._fail(CloseCode.INVALID_DATA, "close reason is not valid UTF-8")
                 return False
-        self.close_code = code
-        self.close_reason = reason
         if self.state is State.OPEN:
             self._events.append(CloseRequested(code, reason))
             # Echo the code and reason, as Godot (wslay) does.
