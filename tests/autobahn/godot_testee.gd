@@ -43,6 +43,7 @@ extends SceneTree
 #   FATAL <why>  (then exit 2)
 # Exit status: 0 done, 2 the run could not be done, 4 lifetime expired.
 
+const UserArgs = preload("res://user_args.gd")  # run with --path tests/godot
 const STATUS_DISCONNECTED = NetworkedMultiplayerPeer.CONNECTION_DISCONNECTED
 const STATUS_CONNECTED = NetworkedMultiplayerPeer.CONNECTION_CONNECTED
 const WIND_DOWN_MSEC = 2000  # after the deadline: time for disconnect_from_host() to finish
@@ -79,19 +80,6 @@ var s_recorded_at = -1
 var watcher = null  # the /getCaseStatus client of the current case
 
 
-func _user_options():
-	var args = Array(OS.get_cmdline_args())
-	var i = args.find("--")
-	var rest = [] if i < 0 or i + 1 >= args.size() else args.slice(i + 1, args.size() - 1)
-	var options = {}
-	for a in rest:
-		a = String(a)
-		var eq = a.find("=")
-		if eq > 0:
-			options[a.substr(0, eq)] = a.substr(eq + 1, a.length())
-	return options
-
-
 func _parse_numbers(text):
 	var out = []
 	for part in text.split(",", false):
@@ -115,7 +103,7 @@ func _fatal(why):
 
 
 func _init():
-	var o = _user_options()
+	var o = UserArgs.parse()[1]
 	base_url = String(o.get("url", "")).rstrip("/")
 	if base_url == "":
 		printerr("usage: godot3-server --path tests/godot -s <absolute path of godot_testee.gd> -- url=ws://127.0.0.1:9001 [agent=..] [case_timeout=10] [buffers=a,b,c,d] [cases=..] [lifetime=<s>]")

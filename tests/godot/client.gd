@@ -16,30 +16,15 @@ extends SceneTree
 #   put_var(["said", value]) to target; ["quit"] quits. SERVER_DISCONNECTED /
 #   CONNECTION_FAILED are printed and end the script.
 
+const UserArgs = preload("res://user_args.gd")
 var client = WebSocketClient.new()
 var mp = false
 var received = 0
 var deadline_msec = -1
 
 
-func _user_args():
-	var args = Array(OS.get_cmdline_args())
-	var i = args.find("--")
-	var rest = [] if i < 0 or i + 1 >= args.size() else args.slice(i + 1, args.size() - 1)
-	var port = -1
-	var options = {}
-	for a in rest:
-		a = String(a)
-		var eq = a.find("=")
-		if eq > 0:
-			options[a.substr(0, eq)] = a.substr(eq + 1, a.length())
-		elif port < 0 and a.is_valid_integer():
-			port = int(a)
-	return [port, options]
-
-
 func _init():
-	var parsed = _user_args()
+	var parsed = UserArgs.parse()
 	var options = parsed[1]
 	mp = options.get("mp", "0") == "1"
 	if options.has("lifetime"):

@@ -40,6 +40,7 @@ extends SceneTree
 #   READY <port> | CONNECTED <id> "<protocol>" | CLOSE_REQUEST <id> <code> "<reason>"
 #   DISCONNECTED <id> <was_clean true|false> | CONTROL <id> <message> | QUIT | LIFETIME_EXPIRED
 
+const UserArgs = preload("res://user_args.gd")
 const BUF_KB = 4096
 const BUF_PACKETS = 4096
 
@@ -48,25 +49,8 @@ var protocols = {}  # peer id -> negotiated protocol
 var deadline_msec = -1
 
 
-func _user_args():
-	# [port, {option: value}] from the arguments after "--" (Godot keeps them in the list).
-	var args = Array(OS.get_cmdline_args())
-	var i = args.find("--")
-	var rest = [] if i < 0 or i + 1 >= args.size() else args.slice(i + 1, args.size() - 1)
-	var port = -1
-	var options = {}
-	for a in rest:
-		a = String(a)
-		var eq = a.find("=")
-		if eq > 0:
-			options[a.substr(0, eq)] = a.substr(eq + 1, a.length())
-		elif port < 0 and a.is_valid_integer():
-			port = int(a)
-	return [port, options]
-
-
 func _init():
-	var parsed = _user_args()
+	var parsed = UserArgs.parse()
 	var port = parsed[0]
 	var options = parsed[1]
 	if port < 0:

@@ -36,6 +36,7 @@ extends SceneTree
 # VALUES (one instance of every Godot 3 Variant type the wire supports, Object excluded) is
 # built by _make_values() below; tests/godot_peer.py GODOT_VALUES mirrors it name for name.
 
+const UserArgs = preload("res://user_args.gd")
 const BUF_KB = 4096
 const BUF_PACKETS = 4096
 
@@ -100,26 +101,9 @@ func _make_values():
 	return v
 
 
-func _user_args():
-	# [port, {option: value}] from the arguments after "--" (Godot keeps them in the list).
-	var args = Array(OS.get_cmdline_args())
-	var i = args.find("--")
-	var rest = [] if i < 0 or i + 1 >= args.size() else args.slice(i + 1, args.size() - 1)
-	var port = -1
-	var options = {}
-	for a in rest:
-		a = String(a)
-		var eq = a.find("=")
-		if eq > 0:
-			options[a.substr(0, eq)] = a.substr(eq + 1, a.length())
-		elif port < 0 and a.is_valid_integer():
-			port = int(a)
-	return [port, options]
-
-
 func _init():
 	values = _make_values()
-	var parsed = _user_args()
+	var parsed = UserArgs.parse()
 	var port = parsed[0]
 	var options = parsed[1]
 	if port < 0:
