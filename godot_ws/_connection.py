@@ -9,6 +9,7 @@ signals and knows no Godot names beyond ``Error``.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from ._transport import RECV_SIZE, Transport
@@ -87,6 +88,15 @@ class Connection:
         if protocol._out:
             self.flush()
         return len(packets) - before
+
+    def check_closing(self, timeout: float) -> None:
+        """While closing: drop the connection if the peer has not answered our close frame
+        within ``timeout`` seconds of the first check."""
+        now = time.monotonic()
+        if not self.deadline:
+            self.deadline = now + timeout
+        elif now > self.deadline:
+            self.protocol.abort(f"no close reply within {timeout} s")
 
     def flush(self) -> None:
         protocol = self.protocol

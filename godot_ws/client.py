@@ -120,7 +120,7 @@ class WebSocketClient(WebSocketMultiplayerPeer):
             if gd_mp_api else None
         )
         self._status = _CONNECTING
-        self._advance_connect(conn)  # starts the TCP connect now for IP literals
+        conn.advance()  # starts the TCP connect now for IP literals
         return Error.OK
 
     def _tls_context(self) -> ssl.SSLContext:
@@ -172,7 +172,7 @@ class WebSocketClient(WebSocketMultiplayerPeer):
         if conn is None:
             return
         if not conn.ready:
-            self._advance_connect(conn)
+            conn.advance()
             if not conn.ready:
                 self._dispatch(conn, 0)
                 return
@@ -193,23 +193,14 @@ class WebSocketClient(WebSocketMultiplayerPeer):
                 else None
             )
 
-    def _advance_connect(self, conn: Connection) -> None:
-        conn.advance()
-        if not conn.ready and conn.protocol.state is State.CONNECTING \
-                and time.monotonic() > conn.deadline:
-            conn.protocol.abort(f"handshake timed out after {self.handshake_timeout} s")
-
     def _dispatch(self, conn: Connection, new_packets: int) -> None:
         """Turn the protocol's events into status changes and signals (after all I/O)."""
         protocol = conn.protocol
         if protocol.state is State.CONNECTING:
-            if conn.ready and time.monotonic() > conn.deadline:
+            if time.monotonic() > conn.deadline:
                 protocol.abort(f"handshake timed out after {self.handshake_timeout} s")
         elif protocol.state is State.CLOSING:
-            if not conn.deadline:
-                conn.deadline = time.monotonic() + self.close_timeout
-            elif time.monotonic() > conn.deadline:
-                protocol.abort(f"no close reply within {self.close_timeout} s")
+            conn.check_closing(self.close_timeout)
         if self._mp is not None:
             self._dispatch_mp(conn, self._mp)
             return

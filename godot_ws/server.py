@@ -79,7 +79,6 @@ class WebSocketServer(WebSocketMultiplayerPeer):
         self._protocols: tuple[str, ...] = ()
         self._pending: list[Connection] = []
         self._clients: dict[int, _Client] = {}
-        self._closing: dict[int, float] = {}  # id -> close-reply deadline
         self._relay: Relay | None = None  # multiplayer mode's relay, else None
 
     # ------------------------------------------------------------------ listening
@@ -147,7 +146,6 @@ class WebSocketServer(WebSocketMultiplayerPeer):
             conn.transport.close()
         self._clients.clear()
         self._pending.clear()
-        self._closing.clear()
         self._relay = None
 
     # ------------------------------------------------------------------ poll
@@ -166,7 +164,7 @@ class WebSocketServer(WebSocketMultiplayerPeer):
             new = conn.pump()
             protocol = conn.protocol
             if protocol.state is State.CLOSING:
-                self._check_close_deadline(client)
+                conn.check_closing(self.close_timeout)
             if new or protocol._events or (relay is not None and protocol.queue.packets):
                 fired.append((client, new, protocol.events_received()))
         for client, new, happened in fired:
@@ -244,12 +242,6 @@ class WebSocketServer(WebSocketMultiplayerPeer):
             if peer_id not in self._clients:
                 return peer_id
 
-    def _check_close_deadline(self, client: _Client) -> None:
-        now = time.monotonic()
-        deadline = self._closing.setdefault(client.id, now + self.close_timeout)
-        if now > deadline:
-            client.conn.protocol.abort(f"no close reply within {self.close_timeout} s")
-
     def _dispatch(self, client: _Client, new: int, happened: Sequence[events.Event]) -> None:
         peer_id = client.id
         relay = self._relay
@@ -277,7 +269,6 @@ class WebSocketServer(WebSocketMultiplayerPeer):
                 else:
                     self.client_disconnected.emit(peer_id, event.clean)
                 self._clients.pop(peer_id, None)
-                self._closing.pop(peer_id, None)
 
     # ------------------------------------------------------------------ peers
 

@@ -627,3 +627,20 @@ def test_negative_close_code_drops_at_once_on_the_next_poll(echo_server: Any) ->
     client.disconnect_from_host(-1)
     client.poll()
     assert rec.calls == [("connection_closed", False)]
+
+
+def test_close_without_a_reply_ends_unclean_after_close_timeout() -> None:
+    def script(conn: socket.socket, server: RawServer) -> None:
+        _, headers = read_request(conn)
+        conn.sendall(ok_response(headers))
+        server.read_rest(conn, 3)  # reads our close frame, never answers
+
+    server = RawServer(script)
+    client = connected_client(server.url)
+    client.close_timeout = 0.3
+    rec = Recorder(client)
+    client.disconnect_from_host(1000, "bye")
+    poll_until(client, lambda: rec.has("connection_closed"), timeout=3)
+    assert rec.calls == [("connection_closed", False)]
+    server.close()
+    assert list(unmask_frames(server.received)) == [(8, struct.pack("!H", 1000) + b"bye")]

@@ -365,3 +365,16 @@ def test_refuse_new_connections_turns_clients_away() -> None:
     loop, joined = join(server, ())
     assert joined.get_connection_status() == CONNECTION_CONNECTED
     server.stop()
+
+
+def test_disconnect_peer_without_a_reply_ends_unclean_after_close_timeout() -> None:
+    server = make_server(echo=False)
+    server.close_timeout = 0.3
+    sock = raw_client(server)  # reads nothing and never answers the close
+    handshake_raw(server, sock)
+    poll_until(server, lambda: "connected" in names(server))
+    peer_id = server.events[0][1]  # type: ignore[attr-defined]
+    server.disconnect_peer(peer_id, 4000, "go")
+    poll_until(server, lambda: "disconnected" in names(server), timeout=3)
+    assert server.events[-1] == ("disconnected", peer_id, False, True)  # type: ignore[attr-defined]
+    server.stop()
