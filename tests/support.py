@@ -46,6 +46,7 @@ class Recorder:
                "server_close_request", "data_received")
 
     def __init__(self, client: WebSocketClient) -> None:
+        self.client = client
         self.calls: list[tuple[Any, ...]] = []
         for name in self.SIGNALS:
             getattr(client, name).connect(self._make(name))
@@ -191,3 +192,26 @@ class RawServer:
         self.listener.close()
         if self.error is not None:
             raise self.error
+
+
+def sending_server(frames: bytes, read_back: bool = True) -> RawServer:
+    """A raw server that accepts the upgrade, sends ``frames`` right after its 101 and then
+    records what the client sends back (or, without ``read_back``, drops TCP at once)."""
+
+    def script(conn: socket.socket, server: RawServer) -> None:
+        _, headers = read_request(conn)
+        conn.sendall(ok_response(headers) + frames)
+        if read_back:
+            server.read_rest(conn)
+
+    return RawServer(script)
+
+
+def run_until_closed(server: RawServer) -> Recorder:
+    """Connect a client to ``server``, poll until ``connection_closed``, stop the server."""
+    client = WebSocketClient()
+    rec = Recorder(client)
+    client.connect_to_url(server.url)
+    poll_until(client, lambda: rec.has("connection_closed"))
+    server.close()
+    return rec

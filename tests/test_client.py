@@ -21,6 +21,8 @@ from support import (
     ok_response,
     poll_until,
     read_request,
+    run_until_closed,
+    sending_server,
     unmask_frames,
 )
 from websockets.exceptions import ConnectionClosed
@@ -287,17 +289,8 @@ def test_message_over_input_buffer_closes_with_1009(caplog: Any) -> None:
 
 
 def test_huge_length_claim_is_refused_without_allocating() -> None:
-    def script(conn: socket.socket, server: RawServer) -> None:
-        _, headers = read_request(conn)
-        conn.sendall(ok_response(headers) + frame(2, b"", length=2**62))
-        server.read_rest(conn)
-
-    server = RawServer(script)
-    client = WebSocketClient()
-    rec = Recorder(client)
-    client.connect_to_url(server.url)
-    poll_until(client, lambda: rec.has("connection_closed"))
-    server.close()
+    server = sending_server(frame(2, b"", length=2**62))
+    rec = run_until_closed(server)
     assert rec.calls[-1] == ("connection_closed", False)
     assert list(unmask_frames(server.received)) == [(8, struct.pack("!H", 1009))]
 
@@ -350,16 +343,8 @@ def test_peer_close_is_the_same_as_disconnect() -> None:
 
 
 def test_tcp_drop_is_an_unclean_close() -> None:
-    def script(conn: socket.socket, server: RawServer) -> None:
-        _, headers = read_request(conn)
-        conn.sendall(ok_response(headers) + frame(2, b"last"))
-
-    server = RawServer(script)
-    client = WebSocketClient()
-    rec = Recorder(client)
-    client.connect_to_url(server.url)
-    poll_until(client, lambda: rec.has("connection_closed"))
-    server.close()
+    rec = run_until_closed(sending_server(frame(2, b"last"), read_back=False))
+    client = rec.client
     assert rec.names() == ["connection_established", "connection_closed"]
     assert rec.calls[-1] == ("connection_closed", False)
     assert drain(client) == [(b"last", False)]
@@ -507,34 +492,17 @@ def test_silent_server_times_out() -> None:
 
 
 def test_reserved_bits_fail_the_connection_with_1002() -> None:
-    def script(conn: socket.socket, server: RawServer) -> None:
-        _, headers = read_request(conn)
-        conn.sendall(ok_response(headers) + frame(2, b"ok") + frame(2, b"bad", rsv=4))
-        server.read_rest(conn)
-
-    server = RawServer(script)
-    client = WebSocketClient()
-    rec = Recorder(client)
-    client.connect_to_url(server.url)
-    poll_until(client, lambda: rec.has("connection_closed"))
-    server.close()
+    server = sending_server(frame(2, b"ok") + frame(2, b"bad", rsv=4))
+    rec = run_until_closed(server)
+    client = rec.client
     assert rec.calls[-1] == ("connection_closed", False)
     assert list(unmask_frames(server.received)) == [(8, struct.pack("!H", 1002))]
     assert drain(client) == [(b"ok", False)]  # what came before the violation is kept
 
 
 def test_server_close_without_code_reports_1005() -> None:
-    def script(conn: socket.socket, server: RawServer) -> None:
-        _, headers = read_request(conn)
-        conn.sendall(ok_response(headers) + frame(8))
-        server.read_rest(conn)
-
-    server = RawServer(script)
-    client = WebSocketClient()
-    rec = Recorder(client)
-    client.connect_to_url(server.url)
-    poll_until(client, lambda: rec.has("connection_closed"))
-    server.close()
+    server = sending_server(frame(8))
+    rec = run_until_closed(server)
     assert rec.names() == ["connection_established", "server_close_request", "connection_closed"]
     assert ("server_close_request", 1005, "") in rec.calls
     assert list(unmask_frames(server.received)) == [(8, b"")]
