@@ -101,6 +101,12 @@ class Connection:
     def flush(self) -> None:
         protocol = self.protocol
         transport = self.transport
+        if transport.pending >= self.max_out_bytes and protocol.state is _OPEN:
+            # The peer is not reading: what the protocol owes (a pong it keeps replacing)
+            # waits there, so the write buffer does not grow one pong per poll.
+            if not transport.flush():
+                protocol.abort(transport.error)
+            return
         out = protocol.data_to_send() if protocol._out else b""
         if (out or transport.pending) and not transport.send(out):
             protocol.abort(transport.error)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import codecs
 import enum
 import os
-from collections import deque
 from collections.abc import Callable, Sequence
 
 from ._handshake import (
@@ -30,10 +29,10 @@ from ._handshake import (
     build_response,
     choose_protocol,
 )
+from ._inbound import FRAGMENT_BYTES, MIN_FRAGMENTS, PacketQueue, header_error
 from .events import Closed, CloseRequested, Event, HandshakeDone, HandshakeFailed
 from .frames import (
     CLOSE_CODE,
-    MAX_CONTROL,
     RAW,
     CloseCode,
     MaskKeys,
@@ -56,31 +55,6 @@ class State(enum.Enum):
     OPEN = 1
     CLOSING = 2
     CLOSED = 3
-
-
-class PacketQueue:
-    """The inbound packets of one peer: a deque of ``(payload, is_text)`` with byte accounting.
-
-    ``max_packets``/``max_bytes`` bound what is queued unread; a single message may use the
-    whole byte budget.
-    """
-
-    __slots__ = ("packets", "nbytes", "max_packets", "max_bytes")
-
-    def __init__(self, max_packets: int, max_bytes: int) -> None:
-        self.packets: deque[tuple[bytes, bool]] = deque()
-        self.nbytes = 0
-        self.max_packets = max_packets
-        self.max_bytes = max_bytes
-
-    def pop(self) -> tuple[bytes, bool]:
-        packet = self.packets.popleft()
-        self.nbytes -= len(packet[0])
-        return packet
-
-    def clear(self) -> None:
-        self.packets.clear()
-        self.nbytes = 0
 
 
 class Protocol:
@@ -107,6 +81,7 @@ class Protocol:
         # Frames to send as (opcode, payload), RAW for handshake bytes; framed and masked
         # as one batch by data_to_send.
         self._out: list[tuple[int, bytes]] = []
+        self._pong_at = -1  # index in _out of the pong owed, if any
         self.out_bytes = 0  # payload bytes queued by send_message, for the caller's limit
         self.out_count = 0
         self._keys = MaskKeys(mask_source)
@@ -117,8 +92,10 @@ class Protocol:
         self._need = 0  # bytes the next frame needs; until then new data is only stored
         self._eof = False
         self._frag_opcode = 0
-        self._frag_parts: list[bytes] = []
+        self._frag_buf = bytearray()
         self._frag_len = 0
+        self._frag_count = 0
+        self.max_fragments = max(MIN_FRAGMENTS, max_message_size // FRAGMENT_BYTES)
         self._utf8: codecs.IncrementalDecoder | None = None
         # UTF-8 check of a text frame that is still arriving, so bad text fails fast; with
         # the frame's mask key rotated to where the check has reached (servers only).
@@ -143,6 +120,7 @@ class Protocol:
         if not out:
             return b""
         self._out = []
+        self._pong_at = -1
         self.out_bytes = 0
         self.out_count = 0
         if not self.client:
@@ -306,13 +284,19 @@ class Protocol:
                     break
                 n = int.from_bytes(buf[pos + 2 : pos + 10], "big")
                 head = 10
+            opcode = b0 & 0x0F
+            # Rules and limits are checked on the header, before a byte of payload is stored:
+            # a frame claiming 2**62 bytes allocates nothing.
+            if opcode > 2 or not opcode or self._frag_opcode or head == 10:
+                bad = header_error(opcode, b0 & 0x80, n, self._frag_opcode)
+                if bad:
+                    self._fail(CloseCode.PROTOCOL_ERROR, bad)
+                    break
             if mask_in:
                 head += 4
                 if end - pos < head:
                     self._need = head
                     break
-            opcode = b0 & 0x0F
-            # Limits are checked on the header, so a frame claiming 2**62 bytes allocates nothing.
             if opcode < 8 and n + self._frag_len > max_message:
                 self._fail(
                     CloseCode.MESSAGE_TOO_BIG,
@@ -424,20 +408,11 @@ class Protocol:
 
     def _fragment(self, opcode: int, fin: bool, part: bytes) -> tuple[bytes, bool] | None:
         """Handle a data frame that is part of a fragmented message (or starts one)."""
-        if opcode == Opcode.CONT:
-            if not self._frag_opcode:
-                self._fail(CloseCode.PROTOCOL_ERROR, "continuation frame with no message")
-                return None
-        elif opcode in (Opcode.TEXT, Opcode.BINARY):
-            if self._frag_opcode:
-                self._fail(CloseCode.PROTOCOL_ERROR, "new message inside a fragmented one")
-                return None
+        # header_error has checked the opcode against the message being assembled.
+        if opcode:
             self._frag_opcode = opcode
             if opcode == Opcode.TEXT:
                 self._utf8 = codecs.getincrementaldecoder("utf-8")()
-        else:
-            self._fail(CloseCode.PROTOCOL_ERROR, f"reserved opcode {opcode:#x}")
-            return None
         if self._utf8 is not None:
             # Checked per fragment so a bad sequence fails fast, not at the end of the message.
             try:
@@ -445,34 +420,42 @@ class Protocol:
             except UnicodeDecodeError:
                 self._fail(CloseCode.INVALID_DATA, "text message is not valid UTF-8")
                 return None
-        self._frag_parts.append(part)
+        self._frag_count += 1
+        if self._frag_count > self.max_fragments:
+            # Empty or tiny fragments cost time per frame without moving the byte count.
+            self._fail(CloseCode.MESSAGE_TOO_BIG,
+                       f"message in over {self.max_fragments} fragments (the limit is the "
+                       f"input buffer / {FRAGMENT_BYTES}, at least {MIN_FRAGMENTS})")
+            return None
+        # One growing buffer, not a list of parts: memory is the message's bytes however
+        # small the fragments (a list of 2-byte parts held 30x the limit).
+        self._frag_buf += part
         self._frag_len += len(part)
         if not fin:
             return None
-        message = (b"".join(self._frag_parts), self._frag_opcode == Opcode.TEXT)
+        message = (bytes(self._frag_buf), self._frag_opcode == Opcode.TEXT)
         self._frag_opcode = 0
-        self._frag_parts = []
+        self._frag_buf = bytearray()
         self._frag_len = 0
+        self._frag_count = 0
         self._utf8 = None
         return message
 
     def _control(self, opcode: int, fin: bool, payload: bytes) -> bool:
         """Handle a control frame; False when decoding must stop (closed or failed)."""
-        if opcode > Opcode.PONG:
-            self._fail(CloseCode.PROTOCOL_ERROR, f"reserved opcode {opcode:#x}")
-            return False
-        if not fin or len(payload) > MAX_CONTROL:
-            self._fail(CloseCode.PROTOCOL_ERROR, "fragmented or oversized control frame")
-            return False
+        # header_error has refused reserved opcodes, fragments and payloads over 125 bytes.
         if opcode == Opcode.PING:
             if self.state is State.OPEN:
-                self._out.append((Opcode.PONG, payload))
+                # Only the latest ping is answered (RFC 6455 5.5.3 allows it): a peer that
+                # pings and never reads holds one pong here, not one per ping.
+                if self._pong_at >= 0:
+                    self._out[self._pong_at] = (Opcode.PONG, payload)
+                else:
+                    self._pong_at = len(self._out)
+                    self._out.append((Opcode.PONG, payload))
             return True
         if opcode == Opcode.PONG:
             return True
-        if opcode != Opcode.CLOSE:
-            self._fail(CloseCode.PROTOCOL_ERROR, f"reserved opcode {opcode:#x}")
-            return False
         code: int = CloseCode.NO_STATUS
         reason = ""
         if len(payload) == 1:
