@@ -10,12 +10,19 @@ from collections import deque
 
 from .frames import MAX_CONTROL, Opcode
 
-__all__ = ["PacketQueue", "header_error", "MIN_FRAGMENTS", "FRAGMENT_BYTES"]
+__all__ = ["PacketQueue", "header_error", "MIN_FRAGMENTS", "FRAGMENT_BYTES", "FRAMES_PER_POLL",
+           "READ_AHEAD"]
 
 # A fragmented message may have max(MIN_FRAGMENTS, input buffer // FRAGMENT_BYTES) frames:
 # 1024 at Godot's default 64 KiB, 16384 at 1 MiB, a million at Autobahn's 64 MiB.
 MIN_FRAGMENTS = 1024
 FRAGMENT_BYTES = 64
+# Frames that queue no message (control frames, fragments) one poll decodes for one
+# connection; the rest waits for the next poll (issue 11.5).
+FRAMES_PER_POLL = 1024
+# Undecoded bytes a connection reads ahead while its queue is full, so a reset right after
+# a burst finds them here rather than in the kernel's discarded buffer (issue 11.11).
+READ_AHEAD = 1 << 20
 
 
 def header_error(opcode: int, fin: int, length: int, frag_opcode: int) -> str:

@@ -29,7 +29,7 @@ from ._handshake import (
     build_response,
     choose_protocol,
 )
-from ._inbound import FRAGMENT_BYTES, MIN_FRAGMENTS, PacketQueue, header_error
+from ._inbound import FRAGMENT_BYTES, FRAMES_PER_POLL, MIN_FRAGMENTS, PacketQueue, header_error
 from .events import Closed, CloseRequested, Event, HandshakeDone, HandshakeFailed
 from .frames import (
     CLOSE_CODE,
@@ -82,7 +82,9 @@ class Protocol:
         # Frames to send as (opcode, payload), RAW for handshake bytes; framed and masked
         # as one batch by data_to_send.
         self._out: list[tuple[int, bytes]] = []
-        self._pong_at = -1  # index in _out of the pong owed, if any
+        self._pong_at = -1  # index in _out of the last pong owed, if any
+        self._pong_bytes = 0  # framed size of the pongs owed
+        self.max_pong_bytes = 65536  # the connection sets its output limit
         self.out_bytes = 0  # payload bytes queued by send_message, for the caller's limit
         self.out_count = 0
         self._keys = MaskKeys(mask_source)
@@ -92,6 +94,8 @@ class Protocol:
         self._chunks_len = 0
         self._need = 0  # bytes the next frame needs; until then new data is only stored
         self._eof = False
+        self._eof_reason = "connection closed by the server without a close frame"
+        self.frames_left = FRAMES_PER_POLL  # control frames and fragments left this poll
         self._frag_opcode = 0
         self._frag_buf = bytearray()
         self._frag_len = 0
@@ -122,6 +126,7 @@ class Protocol:
             return b""
         self._out = []
         self._pong_at = -1
+        self._pong_bytes = 0
         self.out_bytes = 0
         self.out_count = 0
         if not self.client:
@@ -134,6 +139,12 @@ class Protocol:
             return
         if self.state is State.CONNECTING:
             self._receive_handshake(data)
+            return
+        if self.blocked:
+            # Read ahead while the queue is full or this poll's frame budget is spent: the
+            # bytes are safe here from a reset; resume() decodes them chunk by chunk.
+            self._chunks.append(data)
+            self._chunks_len += len(data)
             return
         if self._need and len(self._buf) + self._chunks_len + len(data) < self._need:
             # A large frame is still incomplete: store the chunk, join once when it is whole.
@@ -151,24 +162,51 @@ class Protocol:
             return
         self._decode(data)
 
-    def receive_eof(self) -> None:
-        """The stream ended. Messages already received stay decodable (see ``resume``)."""
+    def receive_eof(self, reason: str = "") -> None:
+        """The stream ended (``reason``: how, when it broke). Messages already received stay
+        decodable (see ``resume``); the connection ends after them."""
         self._eof = True
+        if reason:
+            self._eof_reason = reason
         if self.state is State.CONNECTING:
-            self._handshake_failed("connection closed before the handshake completed")
+            self._handshake_failed(reason or "connection closed before the handshake completed")
         elif not self.blocked:
             self._decode(b"")
 
+    @property
+    def held(self) -> int:
+        """Received bytes not decoded yet."""
+        return len(self._buf) + self._chunks_len
+
     def resume(self) -> None:
-        """Decode what waited for queue space (or apply a deferred failure); call once per
-        poll while ``blocked``."""
+        """Decode what waited for queue space or the next poll's frame budget (or apply a
+        deferred failure); call once per poll while ``blocked``."""
         if self._pending_fail is not None:
             code, reason = self._pending_fail
             self._pending_fail = None
             self.blocked = False
             self._fail(code, reason)
         elif self.blocked and self.state is not State.CLOSED:
-            self._decode(b"")
+            chunks = self._chunks
+            if self._need or not chunks:
+                self._decode(b"")
+                return
+            # Held-back chunks go in one at a time (not one big join and re-slice per poll).
+            self._chunks = []
+            self._chunks_len = 0
+            self.blocked = False
+            for i, chunk in enumerate(chunks):
+                if self.blocked or self._closed():
+                    self._chunks = chunks[i:] + self._chunks
+                    self._chunks_len = sum(len(c) for c in self._chunks)
+                    return
+                self.receive_data(chunk)
+            if self._eof and not self.blocked and not self._closed():
+                self._decode(b"")
+
+    def _closed(self) -> bool:
+        # A method, not an inline test: receive_data changes the state mypy has narrowed.
+        return self.state is State.CLOSED
 
     def send_message(self, payload: bytes, text: bool) -> None:
         self._out.append((1 if text else 2, payload))
@@ -335,6 +373,12 @@ class Protocol:
                 nbytes += n
                 pos = stop
                 continue
+            if self.frames_left <= 0:
+                # This poll's budget of frames that queue nothing is spent (issue 11.5): the
+                # rest waits for the next poll, so a flood of pings cannot stall the game.
+                self.blocked = True
+                break
+            self.frames_left -= 1
             if opcode < 8:
                 if b0 & 0x80 and packets and (
                     len(packets) >= max_packets or nbytes + self._frag_len + n > max_bytes
@@ -371,7 +415,7 @@ class Protocol:
             return
         self._buf = buf[pos:] if pos else buf
         if self._eof and not self.blocked:
-            self.abort("connection closed by the server without a close frame")
+            self.abort(self._eof_reason)
 
     def _take_large_frame(self) -> bool:
         """Queue a large whole binary message straight from the pieces it arrived in (one copy,
@@ -392,6 +436,8 @@ class Protocol:
         if packets and (len(packets) >= queue.max_packets or queue.nbytes + length
                         > queue.max_bytes):
             return False  # no room: the general path blocks
+        if len(head_bytes) - head + self._chunks_len < length:
+            return False  # read ahead while blocked, not yet whole
         pieces: list[bytes | memoryview] = [memoryview(head_bytes)[head:]]
         have = len(head_bytes) - head
         rest: list[bytes | memoryview] = []
@@ -452,12 +498,14 @@ class Protocol:
         # header_error has refused reserved opcodes, fragments and payloads over 125 bytes.
         if opcode == Opcode.PING:
             if self.state is State.OPEN:
-                # Only the latest ping is answered (RFC 6455 5.5.3 allows it): a peer that
-                # pings and never reads holds one pong here, not one per ping.
-                if self._pong_at >= 0:
+                # Every ping is answered while the pongs owed fit the output limit; past it
+                # only the latest (RFC 6455 5.5.3 allows that), so a peer that pings and never
+                # reads cannot grow what we hold.
+                if self._pong_at >= 0 and self._pong_bytes + len(payload) + 6 > self.max_pong_bytes:
                     self._out[self._pong_at] = (Opcode.PONG, payload)
                 else:
                     self._pong_at = len(self._out)
+                    self._pong_bytes += len(payload) + 6
                     self._out.append((Opcode.PONG, payload))
             return True
         if opcode == Opcode.PONG:
