@@ -56,6 +56,7 @@ class WebSocketMultiplayerPeer(PacketPeer, SignalOwner):
         self._out_packets = 1024
         self._target_peer = 0
         self._refuse_new_connections = False
+        self._heartbeat_interval = 0.0
 
     def _in_use(self) -> bool:
         """True while connecting, connected or listening (buffers are fixed then)."""
@@ -135,3 +136,24 @@ class WebSocketMultiplayerPeer(PacketPeer, SignalOwner):
         self._refuse_new_connections = bool(enable)
 
     refuse_new_connections = property(is_refusing_new_connections, set_refuse_new_connections)
+
+    # ------------------------------------------------------------------ heartbeat (Godot 4.4)
+
+    def get_heartbeat_interval(self) -> float:
+        return self._heartbeat_interval
+
+    def set_heartbeat_interval(self, seconds: float) -> None:
+        """Godot 4.4's ``heartbeat_interval`` (seconds, default 0: off), brought to 3.x: each
+        interval a ping goes out; if the previous ping's pong has not come back by then, the
+        connection is dropped at once (``connection_closed(False)`` / ``client_disconnected(id,
+        False)``). Applies to the client's connection, or to every client of a server (each
+        also has its own ``get_peer(id).heartbeat_interval``)."""
+        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool):
+            raise TypeError(f"heartbeat_interval must be a number, not {type(seconds).__name__}")
+        self._heartbeat_interval = max(0.0, float(seconds))
+        self._heartbeat_changed(self._heartbeat_interval)
+
+    heartbeat_interval = property(get_heartbeat_interval, set_heartbeat_interval)
+
+    def _heartbeat_changed(self, seconds: float) -> None:
+        """Hook: pass a new ``heartbeat_interval`` on to the live connections."""

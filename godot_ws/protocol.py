@@ -103,6 +103,7 @@ class Protocol:
         self.queue = queue
         self.max_message_size = max_message_size
         self.blocked = False  # a whole message is decoded but the queue has no room for it
+        self.pong_received = False  # set by any pong; the connection's heartbeat clears it
         self._events: list[Event] = []
         # Frames to send as (opcode, payload), RAW for handshake bytes; framed and masked
         # as one batch by data_to_send.
@@ -195,6 +196,11 @@ class Protocol:
         self._out.append((1 if text else 2, payload))
         self.out_bytes += len(payload)
         self.out_count += 1
+
+    def ping(self, payload: bytes = b"") -> None:
+        """Queue a ping (only while OPEN); a pong from the peer sets ``pong_received``."""
+        if self.state is State.OPEN:
+            self._out.append((Opcode.PING, payload))
 
     def close(self, code: int = 1000, reason: str = "") -> None:
         """Start the close handshake (OPEN -> CLOSING). Godot 3.2.3 appends a NUL; we don't."""
@@ -469,6 +475,7 @@ class Protocol:
                 self._out.append((Opcode.PONG, payload))
             return True
         if opcode == Opcode.PONG:
+            self.pong_received = True
             return True
         if opcode != Opcode.CLOSE:
             self._fail(CloseCode.PROTOCOL_ERROR, f"reserved opcode {opcode:#x}")

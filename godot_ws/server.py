@@ -193,6 +193,7 @@ class WebSocketServer(WebSocketMultiplayerPeer):
             conn = Connection(Transport("", 0, self._context, accepted=sock), protocol,
                               self._out_bytes, self._out_packets)
             conn.deadline = time.monotonic() + self.handshake_timeout
+            conn.heartbeat_interval = self._heartbeat_interval
             self._pending.append(conn)
 
     def _advance_pending(self) -> None:
@@ -407,3 +408,7 @@ class WebSocketServer(WebSocketMultiplayerPeer):
     def _target_changed(self, peer_id: int) -> None:
         if self._relay is not None:
             self._relay.target_peer = peer_id
+
+    def _heartbeat_changed(self, seconds: float) -> None:
+        for conn in [*self._pending, *(client.conn for client in self._clients.values())]:
+            conn.heartbeat_interval = seconds
