@@ -176,7 +176,7 @@ def encode_variant(value: Any, allow_objects: bool = False) -> bytes:
         return b"\x81"
     if value is False:
         return b"\x01"
-    if type(value) is int or (isinstance(value, int) and not isinstance(value, bool)):
+    if isinstance(value, int):  # bools were handled above
         v = int(value)
         if -0x80 <= v <= 0x7F:
             return struct.pack("<Bb", _INT, v)
@@ -189,9 +189,9 @@ def encode_variant(value: Any, allow_objects: bool = False) -> bytes:
         raise ValueError(f"int {v} does not fit Godot's 64-bit int")
     from ..variant import encode_var
 
-    data = encode_var(value, allow_objects, version=4)
-    # Godot overwrites byte 0 with the Variant type (only a null Object differs: see FACTS4 1.7).
-    return data
+    # Godot then overwrites byte 0 with the Variant type, which it already is: the only case
+    # that differs, a null Object typed OBJECT, has no Python value (None is NIL).
+    return encode_var(value, allow_objects, version=4)
 
 
 def decode_variant(data: bytes, offset: int, end: int, allow_objects: bool) -> tuple[Any, int]:

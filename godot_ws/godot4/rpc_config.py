@@ -72,7 +72,7 @@ def _annotation(args: tuple[Any, ...]) -> dict[str, Any]:
                 if kind in seen:
                     raise ValueError(f'Invalid RPC config. The {kind} can only be set once.')
                 seen.add(kind)
-                config[key] = table[arg]  # type: ignore[index]
+                config[key] = table[arg]
                 break
         else:
             raise ValueError(
