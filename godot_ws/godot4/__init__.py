@@ -70,6 +70,10 @@ ERR_PRINTER_ON_FIRE = Error.ERR_PRINTER_ON_FIRE
 # ---- WebSocketPeer, TCPServer, StreamPeerTCP/TLS, TLSOptions, X509Certificate, CryptoKey (peer4)
 
 # ---- WebSocketMultiplayerPeer, SceneMultiplayer (mp4)
+from .multiplayer_peer import MultiplayerPeer, OfflineMultiplayerPeer  # noqa: E402
+from .node import Node  # noqa: E402
+from .rpc_config import RPCMode, rpc  # noqa: E402
+from .scene_multiplayer import MultiplayerAPI, SceneMultiplayer  # noqa: E402
 
 __all__ = [
     # @GlobalScope Error
@@ -126,4 +130,11 @@ __all__ = [
     # Variant codec and value types (variant4)
     # WebSocketPeer, TCP, TLS (peer4)
     # multiplayer (mp4)
+    "MultiplayerAPI",
+    "MultiplayerPeer",
+    "Node",
+    "OfflineMultiplayerPeer",
+    "RPCMode",
+    "SceneMultiplayer",
+    "rpc",
 ]
