@@ -106,7 +106,8 @@ class WebSocketClient(WebSocketMultiplayerPeer):
         context = self._tls_context() if target.secure else None
         queue = PacketQueue(self._in_packets, self._in_bytes)
         protocol = ClientProtocol(
-            target, queue, protocols, custom_headers, max_message_size=self._in_bytes
+            target, queue, protocols, custom_headers, max_message_size=self._in_bytes,
+            deflate=self._deflate_options(),
         )
         conn = Connection(
             Transport(target.host, target.port, context), protocol, self._out_bytes,
