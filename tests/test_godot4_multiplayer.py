@@ -394,6 +394,11 @@ def test_call_local_and_errors_on_self(net: Net, caplog: pytest.LogCaptureFixtur
     assert 'Unable to get the RPC configuration for the function "missing"' in caplog.text
     g_a.rpc_id(987654, "hello", 1, 2)
     assert "Attempt to call RPC with unknown peer ID: 987654." in caplog.text
+    caplog.clear()
+    g_a.rpc_id(1, "hello", "one argument short")
+    net.until(lambda: "Method expected 2 arguments, but called with 1." in caplog.text,
+              "the arity error")
+    assert "RPC - 'Game::hello': Method expected 2 arguments" in caplog.text
     # Authority + call_local + unreliable + channel 2 (WebSocket is reliable anyway).
     g_server.rpc("sync_state", {"hp": 3})
     assert g_server.calls[-1] == ("sync_state", 1, ({"hp": 3},))

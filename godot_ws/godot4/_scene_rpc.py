@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..constants import ConnectionStatus, Error
+from ..rpc.dispatcher import call_error_text, check_arity
 from ._scene_wire import decode_args, decode_remote_call, encode_args, remote_call_packet
 from .rpc_config import RPCConfig, RPCMode, RPCTable, build_table
 
@@ -83,16 +84,20 @@ class SceneRPC:
 
     @staticmethod
     def _call(node: Node, name: str, args: Sequence[Any], prefix: str) -> bool:
+        """``node.callp(name, args)``: Godot's call error text (shared with the Godot 3
+        layer) when the method is missing or the argument count is wrong."""
         method = getattr(node, name, None)
         if not callable(method):
-            log.error("%sError calling method '%s' on node %s: the method does not exist.",
-                      prefix, name, node.get_path())
+            log.error("%s%s", prefix, call_error_text(node, name, "Method not found."))
+            return False
+        error = check_arity(node, name, method, len(args))
+        if error is not None:
+            log.error("%s%s", prefix, error)
             return False
         try:
             method(*args)
         except Exception:
-            log.exception("%sError calling method '%s' on node %s with %d argument(s)", prefix,
-                          name, node.get_path(), len(args))
+            log.exception("%s%s", prefix, call_error_text(node, name, "the method raised"))
             return False
         return True
 

@@ -15,6 +15,7 @@ from enum import IntEnum
 from typing import Any, NamedTuple, TypeVar, overload
 
 from ..constants import TransferMode
+from ..rpc.modes import rpc_decorator
 from ._scene_wire import rpc_md5
 
 __all__ = ["RPCMode", "RPCConfig", "RPCTable", "rpc", "parse_config", "build_table",
@@ -98,17 +99,16 @@ def rpc(*args: Any) -> Any:
     raise TypeError / ValueError at class definition, as GDScript fails to parse.
     """
     if len(args) == 1 and callable(args[0]) and not isinstance(args[0], str):
-        setattr(args[0], RPC_ATTRIBUTE, _annotation(()))
-        return args[0]
+        return rpc_decorator(_annotation(()), RPC_ATTRIBUTE)(args[0])
     config = _annotation(args)
 
     def decorate(func: F) -> F:
         if not callable(func):
             raise TypeError("@rpc can only be applied to functions")
-        if getattr(func, RPC_ATTRIBUTE, None) is not None:
+        if getattr(getattr(func, "__func__", func), RPC_ATTRIBUTE, None) is not None:
             raise ValueError("RPC annotations can only be used once per function.")
-        setattr(func, RPC_ATTRIBUTE, dict(config))
-        return func
+        # The decorator registry is the Godot 3 layer's, under Godot 4's own attribute.
+        return rpc_decorator(dict(config), RPC_ATTRIBUTE)(func)
 
     return decorate
 
@@ -118,7 +118,7 @@ def script_rpc_config(cls: type) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     for klass in reversed(cls.__mro__):
         for name, member in vars(klass).items():
-            config = getattr(member, RPC_ATTRIBUTE, None)
+            config = getattr(getattr(member, "__func__", member), RPC_ATTRIBUTE, None)
             if isinstance(config, dict):
                 found[name] = config
     return found
