@@ -1,11 +1,12 @@
 """Python value types for Godot 4's built-in Variant types that Godot 3 did not have.
 
-Owns: Godot 4's ``VariantType`` ids (FACTS4 1.1), the integer and 4D vectors, ``Rect2i``,
+Owns: Godot 4's ``VariantType`` ids (FACTS4 1.1), ``Rect2i``,
 ``Quaternion``, ``Transform3D``, ``Projection``, ``StringName``, Godot 4's ``RID`` (it carries
 an id), ``Callable``, the ``Signal`` value, typed ``Array`` / ``Dictionary`` and the
 ``Packed*Array`` wrappers. Pure data like ``godot_types`` (whose classes Godot 4 kept:
 Vector2, Vector3, Color, Rect2, Plane, AABB, Basis, Transform2D, NodePath,
-EncodedObjectAsID, GodotObject are reused as they are): no wire format, no I/O.
+EncodedObjectAsID, GodotObject are reused as they are) and re-exports the integer and 4D
+vectors with their operators (``_vectors4``). No wire format, no I/O.
 
 Same conventions as ``godot_types``: frozen dataclasses with Godot's field names, compared
 by value; ``PackedByteArray`` is ``bytes``; the other packed arrays are tuple subclasses
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any, overload
 
+from ._vectors4 import Vector2i, Vector3i, Vector4, Vector4i
 from .godot_types import Basis, Vector3, _PoolArray
 
 __all__ = [
@@ -95,43 +97,6 @@ class VariantType(IntEnum):
     TYPE_PACKED_COLOR_ARRAY = 37
     TYPE_PACKED_VECTOR4_ARRAY = 38  # 4.3+; 4.0-4.2 stop at 37
     TYPE_MAX = 39
-
-
-@dataclass(frozen=True, slots=True)
-class Vector2i:
-    """Godot 4's ``Vector2i(x, y)``: 32-bit signed ints on the wire."""
-
-    x: int = 0
-    y: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Vector3i:
-    """Godot 4's ``Vector3i(x, y, z)``."""
-
-    x: int = 0
-    y: int = 0
-    z: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Vector4:
-    """Godot 4's ``Vector4(x, y, z, w)``."""
-
-    x: float = 0.0
-    y: float = 0.0
-    z: float = 0.0
-    w: float = 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class Vector4i:
-    """Godot 4's ``Vector4i(x, y, z, w)``."""
-
-    x: int = 0
-    y: int = 0
-    z: int = 0
-    w: int = 0
 
 
 _ZERO2I = Vector2i()
