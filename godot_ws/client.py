@@ -245,6 +245,11 @@ class WebSocketClient(WebSocketMultiplayerPeer):
         """Multiplayer mode's signals: the protocol's events through ``mp``'s mapping."""
         protocol = conn.protocol
         raw = protocol.queue
+        if protocol.state is _OPEN and self._status is _CONNECTING:
+            # The server's SYS_ID/SYS_ADD(1) can arrive in the poll that completes the
+            # handshake: the status must read CONNECTED before connection_succeeded fires,
+            # as in Godot, so a handler may rpc()/put_packet at once.
+            self._status = _CONNECTED
         # Messages go on to mp's queue while it has room; each batch taken makes room to
         # decode what the protocol held back. When mp is full they wait, and so does TCP.
         while mp.receive(raw) and protocol.blocked:

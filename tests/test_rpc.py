@@ -13,6 +13,7 @@ import pytest
 from rpc_support import FULL, GAME_PATH, Player, RpcGame, calls_in, pump, target_of
 
 from godot_ws import (
+    CONNECTION_CONNECTED,
     ERR_INVALID_DATA,
     ERR_UNCONFIGURED,
     NETWORK_COMMAND_CONFIRM_PATH,
@@ -441,10 +442,14 @@ def test_client_signals_forwarded(game: tuple[Player, Player, Player]) -> None:
     client = WebSocketClient()
     client.connect_to_url(host.url, [], True)
     tree.set_network_peer(client)
+    # RPC3.md 8: CONNECTED already when connection_succeeded fires (rpc() checks it)
+    statuses: list[int] = []
+    client.connection_succeeded.connect(lambda: statuses.append(client.get_connection_status()))
     players = [host]
     pump(players + [], lambda: (tree.poll() or True) and len(events) >= 4)
     assert events[0] == ("network_peer_connected", 1, [1])
     assert events[1] == ("connected_to_server", [1])
+    assert statuses == [CONNECTION_CONNECTED]
     host.peer.stop()
     pump(players, lambda: (tree.poll() or True) and events[-1][0] in (
         "server_disconnected", "connection_failed"))

@@ -159,6 +159,10 @@ TYPE_MAX = VariantType.TYPE_MAX
 # ---- WebSocketPeer, TCPServer, StreamPeerTCP/TLS, TLSOptions, X509Certificate, CryptoKey (peer4)
 
 # ---- WebSocketMultiplayerPeer, SceneMultiplayer (mp4)
+from .multiplayer_peer import MultiplayerPeer, OfflineMultiplayerPeer  # noqa: E402
+from .node import Node  # noqa: E402
+from .rpc_config import RPCMode, rpc  # noqa: E402
+from .scene_multiplayer import MultiplayerAPI, SceneMultiplayer  # noqa: E402
 
 __all__ = [
     # @GlobalScope Error
@@ -297,4 +301,11 @@ __all__ = [
     "TYPE_MAX",
     # WebSocketPeer, TCP, TLS (peer4)
     # multiplayer (mp4)
+    "MultiplayerAPI",
+    "MultiplayerPeer",
+    "Node",
+    "OfflineMultiplayerPeer",
+    "RPCMode",
+    "SceneMultiplayer",
+    "rpc",
 ]
