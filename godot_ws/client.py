@@ -50,8 +50,9 @@ class WebSocketClient(WebSocketMultiplayerPeer):
     ``get_packet``, ``put_var``, ``get_var``, ``get_packet_peer``, ``set_target_peer``) and
     NetworkedMultiplayerPeer's signals replace the plain ones: ``peer_connected(id)``,
     ``peer_disconnected(id)``, ``peer_packet(source)``, ``connection_succeeded()``,
-    ``connection_failed()``, ``server_disconnected()``; ``server_close_request`` fires in
-    both modes. See ``godot_ws.multiplayer``.
+    ``connection_failed()``; ``server_close_request`` fires in both modes. As in every
+    Godot 3 release, the end of a joined connection (the server left, or we closed) is
+    ``connection_failed``, not ``server_disconnected``. See ``godot_ws.multiplayer``.
     """
 
     def __init__(self) -> None:
@@ -231,14 +232,19 @@ class WebSocketClient(WebSocketMultiplayerPeer):
         """Multiplayer mode's signals: the protocol's events through ``mp``'s mapping."""
         protocol = conn.protocol
         raw = protocol.queue
+        if self._status is _CONNECTING and any(
+                isinstance(e, events.HandshakeDone) for e in protocol._events):
+            # The server's join burst usually arrives with its 101: be CONNECTED before the
+            # burst's handlers run, so one calling disconnect_from_host closes the connection.
+            self._status = _CONNECTED  # no signal: the game waits for connection_succeeded
+            conn.deadline = 0.0
         # Messages go on to mp's queue while it has room; each batch taken makes room to
         # decode what the protocol held back. When mp is full they wait, and so does TCP.
         while mp.receive(raw) and protocol.blocked:
             protocol.resume()
         for event in protocol.events_received():
             if isinstance(event, events.HandshakeDone):
-                self._status = _CONNECTED  # no signal: the game waits for connection_succeeded
-                conn.deadline = 0.0
+                pass  # handled above
             elif isinstance(event, events.HandshakeFailed):
                 log.warning("connection to %s failed: %s", conn.transport.host, event.reason)
                 self._finish(conn)
