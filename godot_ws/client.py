@@ -258,7 +258,7 @@ class WebSocketClient(WebSocketMultiplayerPeer):
         for event in protocol.events_received():
             if isinstance(event, events.HandshakeDone):
                 if self._conn is conn:  # (a handler may have dropped it already)
-                    self._status = _CONNECTED  # no signal: the game waits for connection_succeeded
+                    self._status = _CONNECTED  # no signal: wait for connection_succeeded
                 conn.deadline = 0.0
             elif isinstance(event, events.HandshakeFailed):
                 log.warning("connection to %s failed: %s", conn.transport.host, event.reason)
