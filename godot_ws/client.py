@@ -28,7 +28,7 @@ from .signals import Signal
 
 __all__ = ["WebSocketClient"]
 
-log = logging.getLogger("godot_ws")
+log = logging.getLogger(__name__)
 
 _DISCONNECTED = ConnectionStatus.CONNECTION_DISCONNECTED
 _CONNECTING = ConnectionStatus.CONNECTION_CONNECTING
