@@ -153,22 +153,31 @@ class Connection:
 
     # ------------------------------------------------------------------ PeerLink
 
-    def send(self, payload: bytes, text: bool) -> Error:
+    def send(self, payload: bytes | bytearray | memoryview, text: bool) -> Error:
+        """Queue one message; a bytearray or memoryview is copied only once it is accepted
+        (a 100 MB buffer over the limit is refused without a copy)."""
         protocol = self.protocol
         if protocol.state is not _OPEN:
             log.error("put_packet: the connection is not open")
             return _FAILED
+        size = payload.nbytes if type(payload) is memoryview else len(payload)
         if (
             protocol.out_count >= self.max_out_packets
-            or protocol.out_bytes + len(self.transport._out) + len(payload) > self.max_out_bytes
+            or protocol.out_bytes + len(self.transport._out) + size > self.max_out_bytes
         ):
-            if len(payload) > self.max_out_bytes:
-                # Never fits, however long the caller waits: say so.
-                log.error("put_packet: %d bytes exceed the whole output buffer (%d bytes); "
-                          "raise it with set_buffers", len(payload), self.max_out_bytes)
+            self.oversized(size)
             return Error.ERR_OUT_OF_MEMORY
-        protocol.send_message(payload, text)
+        protocol.send_message(payload if type(payload) is bytes else bytes(payload), text)
         return _OK
+
+    def oversized(self, size: int) -> bool:
+        """True (and logged) when a message of ``size`` bytes can never fit the output buffer,
+        however long the caller waits."""
+        if size <= self.max_out_bytes:
+            return False
+        log.error("put_packet: %d bytes exceed the whole output buffer (%d bytes); "
+                  "raise it with set_buffers", size, self.max_out_bytes)
+        return True
 
     def close(self, code: int, reason: str) -> None:
         if not isinstance(reason, str):
