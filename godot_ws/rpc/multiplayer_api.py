@@ -33,7 +33,7 @@ __all__ = [
     "should_call_local",
 ]
 
-log = logging.getLogger("godot_ws.rpc")
+log = logging.getLogger(__name__)
 
 NETWORK_COMMAND_REMOTE_CALL = NetworkCommand.NETWORK_COMMAND_REMOTE_CALL
 NETWORK_COMMAND_REMOTE_SET = NetworkCommand.NETWORK_COMMAND_REMOTE_SET
