@@ -387,7 +387,8 @@ class Protocol:
             return
         self._buf = buf[pos:] if pos else buf
         if self._eof and not self.blocked:
-            self.abort("connection closed by the server without a close frame")
+            self.abort(f"connection closed by the {'server' if self.client else 'client'} "
+                       "without a close frame")
 
     def _take_large_frame(self) -> bool:
         """Queue a large whole binary message straight from the pieces it arrived in (one copy,
