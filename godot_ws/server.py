@@ -270,7 +270,8 @@ class WebSocketServer(WebSocketMultiplayerPeer):
                 sock.close()
                 continue
             queue = PacketQueue(self._in_packets, self._in_bytes)
-            protocol = ServerProtocol(queue, self._protocols, self._in_bytes)
+            protocol = ServerProtocol(queue, self._protocols, self._in_bytes,
+                                      self._deflate_options())
             conn = Connection(Transport("", 0, self._context, accepted=sock), protocol,
                               self._out_bytes, self._out_packets)
             conn.deadline = time.monotonic() + self.handshake_timeout
