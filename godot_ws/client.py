@@ -52,8 +52,9 @@ class WebSocketClient(WebSocketMultiplayerPeer):
     ``get_packet``, ``put_var``, ``get_var``, ``get_packet_peer``, ``set_target_peer``) and
     NetworkedMultiplayerPeer's signals replace the plain ones: ``peer_connected(id)``,
     ``peer_disconnected(id)``, ``peer_packet(source)``, ``connection_succeeded()``,
-    ``connection_failed()``, ``server_disconnected()``; ``server_close_request`` fires in
-    both modes. See ``godot_ws.multiplayer``.
+    ``connection_failed()``; ``server_close_request`` fires in both modes. As in every
+    Godot 3 release, the end of a joined connection (the server left, or we closed) is
+    ``connection_failed``, not ``server_disconnected``. See ``godot_ws.multiplayer``.
     """
 
     def __init__(self) -> None:
