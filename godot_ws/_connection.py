@@ -28,7 +28,7 @@ from .protocol import Protocol, State
 
 __all__ = ["Connection"]
 
-log = logging.getLogger("godot_ws")
+log = logging.getLogger(__name__)
 
 _OPEN = State.OPEN
 # Enum member lookups cost ~0.1 us each on CPython 3.11: hot paths use module constants.

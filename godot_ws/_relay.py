@@ -33,7 +33,7 @@ from .protocol import PacketQueue, State
 
 __all__ = ["Relay"]
 
-log = logging.getLogger("godot_ws")
+log = logging.getLogger(__name__)
 
 _HEADER = struct.Struct("<Bii")
 _ID = struct.Struct("<i")

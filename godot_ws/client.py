@@ -18,6 +18,7 @@ from . import events
 from ._connection import Connection
 from ._handshake import parse_target
 from ._proxy import ProxyError, choose_proxy
+from ._tls import ContextFuture, client_context
 from ._transport import RECV_SIZE, Transport
 from .constants import ConnectionStatus, Error
 from .crypto import X509Certificate
@@ -29,7 +30,7 @@ from .signals import Signal
 
 __all__ = ["WebSocketClient"]
 
-log = logging.getLogger("godot_ws")
+log = logging.getLogger(__name__)
 
 _DISCONNECTED = ConnectionStatus.CONNECTION_DISCONNECTED
 _CONNECTING = ConnectionStatus.CONNECTION_CONNECTING
@@ -148,17 +149,12 @@ class WebSocketClient(WebSocketMultiplayerPeer):
         conn.advance()  # starts the TCP connect now for IP literals
         return Error.OK
 
-    def _tls_context(self) -> ssl.SSLContext:
-        if self._trusted_certificate is not None:
-            # Pinning: the only trust anchor is the given certificate.
-            context = ssl.create_default_context(cadata=self._trusted_certificate.save_to_string())
-        else:
-            context = ssl.create_default_context()
+    def _tls_context(self) -> ContextFuture:
+        """This configuration's shared context, built off this thread (see ``_tls``)."""
         if not self._verify_tls:
             log.warning("TLS verification is off: any certificate will be accepted")
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        return context
+        pinned = self._trusted_certificate
+        return client_context(self._verify_tls, pinned.save_to_string() if pinned else None)
 
     def disconnect_from_host(self, code: int = 1000, reason: str = "") -> None:
         """Send a close frame with ``code`` and ``reason`` (no trailing NUL, unlike 3.2.3),

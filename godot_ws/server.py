@@ -35,7 +35,7 @@ from .signals import Signal
 
 __all__ = ["WebSocketServer"]
 
-log = logging.getLogger("godot_ws")
+log = logging.getLogger(__name__)
 
 # A burst of connection attempts is accepted over several polls, so one poll stays short.
 _ACCEPTS_PER_POLL = 64
