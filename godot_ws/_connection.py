@@ -24,6 +24,7 @@ from typing import Any
 from ._transport import RECV_SIZE, Transport
 from .constants import Error
 from .frames import is_valid_close_code
+from ._inbound import FRAMES_PER_POLL, READ_AHEAD
 from .protocol import Protocol, State
 
 __all__ = ["Connection"]
@@ -56,6 +57,7 @@ class Connection:
         self.protocol = protocol
         self.max_out_bytes = out_bytes
         self.max_out_packets = out_packets
+        protocol.max_pong_bytes = out_bytes
         self.ready = False  # TCP (and TLS) is up
         self.deadline = 0.0  # handshake or close-reply deadline (time.monotonic), 0 for none
         # The socket's recv while the connection is open, plain, unblocked and has nothing
@@ -92,19 +94,21 @@ class Connection:
         before = len(packets)
         if protocol._out or transport.pending:
             self.flush()  # the game's messages go out before we wait on the peer's
+        protocol.frames_left = FRAMES_PER_POLL
         if protocol.blocked:
             protocol.resume()
         data = first
-        while not protocol.blocked:
+        # While the queue is full (or this poll's frame budget is spent) keep reading up to
+        # READ_AHEAD undecoded bytes: a peer that resets right after a burst makes the kernel
+        # discard what we left there.
+        while not protocol.blocked or protocol.held < READ_AHEAD:
             if data is None:
                 data = transport.recv()
                 if data is None:
                     break
             if not data:
-                if transport.error:
-                    protocol.abort(transport.error)
-                else:
-                    protocol.receive_eof()
+                # Held messages are decoded first; the connection ends after them.
+                protocol.receive_eof(transport.error)
                 break
             protocol.receive_data(data)
             if len(data) < RECV_SIZE and not transport.is_tls:
@@ -162,6 +166,12 @@ class Connection:
         """Write everything queued, in order; the socket keeps what it cannot take yet."""
         protocol = self.protocol
         transport = self.transport
+        if transport.pending >= self.max_out_bytes and protocol.state is _OPEN:
+            # The peer is not reading: what the protocol owes (a pong it keeps replacing)
+            # waits there, so the write buffer does not grow one pong per poll.
+            if not transport.flush():
+                protocol.abort(transport.error)
+            return
         out = protocol.data_to_send() if protocol._out else b""
         if out or transport._out:
             if not transport.send(out):

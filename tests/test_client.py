@@ -631,3 +631,52 @@ def test_close_without_a_reply_ends_unclean_after_close_timeout() -> None:
     assert rec.calls == [("connection_closed", False)]
     server.close()
     assert list(unmask_frames(server.received)) == [(8, struct.pack("!H", 1000) + b"bye")]
+
+
+# ------------------------------------------------------------------- hostile peers (issue 11)
+
+
+def test_a_burst_survives_a_reset_right_after_it() -> None:
+    """Issue 11.11: the server sends 20,000 messages and a close, then resets after the
+    client's third 60 FPS frame; a reset discards what the server's kernel still holds, so
+    each poll must read as much as it can (not stop when the packet queue is full). Every
+    message and the clean close arrive (main before the fix: about 7,500)."""
+    import threading
+
+    count = 20_000
+    burst = b"".join(frame(2, struct.pack("!I", i) + bytes(28)) for i in range(count))
+    burst += frame(8, struct.pack("!H", 1000))
+    go = threading.Event()
+    reset = threading.Event()
+
+    def script(conn: socket.socket, server: RawServer) -> None:
+        _, headers = read_request(conn)
+        conn.sendall(ok_response(headers))
+        go.wait(10)
+        conn.sendall(burst)
+        reset.wait(10)
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+    server = RawServer(script)
+    client = WebSocketClient()
+    rec = Recorder(client)
+    got: list[bytes] = []
+    client.connect_to_url(server.url)
+    poll_until(client, lambda: client.get_connection_status() == CONNECTION_CONNECTED)
+    go.set()
+    for _ in range(3):  # three game frames: poll, read every packet, wait for the next frame
+        time.sleep(1 / 60)
+        client.poll()
+        got.extend(p for p, _ in drain(client))
+    reset.set()
+    server.close()  # the reset is sent
+
+    def read_all() -> bool:
+        got.extend(p for p, _ in drain(client))
+        return rec.has("connection_closed")
+
+    poll_until(client, read_all, what="every message and the close")
+    read_all()
+    assert len(got) == count
+    assert [struct.unpack_from("!I", p)[0] for p in got] == list(range(count))
+    assert ("connection_closed", True) in rec.calls
