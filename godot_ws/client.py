@@ -51,8 +51,9 @@ class WebSocketClient(WebSocketMultiplayerPeer):
     ``get_packet``, ``put_var``, ``get_var``, ``get_packet_peer``, ``set_target_peer``) and
     NetworkedMultiplayerPeer's signals replace the plain ones: ``peer_connected(id)``,
     ``peer_disconnected(id)``, ``peer_packet(source)``, ``connection_succeeded()``,
-    ``connection_failed()``, ``server_disconnected()``; ``server_close_request`` fires in
-    both modes. See ``godot_ws.multiplayer``.
+    ``connection_failed()``; ``server_close_request`` fires in both modes. As in every
+    Godot 3 release, the end of a joined connection (the server left, or we closed) is
+    ``connection_failed``, not ``server_disconnected``. See ``godot_ws.multiplayer``.
     """
 
     def __init__(self) -> None:
@@ -256,7 +257,8 @@ class WebSocketClient(WebSocketMultiplayerPeer):
             protocol.resume()
         for event in protocol.events_received():
             if isinstance(event, events.HandshakeDone):
-                self._status = _CONNECTED  # no signal: the game waits for connection_succeeded
+                if self._conn is conn:  # (a handler may have dropped it already)
+                    self._status = _CONNECTED  # no signal: wait for connection_succeeded
                 conn.deadline = 0.0
             elif isinstance(event, events.HandshakeFailed):
                 log.warning("connection to %s failed: %s", conn.transport.host, event.reason)

@@ -454,3 +454,43 @@ def test_client_signals_forwarded(game: tuple[Player, Player, Player]) -> None:
     pump(players, lambda: (tree.poll() or True) and events[-1][0] in (
         "server_disconnected", "connection_failed"))
     assert tree.get_network_connected_peers() == []
+
+
+def test_random_packets_never_raise(game: tuple[Player, Player, Player]) -> None:
+    """Any bytes, and mutations of valid packets, are handled (logged) without an exception
+    escaping the dispatcher; the game still works afterwards."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    host, p1, _ = game
+    process = host.tree._process_packet
+    valid = [codec.with_full_path(codec.encode_call(0, 1, "r_remote", [1, "a"], False),
+                                  "Main/Game"),
+             codec.encode_call(1, 1, "r_var", [5], False), codec.encode_simplify_path(1, "Main/Game"),
+             b"\3Main/Game\0", b"\4raw"]
+
+    @st.composite
+    def packets(draw: Any) -> bytes:
+        if draw(st.booleans()):
+            return bytes(draw(st.binary(max_size=64)))
+        data = bytearray(draw(st.sampled_from(valid)))
+        for _ in range(draw(st.integers(1, 4))):
+            i = draw(st.integers(0, len(data) - 1))
+            data[i] = draw(st.integers(0, 255))
+        return bytes(data[:draw(st.integers(0, len(data)))])
+
+    logging.getLogger(LOG).setLevel(logging.CRITICAL)  # thousands of expected errors
+    try:
+        @settings(max_examples=300, deadline=None,
+                  suppress_health_check=[HealthCheck.function_scoped_fixture])
+        @given(packets())
+        def run(packet: bytes) -> None:
+            host.tree._rpc_sender_id = p1.id
+            process(p1.id, packet)
+
+        run()
+    finally:
+        logging.getLogger(LOG).setLevel(logging.NOTSET)
+    before = len(host.game.calls)
+    p1.game.rpc_id(1, "r_remote", "still", "works")
+    pump(game, lambda: len(host.game.calls) > before)
