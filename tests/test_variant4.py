@@ -724,3 +724,29 @@ def test_every_truncation_and_byte_mutation_of_the_vectors_only_raises_decode_er
                 except VariantDecodeError:
                     pass
     assert decoded > 0  # the mutations do not all fail: some make other valid values
+
+
+def test_packet_peer_uses_its_majors_table() -> None:
+    from godot_ws.peer import PacketPeer
+
+    class Loop(PacketPeer):
+        _variant_version = 4
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.packets: list[bytes] = []
+
+        def get_available_packet_count(self) -> int:
+            return len(self.packets)
+
+        def get_packet(self) -> bytes:
+            return self.packets.pop(0)
+
+        def put_packet(self, buffer: bytes | bytearray | memoryview) -> Error:
+            self.packets.append(bytes(buffer))
+            return Error.OK
+
+    peer = Loop()
+    assert peer.put_var(Vector3(1, 2, 3)) == Error.OK
+    assert peer.packets[0][:4] == h("09000000")  # Godot 4's id; Godot 3's is 7
+    assert peer.get_var() == Vector3(1, 2, 3)
