@@ -18,7 +18,7 @@ from .variant import VariantDecodeError, decode_var, encode_var
 
 __all__ = ["PacketPeer", "WebSocketPeer", "PeerLink"]
 
-log = logging.getLogger("godot_ws")
+log = logging.getLogger(__name__)
 
 _BYTES_TYPES = (bytes, bytearray, memoryview)
 # Enum member lookups cost ~0.1 us each on CPython 3.11: hot paths use module constants.

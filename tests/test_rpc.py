@@ -395,7 +395,9 @@ def test_scene_tree_and_node_api() -> None:
     assert sub.get_network_master() == 5
     with pytest.raises(ValueError):
         Node(tree, "/elsewhere/Node")
-    sub.queue_free()
+    sub.queue_free()  # freed at the end of the frame, as in Godot
+    assert tree.get_node("Main/Game/Sub") is sub
+    tree.poll()
     assert tree.get_node("Main/Game/Sub") is None and not sub.is_inside_tree()
     # rpc without a peer: Godot's message, nothing raised
     game.rpc("r_remote", 1, 2)

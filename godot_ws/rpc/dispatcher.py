@@ -27,7 +27,7 @@ from ..signals import SignalOwner
 
 __all__ = ["MultiplayerDispatcher", "call_error_text", "check_arity"]
 
-log = logging.getLogger("godot_ws.rpc")
+log = logging.getLogger(__name__)
 
 _DISCONNECTED = ConnectionStatus.CONNECTION_DISCONNECTED
 

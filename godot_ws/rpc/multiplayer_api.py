@@ -33,7 +33,7 @@ __all__ = [
     "should_call_local",
 ]
 
-log = logging.getLogger("godot_ws.rpc")
+log = logging.getLogger(__name__)
 
 NETWORK_COMMAND_REMOTE_CALL = NetworkCommand.NETWORK_COMMAND_REMOTE_CALL
 NETWORK_COMMAND_REMOTE_SET = NetworkCommand.NETWORK_COMMAND_REMOTE_SET
@@ -221,6 +221,8 @@ class MultiplayerAPI(MultiplayerDispatcher):
 
     def _process_simplify_path(self, sender: int, packet: bytes) -> None:
         cache_id, path = codec.parse_simplify_path(packet)
+        if sender not in self._connected_peers:
+            return  # it left in this frame (its last packets are still handled): no reply
         self._get_cache.setdefault(sender, {})[cache_id] = path
         # Godot confirms even a path it cannot find: the lookup happens at call time.
         peer = self._network_peer
