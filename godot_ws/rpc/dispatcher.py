@@ -176,6 +176,10 @@ class MultiplayerDispatcher(SignalOwner):
                 log.exception("error while handling a packet from peer %d", sender)
             finally:
                 self._rpc_sender_id = 0
+        self._end_of_poll()
+
+    def _end_of_poll(self) -> None:
+        """Hook: every packet of this poll was handled."""
 
     def _process_packet(self, sender: int, packet: bytes) -> None:
         raise NotImplementedError
