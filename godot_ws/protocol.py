@@ -108,7 +108,8 @@ class Protocol:
         self._chunks_len = 0
         self._need = 0  # bytes the next frame needs; until then new data is only stored
         self._eof = False
-        self._eof_reason = "connection closed by the server without a close frame"
+        self._eof_reason = (f"connection closed by the {'server' if client else 'client'} "
+                            "without a close frame")
         self.frames_left = FRAMES_PER_POLL  # control frames and fragments left this poll
         self._frag_opcode = 0
         self._frag_buf = bytearray()
