@@ -395,7 +395,9 @@ def test_scene_tree_and_node_api() -> None:
     assert sub.get_network_master() == 5
     with pytest.raises(ValueError):
         Node(tree, "/elsewhere/Node")
-    sub.queue_free()
+    sub.queue_free()  # freed at the end of the frame, as in Godot
+    assert tree.get_node("Main/Game/Sub") is sub
+    tree.poll()
     assert tree.get_node("Main/Game/Sub") is None and not sub.is_inside_tree()
     # rpc without a peer: Godot's message, nothing raised
     game.rpc("r_remote", 1, 2)
@@ -494,3 +496,30 @@ def test_random_packets_never_raise(game: tuple[Player, Player, Player]) -> None
     before = len(host.game.calls)
     p1.game.rpc_id(1, "r_remote", "still", "works")
     pump(game, lambda: len(host.game.calls) > before)
+
+
+def test_last_words_of_a_leaving_peer_are_run(game: tuple[Player, Player, Player],
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    """A peer's RPCs that arrive in the same poll as its leave still run (Godot drops those in
+    the cached form: 'Requests invalid peer cache'); a node queue_free()'d by the leave
+    handler is still there for them."""
+    host, p1, p2 = game
+    b = p2.id
+    caplog.set_level(logging.ERROR, "godot_ws")
+    p2.game.rpc_id(1, "r_remote", 1, "first")  # SIMPLIFY_PATH + full path form
+    pump(game, lambda: host.tree._send_cache == {} and
+         p2.tree._send_cache["Main/Game"].confirmed.get(1) is True)
+    host.tree.network_peer_disconnected.connect(lambda peer_id: host.game.queue_free())
+    p2.game.rpc_id(1, "r_remote", 2, "cached")
+    p2.game.rpc_id(1, "r_remote", 3, "last words")
+    p2.peer.disconnect_from_host()
+    deadline = 200
+    while p2.peer._conn is not None and p2.peer._conn.transport.pending and deadline:
+        p2.peer.poll()
+        deadline -= 1
+    pump([host, p2], lambda: b not in host.tree.get_network_connected_peers(), what="p2 leaves")
+    assert host.game.called("r_remote") == [(b, (1, "first")), (b, (2, "cached")),
+                                           (b, (3, "last words"))]
+    assert b not in host.tree._get_cache  # dropped at the end of that poll
+    assert host.tree.get_node(GAME_PATH) is None
+    assert not [r for r in caplog.records if r.name.startswith("godot_ws.rpc")]
