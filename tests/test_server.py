@@ -430,3 +430,37 @@ def test_wss_to_a_plain_server_fails_at_once_with_a_hint(
     poll_until(Loop(server, client), lambda: bool(failed), timeout=5, what="connection_error")
     assert "(is the server plain ws://?)" in caplog.text
     assert "it used wss:// on this plain ws:// server" in caplog.text
+
+
+def test_a_plain_client_on_a_multiplayer_host_is_closed_with_a_reason(
+        caplog: pytest.LogCaptureFixture) -> None:
+    server = WebSocketServer()
+    server.bind_ip = "127.0.0.1"
+    assert server.listen(0, gd_mp_api=True) == OK
+    clients = [WebSocketClient() for _ in range(4)]
+    requests: list[tuple[int, str]] = []
+    closed: list[bool] = []
+    for client in clients:
+        client.server_close_request.connect(lambda code, reason: requests.append((code, reason)))
+        client.connection_closed.connect(closed.append)
+        assert client.connect_to_url(url(server)) == OK  # plain mode
+    loop = Loop(server, *clients)
+    caplog.set_level("WARNING", logger="godot_ws")
+    sent = set()
+
+    def talk() -> bool:  # what the README's plain game loop does, once a frame
+        for client in clients:
+            if client.get_connection_status() == CONNECTION_CONNECTED and client not in sent:
+                peer = client.get_peer(1)
+                assert peer is not None
+                sent.add(client)
+                assert peer.put_packet(b"position 10 20") == OK
+        return len(closed) == len(clients)
+
+    poll_until(loop, talk, what="every plain client to be closed")
+    assert requests == [(1003, "not a Godot multiplayer client: connect with gd_mp_api=true")] * 4
+    lines = [r.getMessage() for r in caplog.records if "not a Godot multiplayer" in
+             r.getMessage()]
+    assert len(lines) == 1, lines  # rate-limited: one line for the four
+    assert "a message of type 112, which no multiplayer peer sends" in lines[0]
+    server.stop()
