@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import sysconfig
 import textwrap
 import threading
 import time
@@ -182,8 +183,8 @@ def test_plain_client_on_a_multiplayer_host_is_told_why(tmp_path: Path) -> None:
 
 @pytest.mark.install
 def test_readme_install_keeps_godot_ws_visible_to_mypy(tmp_path: Path) -> None:
-    """README's editable install, in a fresh virtualenv (it shares this interpreter's
-    site-packages, so nothing but the build backend is downloaded), then ``mypy --strict``
+    """README's editable install, in a fresh virtualenv (it sees this environment's
+    packages, so nothing but the build backend is downloaded), then ``mypy --strict``
     on a user's program outside the checkout must find godot_ws and its types."""
     install = re.search(r"^    (python -m pip install -e '\.\[demos\]'.*)$", section("Get it"),
                         re.M)
@@ -196,9 +197,15 @@ def test_readme_install_keeps_godot_ws_visible_to_mypy(tmp_path: Path) -> None:
             (checkout / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, checkout / name)
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)],
-                   check=True, timeout=120)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     python = str(venv / "bin" / "python")
+    # The new venv sees this environment's packages (dependencies, mypy) through a plain path
+    # line, which does not run this environment's own .pth files: a godot_ws installed here
+    # stays invisible there, so only README's install can make it importable.
+    purelib = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()"
+                              "['purelib'])"], capture_output=True, text=True, check=True)
+    ours = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    (Path(purelib.stdout.strip()) / "_outer_env.pth").write_text("\n".join(sorted(ours)) + "\n")
     command = install.group(1).replace("python ", f"{python} ", 1) + " -q"
     done = subprocess.run(command, shell=True, cwd=checkout, capture_output=True, text=True,
                           timeout=600)
