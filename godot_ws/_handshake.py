@@ -210,6 +210,13 @@ class RequestParser:
 
     def feed(self, data: bytes) -> bytes | None:
         self._buf += data
+        start = bytes(self._buf[:4])
+        if start != b"GET "[: len(start)]:
+            # Not an HTTP GET at all: say so now instead of waiting for the handshake timeout.
+            if start[:1] == b"\x16":  # a TLS record: ClientHello
+                raise HandshakeError("the client started a TLS handshake: it used wss:// on "
+                                     "this plain ws:// server")
+            raise HandshakeError(f"not an HTTP GET request: {start!r}...")
         end = self._buf.find(b"\r\n\r\n")
         if end < 0 or end > MAX_RESPONSE_HEADER:
             if len(self._buf) > MAX_RESPONSE_HEADER:
