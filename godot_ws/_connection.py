@@ -31,7 +31,7 @@ class Connection:
     """A transport and a protocol, with the output limits of ``set_buffers``."""
 
     __slots__ = ("transport", "protocol", "max_out_bytes", "max_out_packets", "ready",
-                 "deadline", "quiet_recv")
+                 "deadline", "quiet_recv", "last_ping")
 
     def __init__(
         self, transport: Transport, protocol: Protocol, out_bytes: int, out_packets: int
@@ -45,6 +45,9 @@ class Connection:
         # The socket's recv while the connection is open, plain, unblocked and has nothing
         # to write: then a poll with nothing to read is one recv call (see WebSocketClient).
         self.quiet_recv: Any = None
+        # When the last heartbeat ping went out (time.monotonic); 0 so the first poll after
+        # the connection opens sends one, as Godot 4.4 does (its last_heartbeat starts at 0).
+        self.last_ping = 0.0
 
     def advance(self) -> None:
         """Step the TCP connect / TLS handshake; hand the protocol's first bytes over once
@@ -97,6 +100,24 @@ class Connection:
             self.deadline = now + timeout
         elif now > self.deadline:
             self.protocol.abort(f"no close reply within {timeout} s")
+
+    def heartbeat(self, interval: float, now: float) -> bool:
+        """Godot 4.4's ``heartbeat_interval`` (wsl_peer.cpp ``poll``), for every class that
+        offers it: while open, once more than ``interval`` seconds have passed since the last
+        ping, drop the connection at once (no close frame, like Godot's ``close(-1)``) if that
+        ping has had no pong, else queue an empty ping. Returns False when it dropped the
+        connection. Any pong counts, solicited or not."""
+        protocol = self.protocol
+        if protocol.state is not _OPEN or now - self.last_ping <= interval:
+            return True
+        if protocol.awaiting_pong:
+            self.quiet_recv = None
+            protocol.abort(f"no pong within the heartbeat interval ({interval} s)")
+            self.transport.close()
+            return False
+        protocol.ping()
+        self.last_ping = now
+        return True
 
     def flush(self) -> None:
         protocol = self.protocol

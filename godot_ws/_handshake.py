@@ -236,7 +236,9 @@ def choose_protocol(requested: Sequence[str], supported: Sequence[str]) -> str |
     return None
 
 
-def build_response(key: str, protocol: str) -> bytes:
+def build_response(key: str, protocol: str, headers: Sequence[str] = ()) -> bytes:
+    """The 101 reply; ``headers`` are extra lines appended verbatim (Godot 4's
+    ``handshake_headers``; the caller has refused CR and LF in them)."""
     lines = [
         "HTTP/1.1 101 Switching Protocols",
         "Upgrade: websocket",
@@ -245,6 +247,7 @@ def build_response(key: str, protocol: str) -> bytes:
     ]
     if protocol:
         lines.append(f"Sec-WebSocket-Protocol: {protocol}")
+    lines.extend(headers)
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 

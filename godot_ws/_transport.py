@@ -56,6 +56,9 @@ class Transport:
         accepted (TLS, if ``ssl_context`` is given, then runs as the server side)."""
         self.host = host
         self.port = port
+        # The name TLS sends (SNI) and checks the certificate against; Godot 4's
+        # TLSOptions.common_name_override replaces it.
+        self.tls_name = host
         self.error = ""
         self.sock: socket.socket | None = None
         self._ssl_context = ssl_context
@@ -113,7 +116,7 @@ class Transport:
             if self._ssl_context is not None:
                 try:
                     self.sock = self._ssl_context.wrap_socket(
-                        sock, server_hostname=self.host, do_handshake_on_connect=False
+                        sock, server_hostname=self.tls_name, do_handshake_on_connect=False
                     )
                 except (ssl.SSLError, OSError, ValueError) as exc:
                     return self._failed(f"TLS set-up failed: {exc}")

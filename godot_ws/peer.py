@@ -47,7 +47,12 @@ class PacketPeer:
     """Godot's PacketPeer: packets in, packets out, with the last read's error.
 
     ``put_var``/``get_var`` send and read one Godot Variant per packet (``godot_ws.variant``).
+    ``_encode_var``/``_decode_var`` are the codec: Godot 3's here, Godot 4's in
+    ``godot_ws.godot4``.
     """
+
+    _encode_var = staticmethod(encode_var)
+    _decode_var = staticmethod(decode_var)
 
     def __init__(self) -> None:
         self._packet_error = Error.OK
@@ -77,7 +82,7 @@ class PacketPeer:
         Variant type (a set, an arbitrary object) raises TypeError, an int outside int64 or
         a ``GodotObject`` without ``full_objects`` ValueError: caller misuse, not network.
         """
-        data = encode_var(var, bool(full_objects))
+        data = self._encode_var(var, bool(full_objects))
         if len(data) > self._encode_buffer_max_size:
             log.error(
                 "put_var: the encoded value is %d bytes, over encode_buffer_max_size (%d)",
@@ -101,7 +106,7 @@ class PacketPeer:
             log.error("get_var: no packet to read (%s)", error.name)
             return None
         try:
-            return decode_var(data, bool(allow_objects) or self._allow_object_decoding)
+            return self._decode_var(data, bool(allow_objects) or self._allow_object_decoding)
         except VariantDecodeError as exc:
             log.error("get_var: dropped a packet of %d bytes that is not a Variant: %s",
                       len(data), exc)

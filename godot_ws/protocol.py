@@ -129,6 +129,9 @@ class Protocol:
         self._decode_start = -1  # queue length when the running _decode began; -1 outside
         self._halted = False  # the running _decode met a violation
         self._pending_fail: tuple[int, str] | None = None
+        # Heartbeat (Godot 4.4's heartbeat_interval): a ping we sent and no pong since. Any
+        # pong clears it, solicited or not, as in Godot.
+        self.awaiting_pong = False
 
     # ---------------------------------------------------------------- caller interface
 
@@ -195,6 +198,12 @@ class Protocol:
         self._out.append((1 if text else 2, payload))
         self.out_bytes += len(payload)
         self.out_count += 1
+
+    def ping(self, payload: bytes = b"") -> None:
+        """Queue a ping (while OPEN) and wait for a pong (``awaiting_pong``)."""
+        if self.state is State.OPEN:
+            self._out.append((Opcode.PING, payload))
+            self.awaiting_pong = True
 
     def close(self, code: int = 1000, reason: str = "") -> None:
         """Start the close handshake (OPEN -> CLOSING). Godot 3.2.3 appends a NUL; we don't."""
@@ -469,6 +478,7 @@ class Protocol:
                 self._out.append((Opcode.PONG, payload))
             return True
         if opcode == Opcode.PONG:
+            self.awaiting_pong = False
             return True
         if opcode != Opcode.CLOSE:
             self._fail(CloseCode.PROTOCOL_ERROR, f"reserved opcode {opcode:#x}")
@@ -559,14 +569,23 @@ class ServerProtocol(Protocol):
     """The server end: validates a client's upgrade request and answers it.
 
     A client offering none of ``protocols`` (when there are any) gets a 400 reply and
-    ``HandshakeFailed`` (Godot 3.2.3 drops the TCP connection without a reply).
+    ``HandshakeFailed`` (Godot 3.2.3 drops the TCP connection without a reply). With
+    ``strict_protocols`` (Godot 4's rule) a client that offers protocols is refused when the
+    server supports none, too. ``headers`` are extra ``"Name: value"`` lines for the 101 reply.
     """
 
     def __init__(
-        self, queue: PacketQueue, protocols: Sequence[str] = (), max_message_size: int = 65536
+        self,
+        queue: PacketQueue,
+        protocols: Sequence[str] = (),
+        max_message_size: int = 65536,
+        headers: Sequence[str] = (),
+        strict_protocols: bool = False,
     ) -> None:
         super().__init__(queue, False, max_message_size)
         self._supported = [p.strip() for p in protocols]
+        self._headers = tuple(headers)
+        self._strict = strict_protocols
         self._request = RequestParser()
         self.protocol = ""
 
@@ -585,6 +604,8 @@ class ServerProtocol(Protocol):
         if rest is None:
             return
         protocol = choose_protocol(self._request.protocols, self._supported)
+        if self._strict and self._request.protocols and not protocol:
+            protocol = None
         if protocol is None:
             self._out.append((RAW, REFUSAL))
             self._handshake_failed(
@@ -592,5 +613,5 @@ class ServerProtocol(Protocol):
             )
             return
         self.protocol = protocol
-        self._out.append((RAW, build_response(self._request.key, protocol)))
+        self._out.append((RAW, build_response(self._request.key, protocol, self._headers)))
         self._opened(protocol, rest)
