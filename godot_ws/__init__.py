@@ -5,6 +5,7 @@ Call ``client.poll()`` once per frame; it never blocks. See README.rst.
 
 from __future__ import annotations
 
+from ._deflate import DeflateOptions
 from .client import WebSocketClient
 from .constants import (
     TARGET_PEER_BROADCAST,
@@ -114,6 +115,7 @@ WRITE_MODE_BINARY = WriteMode.WRITE_MODE_BINARY
 __version__ = "0.1.0"
 
 __all__ = [
+    "DeflateOptions",
     "WebSocketClient",
     "WebSocketPeer",
     "PacketPeer",

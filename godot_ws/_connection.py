@@ -1,7 +1,8 @@
 """One connection's transport, protocol and output limits, pumped once per poll.
 
 Owns moving bytes between a ``Transport`` and a ``Protocol`` (``pump``), the output limits
-that make ``put_packet`` return ERR_OUT_OF_MEMORY, and the ``PeerLink`` interface a
+that make ``put_packet`` return ERR_OUT_OF_MEMORY, the heartbeat (Godot 4.4's
+``heartbeat_interval``, see ``heartbeat``), and the ``PeerLink`` interface a
 ``WebSocketPeer`` sends and closes through. Shared by the client and the server; it emits no
 signals and knows no Godot names beyond ``Error``.
 """
@@ -31,7 +32,7 @@ class Connection:
     """A transport and a protocol, with the output limits of ``set_buffers``."""
 
     __slots__ = ("transport", "protocol", "max_out_bytes", "max_out_packets", "ready",
-                 "deadline", "quiet_recv", "last_ping")
+                 "deadline", "quiet_recv", "_heartbeat", "_last_beat", "_awaiting_pong")
 
     def __init__(
         self, transport: Transport, protocol: Protocol, out_bytes: int, out_packets: int
@@ -45,9 +46,9 @@ class Connection:
         # The socket's recv while the connection is open, plain, unblocked and has nothing
         # to write: then a poll with nothing to read is one recv call (see WebSocketClient).
         self.quiet_recv: Any = None
-        # When the last heartbeat ping went out (time.monotonic); 0 so the first poll after
-        # the connection opens sends one, as Godot 4.4 does (its last_heartbeat starts at 0).
-        self.last_ping = 0.0
+        self._heartbeat = 0.0  # seconds between pings, 0 for off (heartbeat_interval)
+        self._last_beat = 0.0  # when the last heartbeat ping went out (time.monotonic)
+        self._awaiting_pong = False
 
     def advance(self) -> None:
         """Step the TCP connect / TLS handshake; hand the protocol's first bytes over once
@@ -88,9 +89,41 @@ class Connection:
             if len(data) < RECV_SIZE and not transport.is_tls:
                 break  # the kernel buffer is drained; skip the recv that would fail
             data = None
+        if self._heartbeat and protocol.state is _OPEN:
+            self.heartbeat()
         if protocol._out:
             self.flush()
         return len(packets) - before
+
+    # ------------------------------------------------------------------ heartbeat
+
+    @property
+    def heartbeat_interval(self) -> float:
+        return self._heartbeat
+
+    @heartbeat_interval.setter
+    def heartbeat_interval(self, seconds: float) -> None:
+        self._heartbeat = max(0.0, float(seconds))
+        if self._heartbeat:
+            self.quiet_recv = None  # the idle fast path skips pump, and so the clock
+
+    def heartbeat(self) -> None:
+        """Godot 4.4's heartbeat (wsl_peer.cpp ``poll``): once more than ``heartbeat_interval``
+        has passed since the last ping, drop the connection at once (no close frame, as
+        ``close(-1)``) if that ping got no pong, else send an empty ping. Any pong counts,
+        solicited or not. Called by ``pump`` after reading, so a pong that arrived in this
+        poll is seen before the check."""
+        now = time.monotonic()
+        if now - self._last_beat <= self._heartbeat:
+            return
+        protocol = self.protocol
+        if self._awaiting_pong and not protocol.pong_received:
+            protocol.abort(f"no pong within heartbeat_interval ({self._heartbeat} s)")
+            return
+        protocol.pong_received = False
+        self._awaiting_pong = True
+        self._last_beat = now
+        protocol.ping(b"")
 
     def check_closing(self, timeout: float) -> None:
         """While closing: drop the connection if the peer has not answered our close frame
@@ -100,24 +133,6 @@ class Connection:
             self.deadline = now + timeout
         elif now > self.deadline:
             self.protocol.abort(f"no close reply within {timeout} s")
-
-    def heartbeat(self, interval: float, now: float) -> bool:
-        """Godot 4.4's ``heartbeat_interval`` (wsl_peer.cpp ``poll``), for every class that
-        offers it: while open, once more than ``interval`` seconds have passed since the last
-        ping, drop the connection at once (no close frame, like Godot's ``close(-1)``) if that
-        ping has had no pong, else queue an empty ping. Returns False when it dropped the
-        connection. Any pong counts, solicited or not."""
-        protocol = self.protocol
-        if protocol.state is not _OPEN or now - self.last_ping <= interval:
-            return True
-        if protocol.awaiting_pong:
-            self.quiet_recv = None
-            protocol.abort(f"no pong within the heartbeat interval ({interval} s)")
-            self.transport.close()
-            return False
-        protocol.ping()
-        self.last_ping = now
-        return True
 
     def flush(self) -> None:
         protocol = self.protocol

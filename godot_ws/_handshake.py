@@ -106,10 +106,11 @@ class ResponseParser:
     HandshakeError for any invalid reply.
     """
 
-    __slots__ = ("_key", "_protocols", "_buf", "protocol", "headers")
+    __slots__ = ("_key", "_protocols", "_buf", "protocol", "headers", "_extensions")
 
-    def __init__(self, key: str, protocols: Sequence[str]) -> None:
+    def __init__(self, key: str, protocols: Sequence[str], extensions: bool = False) -> None:
         self._key = key
+        self._extensions = extensions  # we offered one: the caller checks the answer
         self._protocols = [p.strip() for p in protocols]
         self._buf = bytearray()
         self.protocol = ""
@@ -148,7 +149,7 @@ class ResponseParser:
         ok, _ = _validate(headers, self._key, None)
         if not ok:
             raise HandshakeError("bad Upgrade, Connection or Sec-WebSocket-Accept header")
-        if headers.get("sec-websocket-extensions"):
+        if headers.get("sec-websocket-extensions") and not self._extensions:
             raise HandshakeError("server selected an extension that was not offered")
         chosen = headers.get("sec-websocket-protocol")
         if not self._protocols:
@@ -236,7 +237,9 @@ def choose_protocol(requested: Sequence[str], supported: Sequence[str]) -> str |
     return None
 
 
-def build_response(key: str, protocol: str, headers: Sequence[str] = ()) -> bytes:
+def build_response(
+    key: str, protocol: str, extensions: str = "", headers: Sequence[str] = ()
+) -> bytes:
     """The 101 reply; ``headers`` are extra lines appended verbatim (Godot 4's
     ``handshake_headers``; the caller has refused CR and LF in them)."""
     lines = [
@@ -247,6 +250,8 @@ def build_response(key: str, protocol: str, headers: Sequence[str] = ()) -> byte
     ]
     if protocol:
         lines.append(f"Sec-WebSocket-Protocol: {protocol}")
+    if extensions:
+        lines.append(f"Sec-WebSocket-Extensions: {extensions}")
     lines.extend(headers)
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 

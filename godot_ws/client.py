@@ -106,13 +106,15 @@ class WebSocketClient(WebSocketMultiplayerPeer):
         context = self._tls_context() if target.secure else None
         queue = PacketQueue(self._in_packets, self._in_bytes)
         protocol = ClientProtocol(
-            target, queue, protocols, custom_headers, max_message_size=self._in_bytes
+            target, queue, protocols, custom_headers, max_message_size=self._in_bytes,
+            deflate=self._deflate_options(),
         )
         conn = Connection(
             Transport(target.host, target.port, context), protocol, self._out_bytes,
             self._out_packets,
         )
         conn.deadline = time.monotonic() + self.handshake_timeout
+        conn.heartbeat_interval = self._heartbeat_interval
         self._conn = conn
         self._peer = WebSocketPeer(queue, conn)
         self._mp = (
@@ -190,6 +192,7 @@ class WebSocketClient(WebSocketMultiplayerPeer):
                 conn.transport.recv_nowait
                 if protocol.state is _OPEN and not protocol.blocked and not conn.transport.pending
                 and not self._lingering and not (packets and self._mp is not None)
+                and not conn.heartbeat_interval
                 else None
             )
 
@@ -396,6 +399,10 @@ class WebSocketClient(WebSocketMultiplayerPeer):
     def _target_changed(self, peer_id: int) -> None:
         if self._mp is not None:
             self._mp.target_peer = peer_id
+
+    def _heartbeat_changed(self, seconds: float) -> None:
+        if self._conn is not None:
+            self._conn.heartbeat_interval = seconds
 
 
 def _strings(name: str, values: Any) -> tuple[str, ...]:

@@ -1,12 +1,15 @@
 """Python value types named after Godot 3's built-in Variant types.
 
-Owns: the immutable value classes that ``variant.py`` encodes and decodes (Vector2 ... Color,
-NodePath, RID, EncodedObjectAsID, GodotObject and the Pool*Array wrappers) and Godot 3's
-``VariantType`` ids. Pure data: no wire format, no I/O, no imports from the rest of the
-package.
+Owns: the public home of the immutable value classes that ``variant.py`` encodes and decodes
+(Vector2 ... Color, NodePath, RID, EncodedObjectAsID, GodotObject and the Pool*Array wrappers)
+and Godot 3's ``VariantType`` ids. The math types and their GDScript operators and methods
+live in ``_vectors.py`` (Vector2, Vector3), ``_color.py`` (Color) and ``_transforms.py``
+(Rect2, Transform2D, Plane, Quat, AABB, Basis, Transform); they are re-exported here. Pure
+data: no wire format, no I/O, no imports from the rest of the package.
 
 Field names are Godot's (``Rect2.position``, ``Plane.normal``, ``Transform.basis`` ...).
-Components are kept as given (Python floats or ints); rounding to f32 happens only on the
+Components are kept as given (Python floats or ints; anything else that is not a real number
+raises TypeError at construction); rounding to f32 happens only on the
 wire, so a decoded value holds the f32 value as a Python float. Every class is frozen and
 compares by value. ``PoolByteArray`` is simply ``bytes``; the other pool arrays are tuple
 subclasses that compare equal only to the same pool type, so a decoded ``PoolIntArray`` is
@@ -18,7 +21,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Generic, TypeVar
+
+from ._color import Color
+from ._transforms import AABB, Basis, Plane, Quat, Rect2, Transform, Transform2D
+from ._vectors import Vector2, Vector3
 
 __all__ = [
     "AABB",
@@ -77,153 +84,6 @@ class VariantType(IntEnum):
     TYPE_VECTOR3_ARRAY = 25
     TYPE_COLOR_ARRAY = 26
     TYPE_MAX = 27
-
-
-@dataclass(frozen=True, slots=True)
-class Vector2:
-    """Godot's ``Vector2(x, y)``."""
-
-    x: float = 0.0
-    y: float = 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class Vector3:
-    """Godot's ``Vector3(x, y, z)``."""
-
-    x: float = 0.0
-    y: float = 0.0
-    z: float = 0.0
-
-
-_ZERO2 = Vector2()
-_ZERO3 = Vector3()
-
-
-@dataclass(frozen=True, slots=True, init=False)
-class Rect2:
-    """Godot's ``Rect2(position, size)``; ``Rect2(x, y, width, height)`` works too."""
-
-    position: Vector2
-    size: Vector2
-
-    @overload
-    def __init__(self, position: Vector2 = ..., size: Vector2 = ...) -> None: ...
-
-    @overload
-    def __init__(self, position: float, size: float, width: float, height: float) -> None: ...
-
-    def __init__(
-        self,
-        position: Vector2 | float = _ZERO2,
-        size: Vector2 | float = _ZERO2,
-        width: float | None = None,
-        height: float | None = None,
-    ) -> None:
-        if width is not None or height is not None:
-            if isinstance(position, Vector2) or isinstance(size, Vector2):
-                raise TypeError("Rect2(x, y, width, height) takes four numbers")
-            position = Vector2(position, size)
-            size = Vector2(0.0 if width is None else width, 0.0 if height is None else height)
-        elif not isinstance(position, Vector2) or not isinstance(size, Vector2):
-            raise TypeError("Rect2 takes (position: Vector2, size: Vector2) or four numbers")
-        object.__setattr__(self, "position", position)
-        object.__setattr__(self, "size", size)
-
-
-@dataclass(frozen=True, slots=True)
-class Transform2D:
-    """Godot's ``Transform2D(x_axis, y_axis, origin)``; the default is the identity."""
-
-    x: Vector2 = Vector2(1.0, 0.0)
-    y: Vector2 = Vector2(0.0, 1.0)
-    origin: Vector2 = _ZERO2
-
-
-@dataclass(frozen=True, slots=True, init=False)
-class Plane:
-    """Godot's ``Plane(normal, d)``; ``Plane(a, b, c, d)`` works too."""
-
-    normal: Vector3
-    d: float
-
-    @overload
-    def __init__(self, normal: Vector3 = ..., d: float = ...) -> None: ...
-
-    @overload
-    def __init__(self, normal: float, d: float, c: float, dist: float) -> None: ...
-
-    def __init__(
-        self,
-        normal: Vector3 | float = _ZERO3,
-        d: float = 0.0,
-        c: float | None = None,
-        dist: float | None = None,
-    ) -> None:
-        if c is not None or dist is not None:
-            if isinstance(normal, Vector3):
-                raise TypeError("Plane(a, b, c, d) takes four numbers")
-            normal = Vector3(normal, d, 0.0 if c is None else c)
-            d = 0.0 if dist is None else dist
-        elif not isinstance(normal, Vector3):
-            raise TypeError("Plane takes (normal: Vector3, d) or four numbers")
-        object.__setattr__(self, "normal", normal)
-        object.__setattr__(self, "d", d)
-
-
-@dataclass(frozen=True, slots=True)
-class Quat:
-    """Godot 3's ``Quat(x, y, z, w)``; the default is the identity rotation."""
-
-    x: float = 0.0
-    y: float = 0.0
-    z: float = 0.0
-    w: float = 1.0
-
-
-@dataclass(frozen=True, slots=True)
-class AABB:
-    """Godot's ``AABB(position, size)``."""
-
-    position: Vector3 = _ZERO3
-    size: Vector3 = _ZERO3
-
-
-@dataclass(frozen=True, slots=True)
-class Basis:
-    """Godot's ``Basis(x_axis, y_axis, z_axis)``: the axes are the matrix **columns**.
-
-    Godot stores and sends ``elements[row][col]`` (row-major), so
-    ``Basis(Vector3(1,2,3), Vector3(4,5,6), Vector3(7,8,9))`` goes on the wire as
-    1, 4, 7, 2, 5, 8, 3, 6, 9. The default is the identity.
-    """
-
-    x: Vector3 = Vector3(1.0, 0.0, 0.0)
-    y: Vector3 = Vector3(0.0, 1.0, 0.0)
-    z: Vector3 = Vector3(0.0, 0.0, 1.0)
-
-    def rows(self) -> tuple[Vector3, Vector3, Vector3]:
-        """The three rows (``elements[0..2]`` in Godot)."""
-        x, y, z = self.x, self.y, self.z
-        return (Vector3(x.x, y.x, z.x), Vector3(x.y, y.y, z.y), Vector3(x.z, y.z, z.z))
-
-
-@dataclass(frozen=True, slots=True)
-class Transform:
-    """Godot 3's ``Transform(basis, origin)``; the default is the identity."""
-
-    basis: Basis = Basis()
-    origin: Vector3 = _ZERO3
-
-
-@dataclass(frozen=True, slots=True)
-class Color:
-    """Godot's ``Color(r, g, b, a=1.0)``."""
-
-    r: float = 0.0
-    g: float = 0.0
-    b: float = 0.0
-    a: float = 1.0
 
 
 @dataclass(frozen=True, slots=True, init=False, repr=False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+from ._deflate import DeflateOptions
 from .constants import ConnectionStatus, Error, TransferMode
 from .peer import PacketPeer, WebSocketPeer
 from .signals import Signal, SignalOwner
@@ -56,6 +57,9 @@ class WebSocketMultiplayerPeer(PacketPeer, SignalOwner):
         self._out_packets = 1024
         self._target_peer = 0
         self._refuse_new_connections = False
+        self._heartbeat_interval = 0.0
+        self._compression_enabled = False
+        self._compression_options = DeflateOptions()
 
     def _in_use(self) -> bool:
         """True while connecting, connected or listening (buffers are fixed then)."""
@@ -135,3 +139,61 @@ class WebSocketMultiplayerPeer(PacketPeer, SignalOwner):
         self._refuse_new_connections = bool(enable)
 
     refuse_new_connections = property(is_refusing_new_connections, set_refuse_new_connections)
+
+    # ------------------------------------------------------------------ heartbeat (Godot 4.4)
+
+    def get_heartbeat_interval(self) -> float:
+        return self._heartbeat_interval
+
+    def set_heartbeat_interval(self, seconds: float) -> None:
+        """Godot 4.4's ``heartbeat_interval`` (seconds, default 0: off), brought to 3.x: each
+        interval a ping goes out; if the previous ping's pong has not come back by then, the
+        connection is dropped at once (``connection_closed(False)`` / ``client_disconnected(id,
+        False)``). Applies to the client's connection, or to every client of a server (each
+        also has its own ``get_peer(id).heartbeat_interval``)."""
+        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool):
+            raise TypeError(f"heartbeat_interval must be a number, not {type(seconds).__name__}")
+        self._heartbeat_interval = max(0.0, float(seconds))
+        self._heartbeat_changed(self._heartbeat_interval)
+
+    heartbeat_interval = property(get_heartbeat_interval, set_heartbeat_interval)
+
+    def _heartbeat_changed(self, seconds: float) -> None:
+        """Hook: pass a new ``heartbeat_interval`` on to the live connections."""
+
+    # ------------------------------------------------------------------ permessage-deflate
+
+    def is_compression_enabled(self) -> bool:
+        return self._compression_enabled
+
+    def set_compression_enabled(self, enabled: bool) -> None:
+        """Offer (client) or accept (server) permessage-deflate, RFC 7692. Off by default:
+        Godot peers do not speak it (a Godot server simply ignores the offer). Takes effect
+        at the next ``connect_to_url`` / ``listen``; the parameters are
+        ``compression_options``."""
+        if self._in_use():
+            log.error("compression_enabled can only be changed while disconnected / not "
+                      "listening")
+            return
+        self._compression_enabled = bool(enabled)
+
+    compression_enabled = property(is_compression_enabled, set_compression_enabled)
+
+    def get_compression_options(self) -> DeflateOptions:
+        return self._compression_options
+
+    def set_compression_options(self, options: DeflateOptions) -> None:
+        """permessage-deflate's parameters (window bits, no_context_takeover, level); see
+        ``godot_ws.DeflateOptions``."""
+        if not isinstance(options, DeflateOptions):
+            raise TypeError("compression_options must be a DeflateOptions")
+        if self._in_use():
+            log.error("compression_options can only be changed while disconnected / not "
+                      "listening")
+            return
+        self._compression_options = options
+
+    compression_options = property(get_compression_options, set_compression_options)
+
+    def _deflate_options(self) -> DeflateOptions | None:
+        return self._compression_options if self._compression_enabled else None

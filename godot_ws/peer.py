@@ -233,3 +233,16 @@ class WebSocketPeer(PacketPeer):
     def set_no_delay(self, enabled: bool) -> None:
         if self._link is not None:
             self._link.set_no_delay(bool(enabled))
+
+    def get_heartbeat_interval(self) -> float:
+        """This connection's heartbeat (Godot 4.4's ``heartbeat_interval``, 0: off); see
+        ``WebSocketClient.heartbeat_interval``."""
+        return float(getattr(self._link, "heartbeat_interval", 0.0))
+
+    def set_heartbeat_interval(self, seconds: float) -> None:
+        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool):
+            raise TypeError(f"heartbeat_interval must be a number, not {type(seconds).__name__}")
+        if self._link is not None and hasattr(self._link, "heartbeat_interval"):
+            self._link.heartbeat_interval = seconds
+
+    heartbeat_interval = property(get_heartbeat_interval, set_heartbeat_interval)

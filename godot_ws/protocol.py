@@ -30,6 +30,15 @@ from ._handshake import (
     build_response,
     choose_protocol,
 )
+from ._deflate import (
+    DeflateError,
+    DeflateOptions,
+    MessageTooBig,
+    PerMessageDeflate,
+    client_accept,
+    client_offer,
+    server_accept,
+)
 from .events import Closed, CloseRequested, Event, HandshakeDone, HandshakeFailed
 from .frames import (
     CLOSE_CODE,
@@ -103,6 +112,12 @@ class Protocol:
         self.queue = queue
         self.max_message_size = max_message_size
         self.blocked = False  # a whole message is decoded but the queue has no room for it
+        self.pong_received = False  # set by any pong; the connection's heartbeat clears it
+        # permessage-deflate, once negotiated (RFC 7692): RSV1 becomes legal on the first
+        # frame of a data message, which then takes the fragment path (_fragment/_inflate).
+        self.deflate: PerMessageDeflate | None = None
+        self._rsv = 0x70  # the RSV bits a frame may not set
+        self._frag_compressed = False
         self._events: list[Event] = []
         # Frames to send as (opcode, payload), RAW for handshake bytes; framed and masked
         # as one batch by data_to_send.
@@ -129,9 +144,6 @@ class Protocol:
         self._decode_start = -1  # queue length when the running _decode began; -1 outside
         self._halted = False  # the running _decode met a violation
         self._pending_fail: tuple[int, str] | None = None
-        # Heartbeat (Godot 4.4's heartbeat_interval): a ping we sent and no pong since. Any
-        # pong clears it, solicited or not, as in Godot.
-        self.awaiting_pong = False
 
     # ---------------------------------------------------------------- caller interface
 
@@ -195,15 +207,22 @@ class Protocol:
             self._decode(b"")
 
     def send_message(self, payload: bytes, text: bool) -> None:
+        if self.deflate is not None:
+            compressed = self.deflate.compress(payload)
+            if compressed is not None:
+                # 0x40 is RSV1 in the frame's first byte (the encoders OR in FIN and opcode).
+                self._out.append((0x41 if text else 0x42, compressed))
+                self.out_bytes += len(payload)
+                self.out_count += 1
+                return
         self._out.append((1 if text else 2, payload))
         self.out_bytes += len(payload)
         self.out_count += 1
 
     def ping(self, payload: bytes = b"") -> None:
-        """Queue a ping (while OPEN) and wait for a pong (``awaiting_pong``)."""
+        """Queue a ping (only while OPEN); a pong from the peer sets ``pong_received``."""
         if self.state is State.OPEN:
             self._out.append((Opcode.PING, payload))
-            self.awaiting_pong = True
 
     def close(self, code: int = 1000, reason: str = "") -> None:
         """Start the close handshake (OPEN -> CLOSING). Godot 3.2.3 appends a NUL; we don't."""
@@ -297,7 +316,7 @@ class Protocol:
                 break
             b0 = buf[pos]
             n = buf[pos + 1]
-            if (n & 0x80) != mask_in or b0 & 0x70:
+            if (n & 0x80) != mask_in or b0 & self._rsv:
                 self._fail(CloseCode.PROTOCOL_ERROR, self._frame_error(b0, n))
                 break
             n &= 0x7F
@@ -321,6 +340,9 @@ class Protocol:
                     self._need = head
                     break
             opcode = b0 & 0x0F
+            if b0 & 0x40 and (opcode == 0 or opcode > 2):
+                self._fail(CloseCode.PROTOCOL_ERROR, "RSV1 set on a continuation or control frame")
+                break
             # Limits are checked on the header, so a frame claiming 2**62 bytes allocates nothing.
             if opcode < 8 and n + self._frag_len > max_message:
                 self._fail(
@@ -332,11 +354,12 @@ class Protocol:
             stop = pos + head + n
             if stop > end:
                 self._need = stop - pos
-                if opcode == 1 or (opcode == 0 and self._frag_opcode == 1):
+                if (opcode == 1 or (opcode == 0 and self._frag_opcode == 1)) and not (
+                        b0 & 0x40 or self._frag_compressed):
                     self._check_partial_text(buf[pos + head : end], buf[pos + head - 4 : pos + head]
                                              if mask_in else b"")
                 break
-            if b0 & 0x80 and not self._frag_opcode and (opcode == 2 or opcode == 1):
+            if b0 & 0x80 and not self._frag_opcode and (opcode == 2 or opcode == 1) and not b0 & 0x40:
                 # The hot path: a whole unfragmented message.
                 if packets and (len(packets) >= max_packets or nbytes + n > max_bytes):
                     self.blocked = True
@@ -363,7 +386,7 @@ class Protocol:
                 part = buf[pos + head : stop]
                 if mask_in:
                     part = mask_payload(buf[pos + head - 4 : pos + head], part)
-                message = self._fragment(opcode, bool(b0 & 0x80), part)
+                message = self._fragment(opcode, bool(b0 & 0x80), part, b0 & 0x40)
                 if message is None:
                     if self._halted:
                         break
@@ -431,7 +454,9 @@ class Protocol:
         self._decode(b"".join(rest))
         return True
 
-    def _fragment(self, opcode: int, fin: bool, part: bytes) -> tuple[bytes, bool] | None:
+    def _fragment(
+        self, opcode: int, fin: bool, part: bytes, compressed: int = 0
+    ) -> tuple[bytes, bool] | None:
         """Handle a data frame that is part of a fragmented message (or starts one)."""
         if opcode == Opcode.CONT:
             if not self._frag_opcode:
@@ -442,11 +467,17 @@ class Protocol:
                 self._fail(CloseCode.PROTOCOL_ERROR, "new message inside a fragmented one")
                 return None
             self._frag_opcode = opcode
+            self._frag_compressed = bool(compressed)
             if opcode == Opcode.TEXT:
                 self._utf8 = codecs.getincrementaldecoder("utf-8")()
         else:
             self._fail(CloseCode.PROTOCOL_ERROR, f"reserved opcode {opcode:#x}")
             return None
+        if self._frag_compressed:
+            inflated = self._inflate(part, fin)
+            if inflated is None:
+                return None
+            part = inflated
         if self._utf8 is not None:
             # Checked per fragment so a bad sequence fails fast, not at the end of the message.
             try:
@@ -460,10 +491,30 @@ class Protocol:
             return None
         message = (b"".join(self._frag_parts), self._frag_opcode == Opcode.TEXT)
         self._frag_opcode = 0
+        self._frag_compressed = False
         self._frag_parts = []
         self._frag_len = 0
         self._utf8 = None
         return message
+
+    def _inflate(self, part: bytes, fin: bool) -> bytes | None:
+        """Decompress one fragment of a compressed message within the message limit (a
+        decompression bomb ends in 1009 having allocated at most the limit)."""
+        assert self.deflate is not None  # RSV1 is refused unless deflate was negotiated
+        try:
+            return self.deflate.decompress(part, fin, self.max_message_size - self._frag_len)
+        except MessageTooBig:
+            self._fail(CloseCode.MESSAGE_TOO_BIG,
+                       f"compressed message inflates past the input buffer "
+                       f"({self.max_message_size} bytes; raise it with set_buffers)")
+        except DeflateError as exc:
+            self._fail(CloseCode.INVALID_DATA, f"bad compressed data: {exc}")
+        return None
+
+    def enable_deflate(self, deflate: PerMessageDeflate) -> None:
+        """Use permessage-deflate from now on (the handshake negotiated it)."""
+        self.deflate = deflate
+        self._rsv = 0x30
 
     def _control(self, opcode: int, fin: bool, payload: bytes) -> bool:
         """Handle a control frame; False when decoding must stop (closed or failed)."""
@@ -478,7 +529,7 @@ class Protocol:
                 self._out.append((Opcode.PONG, payload))
             return True
         if opcode == Opcode.PONG:
-            self.awaiting_pong = False
+            self.pong_received = True
             return True
         if opcode != Opcode.CLOSE:
             self._fail(CloseCode.PROTOCOL_ERROR, f"reserved opcode {opcode:#x}")
@@ -549,10 +600,14 @@ class ClientProtocol(Protocol):
         custom_headers: Sequence[str] = (),
         max_message_size: int = 65536,
         mask_source: Callable[[int], bytes] = os.urandom,
+        deflate: DeflateOptions | None = None,
     ) -> None:
         super().__init__(queue, True, max_message_size, mask_source)
+        self._deflate_options = deflate
+        if deflate is not None:
+            custom_headers = [*custom_headers, f"Sec-WebSocket-Extensions: {client_offer(deflate)}"]
         request, key = build_request(target, protocols, custom_headers)
-        self._response = ResponseParser(key, protocols)
+        self._response = ResponseParser(key, protocols, extensions=deflate is not None)
         self._out.append((RAW, request))
 
     def _receive_handshake(self, data: bytes) -> None:
@@ -562,6 +617,15 @@ class ClientProtocol(Protocol):
             self._handshake_failed(str(exc))
             return
         if rest is not None:
+            options = self._deflate_options
+            answer = self._response.headers.get("sec-websocket-extensions")
+            if options is not None and answer:
+                try:
+                    params = client_accept(answer, options)
+                except DeflateError as exc:
+                    self._handshake_failed(f"bad permessage-deflate answer: {exc}")
+                    return
+                self.enable_deflate(PerMessageDeflate(params, True, options))
             self._opened(self._response.protocol, rest)
 
 
@@ -579,10 +643,12 @@ class ServerProtocol(Protocol):
         queue: PacketQueue,
         protocols: Sequence[str] = (),
         max_message_size: int = 65536,
+        deflate: DeflateOptions | None = None,
         headers: Sequence[str] = (),
         strict_protocols: bool = False,
     ) -> None:
         super().__init__(queue, False, max_message_size)
+        self._deflate_options = deflate
         self._supported = [p.strip() for p in protocols]
         self._headers = tuple(headers)
         self._strict = strict_protocols
@@ -613,5 +679,12 @@ class ServerProtocol(Protocol):
             )
             return
         self.protocol = protocol
-        self._out.append((RAW, build_response(self._request.key, protocol, self._headers)))
+        extensions = ""
+        offers = self._request.headers.get("sec-websocket-extensions")
+        if self._deflate_options is not None and offers:
+            accepted = server_accept(offers, self._deflate_options)
+            if accepted is not None:
+                params, extensions = accepted
+                self.enable_deflate(PerMessageDeflate(params, False, self._deflate_options))
+        self._out.append((RAW, build_response(self._request.key, protocol, extensions, self._headers)))
         self._opened(protocol, rest)

@@ -189,10 +189,12 @@ class WebSocketServer(WebSocketMultiplayerPeer):
                 sock.close()
                 continue
             queue = PacketQueue(self._in_packets, self._in_bytes)
-            protocol = ServerProtocol(queue, self._protocols, self._in_bytes)
+            protocol = ServerProtocol(queue, self._protocols, self._in_bytes,
+                                      self._deflate_options())
             conn = Connection(Transport("", 0, self._context, accepted=sock), protocol,
                               self._out_bytes, self._out_packets)
             conn.deadline = time.monotonic() + self.handshake_timeout
+            conn.heartbeat_interval = self._heartbeat_interval
             self._pending.append(conn)
 
     def _advance_pending(self) -> None:
@@ -407,3 +409,7 @@ class WebSocketServer(WebSocketMultiplayerPeer):
     def _target_changed(self, peer_id: int) -> None:
         if self._relay is not None:
             self._relay.target_peer = peer_id
+
+    def _heartbeat_changed(self, seconds: float) -> None:
+        for conn in [*self._pending, *(client.conn for client in self._clients.values())]:
+            conn.heartbeat_interval = seconds

@@ -16,8 +16,11 @@ pytest.importorskip("pygame", reason="the demos need pygame-ce: pip install -e '
 
 
 def run_demo(*args: str, timeout: float = 60) -> dict[str, str]:
+    # The demos import the godot_ws of this checkout, installed or not (each engineer's
+    # worktree runs its own copy).
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy",
-               PYGAME_HIDE_SUPPORT_PROMPT="1")
+               PYGAME_HIDE_SUPPORT_PROMPT="1", PYTHONPATH=path)
     done = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=timeout)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -1,78 +1,81 @@
-"""godot_ws.godot4: Godot 4's networking names, over the same core as the 3.x classes.
+"""godot_ws.godot4: Godot 4's networking API under Godot 4's names.
 
-``WebSocketPeer`` (poll-driven, no signals), ``TCPServer``, ``StreamPeerTCP``,
-``StreamPeerTLS``, ``TLSOptions``, ``X509Certificate``, ``CryptoKey`` and ``Error``/``OK``.
-The top-level ``godot_ws`` keeps Godot 3's API. See README.rst, "Godot 4".
+Owns nothing but re-exports: code outside this repository imports these names, so they are
+fixed. The classes reuse the package's sans-IO core, connection and transport (a second face,
+never a second protocol); the Variant codec is the shared walker with Godot 4's type table.
+The top-level ``godot_ws`` keeps the Godot 3 API unchanged.
+
+Sections (one per owner, so merges stay easy): global constants (``Error``/``OK``: Godot 4's
+error_list.h has the same 49 values as 3.x), the Variant codec and value types, the
+WebSocketPeer/TCP/TLS classes, the multiplayer classes.
 """
 
 from __future__ import annotations
 
-from .. import Error
-from .. import (  # Godot's global Error names, as in godot_ws
-    OK,
-    FAILED,
-    ERR_UNAVAILABLE,
-    ERR_UNCONFIGURED,
-    ERR_UNAUTHORIZED,
-    ERR_PARAMETER_RANGE_ERROR,
-    ERR_OUT_OF_MEMORY,
-    ERR_FILE_NOT_FOUND,
-    ERR_FILE_BAD_DRIVE,
-    ERR_FILE_BAD_PATH,
-    ERR_FILE_NO_PERMISSION,
-    ERR_FILE_ALREADY_IN_USE,
-    ERR_FILE_CANT_OPEN,
-    ERR_FILE_CANT_WRITE,
-    ERR_FILE_CANT_READ,
-    ERR_FILE_UNRECOGNIZED,
-    ERR_FILE_CORRUPT,
-    ERR_FILE_MISSING_DEPENDENCIES,
-    ERR_FILE_EOF,
-    ERR_CANT_OPEN,
-    ERR_CANT_CREATE,
-    ERR_QUERY_FAILED,
-    ERR_ALREADY_IN_USE,
-    ERR_LOCKED,
-    ERR_TIMEOUT,
-    ERR_CANT_CONNECT,
-    ERR_CANT_RESOLVE,
-    ERR_CONNECTION_ERROR,
-    ERR_CANT_ACQUIRE_RESOURCE,
-    ERR_CANT_FORK,
-    ERR_INVALID_DATA,
-    ERR_INVALID_PARAMETER,
-    ERR_ALREADY_EXISTS,
-    ERR_DOES_NOT_EXIST,
-    ERR_DATABASE_CANT_READ,
-    ERR_DATABASE_CANT_WRITE,
-    ERR_COMPILATION_FAILED,
-    ERR_METHOD_NOT_FOUND,
-    ERR_LINK_FAILED,
-    ERR_SCRIPT_FAILED,
-    ERR_CYCLIC_LINK,
-    ERR_INVALID_DECLARATION,
-    ERR_DUPLICATE_SYMBOL,
-    ERR_PARSE_ERROR,
-    ERR_BUSY,
-    ERR_SKIP,
-    ERR_HELP,
-    ERR_BUG,
-    ERR_PRINTER_ON_FIRE,
-)
-from .streams import StreamPeer, StreamPeerTCP, StreamPeerTLS, TCPServer
-from .tls import CryptoKey, TLSOptions, X509Certificate
-from .websocket_peer import WebSocketPeer
+from ..constants import Error
+
+# ---- @GlobalScope Error (identical values in 3.x and 4.x: core/error/error_list.h)
+OK = Error.OK
+FAILED = Error.FAILED
+ERR_UNAVAILABLE = Error.ERR_UNAVAILABLE
+ERR_UNCONFIGURED = Error.ERR_UNCONFIGURED
+ERR_UNAUTHORIZED = Error.ERR_UNAUTHORIZED
+ERR_PARAMETER_RANGE_ERROR = Error.ERR_PARAMETER_RANGE_ERROR
+ERR_OUT_OF_MEMORY = Error.ERR_OUT_OF_MEMORY
+ERR_FILE_NOT_FOUND = Error.ERR_FILE_NOT_FOUND
+ERR_FILE_BAD_DRIVE = Error.ERR_FILE_BAD_DRIVE
+ERR_FILE_BAD_PATH = Error.ERR_FILE_BAD_PATH
+ERR_FILE_NO_PERMISSION = Error.ERR_FILE_NO_PERMISSION
+ERR_FILE_ALREADY_IN_USE = Error.ERR_FILE_ALREADY_IN_USE
+ERR_FILE_CANT_OPEN = Error.ERR_FILE_CANT_OPEN
+ERR_FILE_CANT_WRITE = Error.ERR_FILE_CANT_WRITE
+ERR_FILE_CANT_READ = Error.ERR_FILE_CANT_READ
+ERR_FILE_UNRECOGNIZED = Error.ERR_FILE_UNRECOGNIZED
+ERR_FILE_CORRUPT = Error.ERR_FILE_CORRUPT
+ERR_FILE_MISSING_DEPENDENCIES = Error.ERR_FILE_MISSING_DEPENDENCIES
+ERR_FILE_EOF = Error.ERR_FILE_EOF
+ERR_CANT_OPEN = Error.ERR_CANT_OPEN
+ERR_CANT_CREATE = Error.ERR_CANT_CREATE
+ERR_QUERY_FAILED = Error.ERR_QUERY_FAILED
+ERR_ALREADY_IN_USE = Error.ERR_ALREADY_IN_USE
+ERR_LOCKED = Error.ERR_LOCKED
+ERR_TIMEOUT = Error.ERR_TIMEOUT
+ERR_CANT_CONNECT = Error.ERR_CANT_CONNECT
+ERR_CANT_RESOLVE = Error.ERR_CANT_RESOLVE
+ERR_CONNECTION_ERROR = Error.ERR_CONNECTION_ERROR
+ERR_CANT_ACQUIRE_RESOURCE = Error.ERR_CANT_ACQUIRE_RESOURCE
+ERR_CANT_FORK = Error.ERR_CANT_FORK
+ERR_INVALID_DATA = Error.ERR_INVALID_DATA
+ERR_INVALID_PARAMETER = Error.ERR_INVALID_PARAMETER
+ERR_ALREADY_EXISTS = Error.ERR_ALREADY_EXISTS
+ERR_DOES_NOT_EXIST = Error.ERR_DOES_NOT_EXIST
+ERR_DATABASE_CANT_READ = Error.ERR_DATABASE_CANT_READ
+ERR_DATABASE_CANT_WRITE = Error.ERR_DATABASE_CANT_WRITE
+ERR_COMPILATION_FAILED = Error.ERR_COMPILATION_FAILED
+ERR_METHOD_NOT_FOUND = Error.ERR_METHOD_NOT_FOUND
+ERR_LINK_FAILED = Error.ERR_LINK_FAILED
+ERR_SCRIPT_FAILED = Error.ERR_SCRIPT_FAILED
+ERR_CYCLIC_LINK = Error.ERR_CYCLIC_LINK
+ERR_INVALID_DECLARATION = Error.ERR_INVALID_DECLARATION
+ERR_DUPLICATE_SYMBOL = Error.ERR_DUPLICATE_SYMBOL
+ERR_PARSE_ERROR = Error.ERR_PARSE_ERROR
+ERR_BUSY = Error.ERR_BUSY
+ERR_SKIP = Error.ERR_SKIP
+ERR_HELP = Error.ERR_HELP
+ERR_BUG = Error.ERR_BUG
+ERR_PRINTER_ON_FIRE = Error.ERR_PRINTER_ON_FIRE
+
+# ---- Variant codec and value types (variant4): added below as they land.
+
+# ---- WebSocketPeer, TCPServer, StreamPeerTCP/TLS, TLSOptions, X509Certificate, CryptoKey (peer4)
+from .streams import StreamPeer, StreamPeerTCP, StreamPeerTLS, TCPServer  # noqa: E402
+from .tls import CryptoKey, TLSOptions, X509Certificate  # noqa: E402
+from .websocket_peer import WebSocketPeer  # noqa: E402
+
+# ---- WebSocketMultiplayerPeer, SceneMultiplayer (mp4)
 
 __all__ = [
-    # peer4: WebSocketPeer, streams, TLS
-    "WebSocketPeer",
-    "TCPServer",
-    "StreamPeer",
-    "StreamPeerTCP",
-    "StreamPeerTLS",
-    "TLSOptions",
-    "X509Certificate",
-    "CryptoKey",
+    # @GlobalScope Error
     "Error",
     "OK",
     "FAILED",
@@ -123,4 +126,15 @@ __all__ = [
     "ERR_HELP",
     "ERR_BUG",
     "ERR_PRINTER_ON_FIRE",
+    # Variant codec and value types (variant4)
+    # WebSocketPeer, TCP, TLS (peer4)
+    "WebSocketPeer",
+    "TCPServer",
+    "StreamPeer",
+    "StreamPeerTCP",
+    "StreamPeerTLS",
+    "TLSOptions",
+    "X509Certificate",
+    "CryptoKey",
+    # multiplayer (mp4)
 ]

@@ -166,6 +166,8 @@ class WebSocketPeer(PacketPeer):
             return
         # Godot keeps whole milliseconds.
         self._heartbeat_interval = int(interval * 1000.0) / 1000.0
+        if self._conn is not None:
+            self._conn.heartbeat_interval = self._heartbeat_interval
 
     heartbeat_interval = property(get_heartbeat_interval, set_heartbeat_interval)
 
@@ -273,6 +275,7 @@ class WebSocketPeer(PacketPeer):
         return (out_bytes if out_bytes > 0 else _NO_LIMIT, max(0, self._max_queued_packets))
 
     def _start(self, conn: Connection, queue: PacketQueue) -> None:
+        conn.heartbeat_interval = self._heartbeat_interval
         self._conn = conn
         self._queue = queue
 
@@ -324,11 +327,7 @@ class WebSocketPeer(PacketPeer):
                 if protocol._events:
                     self._handle_events(conn)
                 return
-        if self._heartbeat_interval and not conn.heartbeat(self._heartbeat_interval,
-                                                           time.monotonic()):
-            self._handle_events(conn)
-            return
-        conn.pump()
+        conn.pump()  # also sends the heartbeat (Connection.heartbeat)
         self._after_pump(conn)
 
     def _after_pump(self, conn: Connection) -> None:

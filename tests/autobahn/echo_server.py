@@ -44,9 +44,12 @@ DEFAULT_LIFETIME = 3600.0
 class EchoServer:
     """Echo every message back to its sender with the same write mode."""
 
-    def __init__(self, buffers: tuple[int, int, int, int] = DEFAULT_BUFFERS) -> None:
+    def __init__(
+        self, buffers: tuple[int, int, int, int] = DEFAULT_BUFFERS, compression: bool = False
+    ) -> None:
         self.server = WebSocketServer()
         self.server.bind_ip = "127.0.0.1"
+        self.server.compression_enabled = compression
         err = self.server.set_buffers(*buffers)
         if err != gw.OK:
             raise RuntimeError(f"set_buffers{buffers} returned {err!r}")
@@ -128,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
         help="set_buffers(in_kb,in_pkts,out_kb,out_pkts); default %(default)s",
     )
     ap.add_argument("-v", "--verbose", action="store_true", help="log godot_ws's lines")
+    ap.add_argument("--compression", action="store_true",
+                    help="accept permessage-deflate (compression_enabled)")
     args = ap.parse_args(argv)
     parts = tuple(int(p) for p in args.buffers.split(","))
     if len(parts) != 4:
@@ -149,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
-    echo = EchoServer(buffers)
+    echo = EchoServer(buffers, args.compression)
     try:
         port = echo.listen(args.port)
     except RuntimeError as exc:

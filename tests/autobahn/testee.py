@@ -114,6 +114,7 @@ class GodotWsAgent:
 
     def _client(self) -> Any:
         c = self.godot_ws.WebSocketClient()
+        c.compression_enabled = getattr(self, "compression", False)  # --compression
         err = c.set_buffers(*self.buffers)
         if err is not None and err != self.godot_ws.OK:
             raise RuntimeError(f"set_buffers{self.buffers} returned {err!r}")
@@ -482,6 +483,8 @@ def main(argv: list[str] | None = None) -> int:
         "--cases", help="only these case numbers, e.g. 1-16,250 (the server's order)"
     )
     ap.add_argument("--summary-json", help="also write the summary here as JSON")
+    ap.add_argument("--compression", action="store_true",
+                    help="godot_ws offers permessage-deflate (compression_enabled)")
     ap.add_argument(
         "-v", "--verbose", action="store_true", help="print godot_ws's log lines"
     )
@@ -503,6 +506,7 @@ def main(argv: list[str] | None = None) -> int:
     wall = None
     if not args.report_only:
         agent = make_agent(args.agent, args.buffers, args.verbose)
+        agent.compression = args.compression  # type: ignore[attr-defined]
         t0 = time.monotonic()
         try:
             count, outcomes = run_cases(
