@@ -42,6 +42,26 @@ from .godot_types import (
 )
 from .multiplayer_peer import WebSocketMultiplayerPeer
 from .peer import PacketPeer, WebSocketPeer
+from .rpc import (
+    NETWORK_COMMAND_CONFIRM_PATH,
+    NETWORK_COMMAND_RAW,
+    NETWORK_COMMAND_REMOTE_CALL,
+    NETWORK_COMMAND_REMOTE_SET,
+    NETWORK_COMMAND_SIMPLIFY_PATH,
+    MultiplayerAPI,
+    Node,
+    RPCMode,
+    SceneTree,
+    master,
+    mastersync,
+    puppet,
+    puppetsync,
+    remote,
+    remote_property,
+    remotesync,
+    slave,
+    sync,
+)
 from .server import WebSocketServer
 from .signals import (
     CONNECT_DEFERRED,
@@ -51,7 +71,14 @@ from .signals import (
     Signal,
     SignalOwner,
 )
-from .variant import VariantDecodeError, bytes2var, decode_var, encode_var, var2bytes
+from .variant import (
+    VariantDecodeError,
+    bytes2var,
+    decode_var,
+    decode_var_from,
+    encode_var,
+    var2bytes,
+)
 
 # Godot's global names, so ported GDScript reads the same: ``err == OK``, ``ERR_UNAVAILABLE``.
 OK = Error.OK
@@ -148,10 +175,30 @@ __all__ = [
     "VariantDecodeError",
     "bytes2var",
     "decode_var",
+    "decode_var_from",
     "encode_var",
     "var2bytes",
     "Signal",
     "SignalOwner",
+    # Godot 3 high-level multiplayer (godot_ws.rpc)
+    "MultiplayerAPI",
+    "SceneTree",
+    "Node",
+    "RPCMode",
+    "remote",
+    "remotesync",
+    "sync",
+    "master",
+    "mastersync",
+    "puppet",
+    "puppetsync",
+    "slave",
+    "remote_property",
+    "NETWORK_COMMAND_REMOTE_CALL",
+    "NETWORK_COMMAND_REMOTE_SET",
+    "NETWORK_COMMAND_SIMPLIFY_PATH",
+    "NETWORK_COMMAND_CONFIRM_PATH",
+    "NETWORK_COMMAND_RAW",
     "Error",
     "ConnectionStatus",
     "TransferMode",
