@@ -21,6 +21,7 @@ from typing import Any
 from .constants import Error
 from .godot_types import (
     AABB,
+    GodotObject,
     RID,
     Basis,
     Color,
@@ -134,7 +135,7 @@ def _packed(code: str, values: Iterable[Any]) -> bytes:
 
 def _unpacked(code: str, data: bytes, pos: int, count: int) -> list[Any]:
     arr = array(code)
-    arr.frombytes(data[pos : pos + 4 * count])
+    arr.frombytes(data[pos : pos + arr.itemsize * count])
     if _BYTESWAP:
         arr.byteswap()
     return arr.tolist()
@@ -150,6 +151,10 @@ def _counted(data: bytes, pos: int, item_size: int) -> tuple[int, int]:
 
 
 # ---------------------------------------------------------------- leaf encoders
+
+
+def _enc_str(value: str) -> bytes:  # STRING is type 4 in both majors
+    return b"\x04\0\0\0" + _str_payload(value)
 
 
 def _enc_int(value: int) -> bytes:
@@ -172,43 +177,71 @@ def _enc_float(value: float) -> bytes:
     return _HDR_F64.pack(_T.TYPE_REAL | _FLAG_64, value)
 
 
-def _enc_node_path(value: NodePath) -> bytes:
-    names, subnames = value.names, value.subnames
-    flags = 1 if value.absolute else 0
-    head = _NODEPATH_HDR.pack(
-        _T.TYPE_NODE_PATH, len(names) | _NODEPATH_NEW_FORMAT, len(subnames), flags
-    )
-    # Godot leaves these strings' padding uninitialised; we write zeros.
-    return head + b"".join(map(_str_payload, chain(names, subnames)))
+def _node_path_encoder(type_id: int) -> _LeafEncoder:
+    def encode(value: NodePath) -> bytes:
+        names, subnames = value.names, value.subnames
+        flags = 1 if value.absolute else 0
+        head = _NODEPATH_HDR.pack(type_id, len(names) | _NODEPATH_NEW_FORMAT, len(subnames), flags)
+        # Godot leaves these strings' padding uninitialised; we write zeros.
+        return head + b"".join(map(_str_payload, chain(names, subnames)))
+
+    return encode
 
 
-def _enc_object_id(value: EncodedObjectAsID) -> bytes:
-    try:
-        return _HDR_U64.pack(_T.TYPE_OBJECT | _FLAG_64, value.object_id)
-    except struct.error:
-        raise ValueError(f"object id {value.object_id!r} is not a u64") from None
+def _object_id_encoder(type_id: int, null: bytes | None) -> _LeafEncoder:
+    """An id-only Object; ``null`` (if given) is what id 0 becomes (Godot 4 sends NIL)."""
+
+    def encode(value: EncodedObjectAsID) -> bytes:
+        if null is not None and value.object_id == 0:
+            return null
+        try:
+            return _HDR_U64.pack(type_id | _FLAG_64, value.object_id)
+        except struct.error:
+            raise ValueError(f"object id {value.object_id!r} is not a u64") from None
+
+    return encode
 
 
-def _enc_bytes(value: bytes | bytearray | memoryview) -> bytes:
-    raw = bytes(value)
-    return _HDR_U32.pack(_T.TYPE_RAW_ARRAY, len(raw)) + raw + _PAD[len(raw) & 3]
+def _bytes_encoder(type_id: int) -> _LeafEncoder:
+    def encode(value: bytes | bytearray | memoryview) -> bytes:
+        raw = bytes(value)
+        return _HDR_U32.pack(type_id, len(raw)) + raw + _PAD[len(raw) & 3]
+
+    return encode
 
 
-def _enc_int_array(value: PoolIntArray) -> bytes:
-    try:
-        return _HDR_U32.pack(_T.TYPE_INT_ARRAY, len(value)) + _packed("i", value)
-    except OverflowError:
-        raise ValueError("PoolIntArray items must fit in int32") from None
+def _int_array_encoder(type_id: int, code: str, cls: type) -> _LeafEncoder:
+    bits = 8 * array(code).itemsize
+
+    def encode(value: tuple[int, ...]) -> bytes:
+        try:
+            return _HDR_U32.pack(type_id, len(value)) + _packed(code, value)
+        except OverflowError:
+            raise ValueError(f"{cls.__name__} items must fit in int{bits}") from None
+
+    return encode
 
 
-def _enc_string_array(value: PoolStringArray) -> bytes:
-    parts = [_HDR_U32.pack(_T.TYPE_STRING_ARRAY, len(value))]
-    for item in value:
-        if not isinstance(item, str):
-            raise TypeError(f"PoolStringArray items must be str, not {type(item).__name__}")
-        raw = item.encode("utf-8") + b"\0"  # Godot counts and sends the terminator
-        parts.append(_U32.pack(len(raw)) + raw + _PAD[len(raw) & 3])
-    return b"".join(parts)
+def _string_array_encoder(type_id: int, cls: type) -> _LeafEncoder:
+    def encode(value: tuple[str, ...]) -> bytes:
+        parts = [_HDR_U32.pack(type_id, len(value))]
+        for item in value:
+            if not isinstance(item, str):
+                raise TypeError(f"{cls.__name__} items must be str, not {type(item).__name__}")
+            raw = item.encode("utf-8") + b"\0"  # Godot counts and sends the terminator
+            parts.append(_U32.pack(len(raw)) + raw + _PAD[len(raw) & 3])
+        return b"".join(parts)
+
+    return encode
+
+
+def _wrong_major(hint: str) -> _LeafEncoder:
+    """For a type of the other Godot major: refuse it rather than send something else."""
+
+    def encode(value: Any) -> bytes:
+        raise TypeError(f"{type(value).__name__} is not a Variant of this Godot major; {hint}")
+
+    return encode
 
 
 def _f32_or_inf(component: Any) -> float:
@@ -287,34 +320,60 @@ def _dec_bytes(data: bytes, pos: int, header: int) -> tuple[Any, int]:
     return data[pos : pos + count], pos + count + (-count & 3)
 
 
-def _dec_string_array(data: bytes, pos: int, header: int) -> tuple[Any, int]:
-    # Godot does not mask this count: a negative one simply gives an empty array.
-    (count,) = _I32.unpack_from(data, pos)
-    pos += 4
-    items = []  # grown item by item, so a huge count cannot allocate ahead of the data
-    for _ in range(count):
-        item, pos = _read_str(data, pos)  # the NUL Godot appends ends the string
-        items.append(item)
-    return tuple.__new__(PoolStringArray, items), pos
-
-
-def _math_decoder(count: int, build: Callable[[tuple[float, ...]], Any]) -> _LeafDecoder:
-    st, size = Struct(f"<{count}f"), 4 * count
-
+def _string_array_decoder(cls: type) -> _LeafDecoder:
     def decode(data: bytes, pos: int, header: int) -> tuple[Any, int]:
-        return build(st.unpack_from(data, pos)), pos + size
+        # Godot does not mask this count: a negative one simply gives an empty array.
+        (count,) = _I32.unpack_from(data, pos)
+        pos += 4
+        items = []  # grown item by item, so a huge count cannot allocate ahead of the data
+        for _ in range(count):
+            item, pos = _read_str(data, pos)  # the NUL Godot appends ends the string
+            items.append(item)
+        return tuple.__new__(cls, items), pos
 
     return decode
 
 
-def _pool_decoder(cls: type, code: str, width: int, build: Any = None) -> _LeafDecoder:
-    """A pool array of ``width`` 4-byte numbers per item, built into ``build`` if given."""
+def _math_decoder(
+    count: int, build: Callable[[tuple[float, ...]], Any], wide: bool = False
+) -> _LeafDecoder:
+    """``count`` f32 components; with ``wide`` (Godot 4's real_t types) f64 if FLAG_64."""
+    st, size = Struct(f"<{count}f"), 4 * count
+    if not wide:
+
+        def decode(data: bytes, pos: int, header: int) -> tuple[Any, int]:
+            return build(st.unpack_from(data, pos)), pos + size
+
+        return decode
+    st64 = Struct(f"<{count}d")
+
+    def decode_wide(data: bytes, pos: int, header: int) -> tuple[Any, int]:
+        if header & _FLAG_64:  # a precision=double build sent it
+            return build(st64.unpack_from(data, pos)), pos + 2 * size
+        return build(st.unpack_from(data, pos)), pos + size
+
+    return decode_wide
+
+
+def _pool_decoder(
+    cls: type, code: str, width: int, build: Any = None, wide_code: str = ""
+) -> _LeafDecoder:
+    """A pool array of ``width`` numbers per item, built into ``build`` if given.
+
+    ``wide_code``: the array code used instead when the header has FLAG_64 (Godot 4's
+    packed vector arrays from a precision=double build).
+    """
+    size = array(code).itemsize * width
+    wide_size = array(wide_code).itemsize * width if wide_code else 0
 
     def decode(data: bytes, pos: int, header: int) -> tuple[Any, int]:
-        count, pos = _counted(data, pos, 4 * width)
-        flat = _unpacked(code, data, pos, count * width)
+        item_code, item_size = code, size
+        if wide_code and header & _FLAG_64:
+            item_code, item_size = wide_code, wide_size
+        count, pos = _counted(data, pos, item_size)
+        flat = _unpacked(item_code, data, pos, count * width)
         items = flat if build is None else map(build, *(flat[i::width] for i in range(width)))
-        return tuple.__new__(cls, items), pos + 4 * width * count
+        return tuple.__new__(cls, items), pos + item_size * count
 
     return decode
 
@@ -347,13 +406,24 @@ class _PropName(str):
 
 @dataclass(frozen=True, slots=True)
 class _Codec:
-    """One Godot major's wire table: leaf codecs plus the container type ids."""
+    """One Godot major's wire table: leaf codecs, the container type ids and the few
+    container rules that differ between majors (read by the walker in ``variant.py``)."""
 
     encoders: dict[type, _LeafEncoder]  # exact Python type -> encoder
     decoders: tuple[_LeafDecoder | None, ...]  # type id -> decoder; None for containers
     array_id: int
     dict_id: int
     object_id: int
+    # Python classes the walker encodes as containers, most derived first (typed ones in 4.x).
+    containers: tuple[type, ...] = (list, tuple, dict, GodotObject)
+    # Godot 4.3+/4.4+: Array/Dictionary headers carry element types in bits 16-19.
+    typed_containers: bool = False
+    # A GodotObject with no class (Godot's null Object): 3.x sends ``object_id, 0`` with
+    # full objects; 4.x sends NIL in both modes (its encoder checks the object first).
+    null_object: bytes = b""
+    null_object_needs_full: bool = True
+    # 4.3+: a full Object's "script" property must be a res:// path (String) or null.
+    script_is_path: bool = False
 
 
 _BASIS_ROWS = "x.x y.x z.x x.y y.y z.y x.z y.z z.z"
@@ -400,19 +470,18 @@ def _build_v3() -> _Codec:
         bool: lambda v: _HDR_U32.pack(_T.TYPE_BOOL, 1 if v else 0),
         int: _enc_int,
         float: _enc_float,
-        str: lambda v: b"\x04\0\0\0" + _str_payload(v),
-        NodePath: _enc_node_path,
+        str: _enc_str,
+        NodePath: _node_path_encoder(_T.TYPE_NODE_PATH),
         RID: lambda v: _U32.pack(_T.TYPE_RID),
-        EncodedObjectAsID: _enc_object_id,
-        bytes: _enc_bytes,
-        bytearray: _enc_bytes,
-        memoryview: _enc_bytes,
-        PoolIntArray: _enc_int_array,
+        EncodedObjectAsID: _object_id_encoder(_T.TYPE_OBJECT, None),
+        PoolIntArray: _int_array_encoder(_T.TYPE_INT_ARRAY, "i", PoolIntArray),
         PoolRealArray: lambda v: _HDR_U32.pack(_T.TYPE_REAL_ARRAY, len(v)) + _packed("f", v),
-        PoolStringArray: _enc_string_array,
+        PoolStringArray: _string_array_encoder(_T.TYPE_STRING_ARRAY, PoolStringArray),
         Vector2: _enc_vector2,
         _PropName: _str_payload,
     }
+    enc_bytes = _bytes_encoder(_T.TYPE_RAW_ARRAY)
+    enc.update(dict.fromkeys((bytes, bytearray, memoryview), enc_bytes))
     dec: list[_LeafDecoder | None] = [None] * _T.TYPE_MAX  # OBJECT/DICTIONARY/ARRAY stay None
     dec[_T.TYPE_NIL] = lambda data, pos, header: (None, pos)
     dec[_T.TYPE_BOOL] = lambda data, pos, header: (_U32.unpack_from(data, pos)[0] != 0, pos + 4)
@@ -422,7 +491,7 @@ def _build_v3() -> _Codec:
     dec[_T.TYPE_NODE_PATH] = _dec_node_path
     dec[_T.TYPE_RID] = lambda data, pos, header: (RID(), pos)
     dec[_T.TYPE_RAW_ARRAY] = _dec_bytes
-    dec[_T.TYPE_STRING_ARRAY] = _dec_string_array
+    dec[_T.TYPE_STRING_ARRAY] = _string_array_decoder(PoolStringArray)
     dec[_T.TYPE_VECTOR2] = _dec_vector2
     for type_id, cls, fields, build in _MATH_V3:
         enc[cls] = _math_encoder(type_id, fields.split())
@@ -431,11 +500,17 @@ def _build_v3() -> _Codec:
         if item_cls is not None:
             enc[cls] = _vector_array_encoder(type_id, item_cls, fields.split())
         dec[type_id] = _pool_decoder(cls, code, max(1, len(fields.split())), item_cls)
-    return _Codec(enc, tuple(dec), _T.TYPE_ARRAY, _T.TYPE_DICTIONARY, _T.TYPE_OBJECT)
+    return _Codec(
+        enc,
+        tuple(dec),
+        _T.TYPE_ARRAY,
+        _T.TYPE_DICTIONARY,
+        _T.TYPE_OBJECT,
+        null_object=_HDR_U32.pack(_T.TYPE_OBJECT, 0),
+    )
 
 
-# Godot 4 would add {4: _build_v4()}: its ids and layouts differ (FACTS 3.4) but the
-# factories above (math, pool, string codecs) take the type id as a parameter.
+# One table per Godot major; ``_variant_table4`` adds 4 when ``variant`` imports it.
 _CODECS = {3: _build_v3()}
 
 
@@ -443,8 +518,4 @@ def _codec(version: int) -> _Codec:
     codec = _CODECS.get(version)
     if codec is not None:
         return codec
-    if version == 4:
-        raise NotImplementedError(
-            "Godot 4 Variant encoding (other type ids, FACTS 3.4) is not implemented; use 3"
-        )
-    raise ValueError(f"unknown Godot major version {version!r}; use 3")
+    raise ValueError(f"unknown Godot major version {version!r}; use 3 or 4")

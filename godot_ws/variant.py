@@ -1,8 +1,8 @@
 """Godot's Variant binary codec (``var2bytes`` / ``bytes2var``, ``put_var`` / ``get_var``).
 
-Owns: Python values <-> Godot 3 Variant bytes (FACTS.md section 3; Godot's
-core/io/marshalls.cpp). Sans-IO: bytes in, values out; imports only ``constants`` and
-``godot_types``.
+Owns: Python values <-> Godot 3 Variant bytes (FACTS.md section 3) and Godot 4 Variant
+bytes (FACTS4.md section 1; ``var_to_bytes`` & co.), Godot's core/io/marshalls.cpp. Sans-IO:
+bytes in, values out; imports only ``constants``, the value types and the wire tables.
 
 Encode mapping: ``None`` NIL, ``bool`` BOOL, ``int`` INT (i64 outside int32), ``float`` REAL
 (f32 when exact, else f64, as Godot), ``str`` STRING, ``bytes``/``bytearray``/``memoryview``
@@ -14,8 +14,9 @@ never a RecursionError. Fixed-size pool arrays check their count against the rem
 bytes; other containers grow item by item, so a lying count allocates nothing ahead.
 
 Versions: each Godot major is one ``_Codec`` table (Python type -> encoder, type id ->
-decoder) in ``_variant_tables.py``, built from factories that take the type id. Only Godot 3
-is built; ``version=4`` raises NotImplementedError until a table for FACTS 3.4's ids is added.
+decoder, plus the few container rules that differ) in ``_variant_tables.py`` (3.x) and
+``_variant_table4.py`` (4.x), built from the same factories; this one walker serves both.
+``version=4`` follows Godot 4.3-4.6 (typed Arrays of 4.3, typed Dictionaries of 4.4).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any
 from ._variant_tables import (
     _CODECS,
     _COUNT_MASK,
+    _codec,
     _FLAG_64,
     _HDR_U32,
     _I32,
@@ -36,27 +38,38 @@ from ._variant_tables import (
     _U64,
     VariantDecodeError,
     _Codec,
-    _codec,
     _err,
     _LeafEncoder,
     _PropName,
     _read_str,
     _str_payload,
 )
+from ._variant_table4 import (
+    ARRAY_SHIFT,
+    KEY_SHIFT,
+    VALUE_SHIFT,
+    container_type_field,
+    read_container_type,
+)
 from .constants import Error
 from .godot_types import (
     EncodedObjectAsID,
     GodotObject,
 )
+from .godot_types4 import UNTYPED, Array, Dictionary
 
 __all__ = [
     "MAX_RECURSION_DEPTH",
     "VariantDecodeError",
     "bytes2var",
+    "bytes_to_var",
+    "bytes_to_var_with_objects",
     "decode_var",
     "decode_var_from",
     "encode_var",
     "var2bytes",
+    "var_to_bytes",
+    "var_to_bytes_with_objects",
 ]
 
 MAX_RECURSION_DEPTH = 1024
@@ -94,6 +107,8 @@ def _decode(data: bytes, pos: int, allow_objects: bool, codec: _Codec) -> tuple[
     decoders = codec.decoders
     n_types = len(decoders)
     array_id, dict_id = codec.array_id, codec.dict_id
+    typed = codec.typed_containers
+    script_is_path = codec.script_is_path
     stack: list[list[Any]] = []
     try:
         while True:
@@ -109,24 +124,39 @@ def _decode(data: bytes, pos: int, allow_objects: bool, codec: _Codec) -> tuple[
             if decode is not None:
                 value, pos = decode(data, pos, header)
             elif type_id == array_id or type_id == dict_id:
+                # Godot 4: element types (typed Array 4.3, typed Dictionary 4.4) come first.
+                element = value_type = UNTYPED
+                if typed and header & _TYPED_BITS:
+                    element, pos = read_container_type(
+                        data, pos, (header >> KEY_SHIFT) & 3, allow_objects
+                    )
+                    if type_id == dict_id:
+                        value_type, pos = read_container_type(
+                            data, pos, (header >> VALUE_SHIFT) & 3, allow_objects
+                        )
                 count = _U32.unpack_from(data, pos)[0] & _COUNT_MASK
                 pos += 4
                 # Containers grow item by item: a huge count allocates nothing up front.
                 if type_id == dict_id:
+                    if element[0] or value_type[0]:  # Godot types it if either side is typed
+                        value = Dictionary._typed(element, value_type)
+                    else:
+                        value = {}
                     if count:
-                        stack.append([_DICT, {}, count, _NO_KEY])
+                        stack.append([_DICT, value, count, _NO_KEY])
                         continue
-                    value = {}
                 else:
                     kind = _ARRAY
                     if stack:  # an Array inside a Dictionary key becomes a (hashable) tuple
                         parent = stack[-1]
                         if parent[0] == _KEY_ARRAY or (parent[0] == _DICT and parent[3] is _NO_KEY):
                             kind = _KEY_ARRAY
+                    value = Array._typed(element) if element[0] and kind == _ARRAY else []
                     if count:
-                        stack.append([kind, [], count, None])
+                        stack.append([kind, value, count, None])
                         continue
-                    value = () if kind == _KEY_ARRAY else []
+                    if kind == _KEY_ARRAY:
+                        value = ()
             else:
                 value, pos, frame = _open_object(data, pos, header, allow_objects)
                 if frame is not None:
@@ -149,6 +179,8 @@ def _decode(data: bytes, pos: int, allow_objects: bool, codec: _Codec) -> tuple[
                         ) from None
                     frame[3] = _NO_KEY
                 elif kind == _OBJECT:
+                    if script_is_path and frame[3] == "script" and value is not None:
+                        _check_script_path(value)
                     frame[1].properties[frame[3]] = value
                 else:
                     frame[1].append(value)
@@ -165,15 +197,32 @@ def _decode(data: bytes, pos: int, allow_objects: bool, codec: _Codec) -> tuple[
         raise _err(Error.ERR_INVALID_DATA, "not enough bytes") from None
 
 
-_CONTAINERS = (list, tuple, dict, GodotObject)
+_TYPED_BITS = 0xF << 16  # Array: bits 16-17; Dictionary: 16-19 (Godot 4 only)
 
 
-def _base_type(cls: type, encoders: dict[type, _LeafEncoder]) -> type:
+def _check_script_path(value: Any) -> None:
+    # Godot 4.3+ sets a decoded Object's script from a res:// path String, nothing else.
+    if type(value) is not str or not value.startswith("res://"):
+        raise _err(Error.ERR_INVALID_DATA, "an Object's script must be a res:// path String")
+
+
+def _base_type(cls: type, codec: _Codec) -> type:
     """The supported class a subclass encodes as (IntEnum -> int, NamedTuple -> tuple)."""
+    encoders, containers = codec.encoders, codec.containers
     for base in cls.__mro__:
-        if base in encoders or base in _CONTAINERS:
+        if base in encoders or base in containers:
             return base
     raise TypeError(f"cannot encode {cls.__name__} as a Godot Variant")
+
+
+def _typed_header(type_id: int, types: tuple[tuple[Any, int], ...], full_objects: bool) -> bytes:
+    """A typed Array/Dictionary header word and its element type fields (Godot 4)."""
+    header, fields = type_id, b""
+    for element, shift in types:
+        kind, field = container_type_field(element, full_objects)
+        header |= kind << shift
+        fields += field
+    return _U32.pack(header) + fields
 
 
 def _object_items(value: GodotObject) -> Iterator[Any]:
@@ -192,7 +241,7 @@ def _encode(value: Any, full_objects: bool, codec: _Codec) -> bytes:
         cls = type(value)
         encode = encoders.get(cls)
         if encode is None:
-            cls = _base_type(cls, encoders)
+            cls = _base_type(cls, codec)
             encode = encoders.get(cls)
         if encode is not None:
             out += encode(value)
@@ -202,14 +251,28 @@ def _encode(value: Any, full_objects: bool, codec: _Codec) -> bytes:
                 out += _HDR_U32.pack(codec.dict_id, len(value))
                 if value:
                     items = chain.from_iterable(value.items())
+            elif cls is Array:  # only Godot 4's table lists the typed containers
+                elem = ((value._element, ARRAY_SHIFT),)
+                out += _typed_header(codec.array_id, elem, full_objects)
+                out += _U32.pack(len(value))
+                if value:
+                    items = iter(value)
+            elif cls is Dictionary:
+                kv = ((value._key, KEY_SHIFT), (value._value, VALUE_SHIFT))
+                out += _typed_header(codec.dict_id, kv, full_objects)
+                out += _U32.pack(len(value))
+                if value:
+                    items = chain.from_iterable(value.items())
             elif cls is GodotObject:
-                if not full_objects:
+                if not value.class_name and not codec.null_object_needs_full:
+                    out += codec.null_object  # Godot 4: a null Object is NIL in both modes
+                elif not full_objects:
                     raise ValueError(
                         "a GodotObject is sent whole only with full_objects=True; "
                         "send an EncodedObjectAsID to refer to an instance"
                     )
-                if not value.class_name:  # Godot's null Object in full form
-                    out += _HDR_U32.pack(codec.object_id, 0)
+                elif not value.class_name:  # Godot 3's null Object in full form
+                    out += codec.null_object
                 else:
                     out += _U32.pack(codec.object_id) + _str_payload(value.class_name)
                     out += _U32.pack(len(value.properties))
@@ -306,3 +369,36 @@ var2bytes = encode_var
 
 bytes2var = decode_var
 """Godot 3's name for ``decode_var`` (raises where Godot returns null and prints errors)."""
+
+
+# ---------------------------------------------------------------- Godot 4's names
+
+
+def var_to_bytes(variable: object) -> bytes:
+    """Godot 4's ``var_to_bytes``: ``encode_var(variable, False, version=4)``.
+
+    An Object goes by id (``EncodedObjectAsID``); a null Object (``GodotObject("")``,
+    ``EncodedObjectAsID(0)``) as NIL; a typed ``Array``/``Dictionary`` of objects names its
+    class ``EncodedObjectAsID``, as Godot 4 does.
+    """
+    return encode_var(variable, False, 4)
+
+
+def var_to_bytes_with_objects(variable: object) -> bytes:
+    """Godot 4's ``var_to_bytes_with_objects``: ``GodotObject`` values are sent whole."""
+    return encode_var(variable, True, 4)
+
+
+def bytes_to_var(data: bytes | bytearray | memoryview) -> Any:
+    """Godot 4's ``bytes_to_var``: ``decode_var(data, False, version=4)``.
+
+    Godot returns null and prints an error for bad bytes; this raises
+    ``VariantDecodeError`` carrying Godot's ``Error`` code instead. A full Object in the
+    data is refused (ERR_UNAUTHORIZED).
+    """
+    return decode_var(data, False, 4)
+
+
+def bytes_to_var_with_objects(data: bytes | bytearray | memoryview) -> Any:
+    """Godot 4's ``bytes_to_var_with_objects``: full Objects decode to ``GodotObject``."""
+    return decode_var(data, True, 4)

@@ -13,6 +13,54 @@ WebSocketPeer/TCP/TLS classes, the multiplayer classes.
 from __future__ import annotations
 
 from ..constants import Error
+from ..godot_types import (  # the value types Godot 4 kept as they were
+    AABB,
+    Basis,
+    Color,
+    EncodedObjectAsID,
+    GodotObject,
+    NodePath,
+    Plane,
+    Rect2,
+    Transform2D,
+    Vector2,
+    Vector3,
+)
+from ..godot_types4 import (
+    RID,
+    Array,
+    Callable,
+    Dictionary,
+    PackedByteArray,
+    PackedColorArray,
+    PackedFloat32Array,
+    PackedFloat64Array,
+    PackedInt32Array,
+    PackedInt64Array,
+    PackedStringArray,
+    PackedVector2Array,
+    PackedVector3Array,
+    PackedVector4Array,
+    Projection,
+    Quaternion,
+    Rect2i,
+    Signal,
+    StringName,
+    Transform3D,
+    VariantType,
+    Vector2i,
+    Vector3i,
+    Vector4,
+    Vector4i,
+)
+from ..variant import (
+    MAX_RECURSION_DEPTH,
+    VariantDecodeError,
+    bytes_to_var,
+    bytes_to_var_with_objects,
+    var_to_bytes,
+    var_to_bytes_with_objects,
+)
 
 # ---- @GlobalScope Error (identical values in 3.x and 4.x: core/error/error_list.h)
 OK = Error.OK
@@ -65,7 +113,48 @@ ERR_HELP = Error.ERR_HELP
 ERR_BUG = Error.ERR_BUG
 ERR_PRINTER_ON_FIRE = Error.ERR_PRINTER_ON_FIRE
 
-# ---- Variant codec and value types (variant4): added below as they land.
+# ---- Variant codec and value types (variant4)
+# @GlobalScope Variant.Type constants, for typed containers: Array([], TYPE_INT)
+TYPE_NIL = VariantType.TYPE_NIL
+TYPE_BOOL = VariantType.TYPE_BOOL
+TYPE_INT = VariantType.TYPE_INT
+TYPE_FLOAT = VariantType.TYPE_FLOAT
+TYPE_STRING = VariantType.TYPE_STRING
+TYPE_VECTOR2 = VariantType.TYPE_VECTOR2
+TYPE_VECTOR2I = VariantType.TYPE_VECTOR2I
+TYPE_RECT2 = VariantType.TYPE_RECT2
+TYPE_RECT2I = VariantType.TYPE_RECT2I
+TYPE_VECTOR3 = VariantType.TYPE_VECTOR3
+TYPE_VECTOR3I = VariantType.TYPE_VECTOR3I
+TYPE_TRANSFORM2D = VariantType.TYPE_TRANSFORM2D
+TYPE_VECTOR4 = VariantType.TYPE_VECTOR4
+TYPE_VECTOR4I = VariantType.TYPE_VECTOR4I
+TYPE_PLANE = VariantType.TYPE_PLANE
+TYPE_QUATERNION = VariantType.TYPE_QUATERNION
+TYPE_AABB = VariantType.TYPE_AABB
+TYPE_BASIS = VariantType.TYPE_BASIS
+TYPE_TRANSFORM3D = VariantType.TYPE_TRANSFORM3D
+TYPE_PROJECTION = VariantType.TYPE_PROJECTION
+TYPE_COLOR = VariantType.TYPE_COLOR
+TYPE_STRING_NAME = VariantType.TYPE_STRING_NAME
+TYPE_NODE_PATH = VariantType.TYPE_NODE_PATH
+TYPE_RID = VariantType.TYPE_RID
+TYPE_OBJECT = VariantType.TYPE_OBJECT
+TYPE_CALLABLE = VariantType.TYPE_CALLABLE
+TYPE_SIGNAL = VariantType.TYPE_SIGNAL
+TYPE_DICTIONARY = VariantType.TYPE_DICTIONARY
+TYPE_ARRAY = VariantType.TYPE_ARRAY
+TYPE_PACKED_BYTE_ARRAY = VariantType.TYPE_PACKED_BYTE_ARRAY
+TYPE_PACKED_INT32_ARRAY = VariantType.TYPE_PACKED_INT32_ARRAY
+TYPE_PACKED_INT64_ARRAY = VariantType.TYPE_PACKED_INT64_ARRAY
+TYPE_PACKED_FLOAT32_ARRAY = VariantType.TYPE_PACKED_FLOAT32_ARRAY
+TYPE_PACKED_FLOAT64_ARRAY = VariantType.TYPE_PACKED_FLOAT64_ARRAY
+TYPE_PACKED_STRING_ARRAY = VariantType.TYPE_PACKED_STRING_ARRAY
+TYPE_PACKED_VECTOR2_ARRAY = VariantType.TYPE_PACKED_VECTOR2_ARRAY
+TYPE_PACKED_VECTOR3_ARRAY = VariantType.TYPE_PACKED_VECTOR3_ARRAY
+TYPE_PACKED_COLOR_ARRAY = VariantType.TYPE_PACKED_COLOR_ARRAY
+TYPE_PACKED_VECTOR4_ARRAY = VariantType.TYPE_PACKED_VECTOR4_ARRAY
+TYPE_MAX = VariantType.TYPE_MAX
 
 # ---- WebSocketPeer, TCPServer, StreamPeerTCP/TLS, TLSOptions, X509Certificate, CryptoKey (peer4)
 from .streams import StreamPeer, StreamPeerTCP, StreamPeerTLS, TCPServer  # noqa: E402
@@ -127,6 +216,88 @@ __all__ = [
     "ERR_BUG",
     "ERR_PRINTER_ON_FIRE",
     # Variant codec and value types (variant4)
+    "AABB",
+    "Basis",
+    "Color",
+    "EncodedObjectAsID",
+    "GodotObject",
+    "NodePath",
+    "Plane",
+    "Rect2",
+    "Transform2D",
+    "Vector2",
+    "Vector3",
+    "RID",
+    "Array",
+    "Callable",
+    "Dictionary",
+    "PackedByteArray",
+    "PackedColorArray",
+    "PackedFloat32Array",
+    "PackedFloat64Array",
+    "PackedInt32Array",
+    "PackedInt64Array",
+    "PackedStringArray",
+    "PackedVector2Array",
+    "PackedVector3Array",
+    "PackedVector4Array",
+    "Projection",
+    "Quaternion",
+    "Rect2i",
+    "Signal",
+    "StringName",
+    "Transform3D",
+    "VariantType",
+    "Vector2i",
+    "Vector3i",
+    "Vector4",
+    "Vector4i",
+    "MAX_RECURSION_DEPTH",
+    "VariantDecodeError",
+    "bytes_to_var",
+    "bytes_to_var_with_objects",
+    "var_to_bytes",
+    "var_to_bytes_with_objects",
+    "TYPE_NIL",
+    "TYPE_BOOL",
+    "TYPE_INT",
+    "TYPE_FLOAT",
+    "TYPE_STRING",
+    "TYPE_VECTOR2",
+    "TYPE_VECTOR2I",
+    "TYPE_RECT2",
+    "TYPE_RECT2I",
+    "TYPE_VECTOR3",
+    "TYPE_VECTOR3I",
+    "TYPE_TRANSFORM2D",
+    "TYPE_VECTOR4",
+    "TYPE_VECTOR4I",
+    "TYPE_PLANE",
+    "TYPE_QUATERNION",
+    "TYPE_AABB",
+    "TYPE_BASIS",
+    "TYPE_TRANSFORM3D",
+    "TYPE_PROJECTION",
+    "TYPE_COLOR",
+    "TYPE_STRING_NAME",
+    "TYPE_NODE_PATH",
+    "TYPE_RID",
+    "TYPE_OBJECT",
+    "TYPE_CALLABLE",
+    "TYPE_SIGNAL",
+    "TYPE_DICTIONARY",
+    "TYPE_ARRAY",
+    "TYPE_PACKED_BYTE_ARRAY",
+    "TYPE_PACKED_INT32_ARRAY",
+    "TYPE_PACKED_INT64_ARRAY",
+    "TYPE_PACKED_FLOAT32_ARRAY",
+    "TYPE_PACKED_FLOAT64_ARRAY",
+    "TYPE_PACKED_STRING_ARRAY",
+    "TYPE_PACKED_VECTOR2_ARRAY",
+    "TYPE_PACKED_VECTOR3_ARRAY",
+    "TYPE_PACKED_COLOR_ARRAY",
+    "TYPE_PACKED_VECTOR4_ARRAY",
+    "TYPE_MAX",
     # WebSocketPeer, TCP, TLS (peer4)
     "WebSocketPeer",
     "TCPServer",
