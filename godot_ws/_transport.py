@@ -15,6 +15,8 @@ import socket
 import ssl
 from typing import Any
 
+from ._proxy import MAX_REPLY, ProxyConfig, ProxyError, check_reply, connect_request
+
 __all__ = ["Transport", "RECV_SIZE"]
 
 RECV_SIZE = 262144
@@ -51,15 +53,19 @@ class Transport:
         port: int,
         ssl_context: ssl.SSLContext | None = None,
         accepted: socket.socket | None = None,
+        proxy: ProxyConfig | None = None,
     ) -> None:
-        """Connect to ``host``:``port``, or with ``accepted``, serve a socket a listener
-        accepted (TLS, if ``ssl_context`` is given, then runs as the server side)."""
+        """Connect to ``host``:``port`` (through ``proxy``'s CONNECT tunnel if given), or with
+        ``accepted``, serve a socket a listener accepted (TLS, if ``ssl_context`` is given,
+        then runs as the server side)."""
         self.host = host
         self.port = port
         # The name TLS sends (SNI) and checks the certificate against; Godot 4's
         # TLSOptions.common_name_override replaces it.
         self.tls_name = host
         self.error = ""
+        self._proxy = proxy
+        self._tunnel: bytes | None = None  # the CONNECT request, until the proxy answers
         self.sock: socket.socket | None = None
         self._ssl_context = ssl_context
         self._tls_pending = False
@@ -82,6 +88,8 @@ class Transport:
                 except (ssl.SSLError, OSError) as exc:
                     self._failed(f"TLS set-up failed: {exc}")
             return
+        if proxy is not None:
+            host, port = proxy.host, proxy.port  # TCP goes to the proxy
         self._addresses = _numeric(host, port)
         if self._addresses is None:
             # start_new_thread does not wait for the thread to be scheduled, unlike
@@ -101,6 +109,8 @@ class Transport:
         assert sock is not None
         if self._tls_pending:
             return self._tls_step()
+        if self._tunnel is not None:
+            return self._tunnel_step()
         if not self._connected:
             _, writable, failed = select.select((), (sock,), (sock,), 0)
             if not writable and not failed:
@@ -108,21 +118,62 @@ class Transport:
             err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
             if err:
                 reason = errno.errorcode.get(err, str(err))
-                self._last_error = f"connect to {self.host}:{self.port}: {reason}"
+                via = f" (proxy {self._proxy})" if self._proxy is not None else ""
+                self._last_error = f"connect to {self.host}:{self.port}{via}: {reason}"
                 self._drop_socket()
                 return self.connect_step()
             self._connected = True
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            if self._ssl_context is not None:
-                try:
-                    self.sock = self._ssl_context.wrap_socket(
-                        sock, server_hostname=self.tls_name, do_handshake_on_connect=False
-                    )
-                except (ssl.SSLError, OSError, ValueError) as exc:
-                    return self._failed(f"TLS set-up failed: {exc}")
-                self._tls_pending = True
-                return self._tls_step()
+            if self._proxy is not None:
+                self._tunnel = connect_request(self._proxy, self.host, self.port)
+                return self._tunnel_step()
+            return self._start_tls()
         return True
+
+    def _tunnel_step(self) -> bool | None:
+        """Send CONNECT, then wait for the proxy's reply without reading past its blank line
+        (MSG_PEEK), so the first tunnelled byte is left for TLS or the WebSocket reply."""
+        sock = self.sock
+        assert sock is not None and self._proxy is not None and self._tunnel is not None
+        try:
+            if self._tunnel:
+                self._tunnel = self._tunnel[sock.send(self._tunnel):]
+                if self._tunnel:
+                    return None
+            head = sock.recv(MAX_REPLY, socket.MSG_PEEK)
+        except (BlockingIOError, InterruptedError):
+            return None
+        except OSError as exc:
+            return self._failed(f"proxy {self._proxy}: {exc}")
+        end = head.find(b"\r\n\r\n")
+        if end < 0:
+            if not head:
+                return self._failed(f"proxy {self._proxy} closed the connection")
+            if len(head) >= MAX_REPLY:
+                return self._failed(f"proxy {self._proxy}: reply headers exceed {MAX_REPLY}")
+            return None
+        try:
+            sock.recv(end + 4)  # exactly the reply: the peek saw these bytes are ready
+            check_reply(head[:end], self._proxy)
+        except (OSError, ProxyError) as exc:
+            return self._failed(str(exc))
+        self._tunnel = None
+        return self._start_tls()
+
+    def _start_tls(self) -> bool | None:
+        """The stream is up: wrap it in TLS (stepping the handshake) or report it ready."""
+        sock = self.sock
+        assert sock is not None
+        if self._ssl_context is None:
+            return True
+        try:
+            self.sock = self._ssl_context.wrap_socket(
+                sock, server_hostname=self.tls_name, do_handshake_on_connect=False
+            )
+        except (ssl.SSLError, OSError, ValueError) as exc:
+            return self._failed(f"TLS set-up failed: {exc}")
+        self._tls_pending = True
+        return self._tls_step()
 
     @property
     def is_tls(self) -> bool:
@@ -133,7 +184,7 @@ class Transport:
         """The socket's own ``recv`` for the idle fast path of ``poll()`` (it raises
         BlockingIOError, or ssl.SSLWantReadError under TLS, when nothing is ready); None
         while not connected or during the TLS handshake."""
-        if self.sock is None or not self._connected or self._tls_pending:
+        if self.sock is None or not self._connected or self._tls_pending or self._tunnel is not None:
             return None
         return self.sock.recv
 

@@ -16,6 +16,7 @@ from typing import Any
 from . import events
 from ._connection import Connection
 from ._handshake import parse_target
+from ._proxy import ProxyError, choose_proxy
 from ._transport import RECV_SIZE, Transport
 from .constants import ConnectionStatus, Error
 from .crypto import X509Certificate
@@ -65,6 +66,14 @@ class WebSocketClient(WebSocketMultiplayerPeer):
         self.handshake_timeout = 3.0
         #: Seconds to wait for the server's close reply before dropping the connection.
         self.close_timeout = 3.0
+        #: HTTP proxy for ``connect_to_url`` (CONNECT tunnel, then ws or wss through it):
+        #: None (default) reads ``https_proxy`` (wss) / ``http_proxy`` (ws) from the
+        #: environment; "" never uses one; "http://[user:password@]host[:port]" uses that one
+        #: (Basic auth when a user is given).
+        self.proxy: str | None = None
+        #: Hosts reached directly despite a proxy: names, ".domain"s, CIDR subnets, "*".
+        #: None (default) reads the ``no_proxy`` environment variable.
+        self.no_proxy: list[str] | None = None
         self._verify_tls = True
         self._trusted_certificate: X509Certificate | None = None
         self._conn: Connection | None = None
@@ -103,6 +112,11 @@ class WebSocketClient(WebSocketMultiplayerPeer):
             if "\r" in value or "\n" in value:
                 log.error("connect_to_url: CR or LF in a protocol or header: %r", value)
                 return Error.ERR_INVALID_PARAMETER
+        try:
+            proxy = choose_proxy(target.host, target.secure, self.proxy, self.no_proxy)
+        except ProxyError as exc:
+            log.error("connect_to_url: %s", exc)
+            return Error.ERR_INVALID_PARAMETER
         context = self._tls_context() if target.secure else None
         queue = PacketQueue(self._in_packets, self._in_bytes)
         protocol = ClientProtocol(
@@ -110,7 +124,7 @@ class WebSocketClient(WebSocketMultiplayerPeer):
             deflate=self._deflate_options(),
         )
         conn = Connection(
-            Transport(target.host, target.port, context), protocol, self._out_bytes,
+            Transport(target.host, target.port, context, proxy=proxy), protocol, self._out_bytes,
             self._out_packets,
         )
         conn.deadline = time.monotonic() + self.handshake_timeout
