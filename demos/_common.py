@@ -1,9 +1,12 @@
-"""What the pygame demos share: their command line, headless set-up, hosting and shutdown."""
+"""What the pygame demos share: their command line, logging, headless set-up, hosting and
+shutdown."""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
+import socket
 import sys
 import time
 from collections.abc import Iterable
@@ -35,18 +38,41 @@ def parse_args(description: str, default_name: str) -> argparse.Namespace:
     return args
 
 
+def set_up_logging(level: int = logging.WARNING) -> None:
+    """Show godot_ws's log lines with their logger's name and level (``WARNING godot_ws.client:
+    ...``): the library itself only adds a NullHandler, as libraries should."""
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+def lan_address() -> str:
+    """This machine's address on its local network, as others would dial it (a UDP socket
+    "connected" to a documentation address sends nothing), else its host name."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))
+            return str(probe.getsockname()[0])
+        except OSError:
+            return socket.gethostname()
+
+
 def host(args: argparse.Namespace, gd_mp_api: bool) -> tuple[WebSocketServer | None, str]:
     """Start the embedded server unless ``--join`` was given; returns it and the URL to join.
-    Exits with status 2 if the port cannot be used."""
+    ``--host PORT`` listens on every interface (0.0.0.0), else on 127.0.0.1 only, and the
+    printed hint says which. Exits with status 2 if the port cannot be used."""
     if args.join is not None:
         return None, args.join
     server = WebSocketServer()
-    server.bind_ip = "*" if args.host is not None else "127.0.0.1"
+    server.bind_ip = "0.0.0.0" if args.host is not None else "127.0.0.1"
     if server.listen(args.host or 0, gd_mp_api=gd_mp_api) != OK:
         print(f"could not listen on port {args.host}")
         sys.exit(2)
     port = server.get_local_port()
-    print(f"hosting on port {port}: others join with --join ws://<this machine>:{port}/")
+    if args.host is not None:
+        print(f"hosting on every interface, port {port}: others join with "
+              f"--join ws://{lan_address()}:{port}/")
+    else:
+        print(f"hosting on 127.0.0.1:{port}, this machine only (--host PORT lets others "
+              f"join): --join ws://127.0.0.1:{port}/")
     return server, f"ws://127.0.0.1:{port}/"
 
 

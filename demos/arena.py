@@ -10,8 +10,10 @@ Godot Variants in Godot's multiplayer mode (``gd_mp_api``), with one ``poll()`` 
     python demos/arena.py --join ws://HOST:9080/  # join a Python host or demos/godot_server
     python demos/arena.py --headless --frames 300 --screenshot arena.png
 
-The host logic (``ArenaHost``) is the same as demos/godot_server/arena_server.gd, so the
-client works unchanged against a Godot 3 host.
+This file is the game and its drawing; demos/arena_net.py is all of its networking (the host
+logic, the same as demos/godot_server/arena_server.gd, and each player's link), so the client
+works unchanged against a Godot 3 host. When the host goes away or a join fails, the screen
+says why and the game retries every few seconds (R retries now, Esc quits).
 """
 
 from __future__ import annotations
@@ -20,246 +22,281 @@ import math
 import random
 import sys
 import time
+from dataclasses import dataclass
 from typing import Any
 
-from _common import host, parse_args, save_screenshot, shut_down
+from _common import host, parse_args, save_screenshot, set_up_logging, shut_down
+from arena_net import RADIUS, TAG_COOLDOWN, ArenaHost, ArenaLink, ping_text
 
-from godot_ws import (
-    CONNECTION_CONNECTED,
-    CONNECTION_CONNECTING,
-    OK,
-    Color,
-    Vector2,
-    WebSocketClient,
-    WebSocketServer,
-)
+from godot_ws import Color, Rect2, Vector2
 
-WIDTH, HEIGHT = 800, 600
+WIDTH, HEIGHT = 800, 600  # the arena's size is the same on every player's screen
 ARENA_HEIGHT = HEIGHT - 32  # the status bar is below the arena
-RADIUS = 18
+SIDEBAR = 190  # the scoreboard, right of the arena
 SPEED = 240.0  # pixels per second
-TAG_COOLDOWN = 1.0  # seconds before the new "it" may tag
-SERVER = 1
-ALL = 0
+SMOOTHING = 18.0  # how fast a remote player's drawn position catches up (1/s)
+RETRY_SECONDS = 3.0
 NAMES = ["Ada", "Bo", "Cy", "Di", "Ed", "Flo", "Gus", "Hal", "Ivy", "Jo", "Kit", "Lu"]
+ARENA = Rect2(RADIUS, RADIUS, WIDTH - 2 * RADIUS, ARENA_HEIGHT - 2 * RADIUS)
 
 
-# --------------------------------------------------------------------------------- host
+# --------------------------------------------------------------------------------- game
 
 
-class ArenaHost:
-    """The authoritative part of the game, run by the host: who is "it", the scores, tags.
+@dataclass
+class Remote:
+    """Another player as this client sees it: ``target`` is the last position received
+    (30 times a second), ``shown`` eases towards it every frame so movement looks smooth."""
 
-    Messages (Godot Variants; the same in arena_server.gd):
-      client -> everyone: ["pos", Vector2, name, Color]   (the server sees it too)
-      client -> server:   ["tag", victim_id], ["ping", t]
-      server -> everyone: ["state", it_id, {id: score}]
-      server -> client:   ["pong", t]
-    """
+    name: str
+    color: Color
+    target: Vector2
+    shown: Vector2
 
-    def __init__(self, server: WebSocketServer) -> None:
-        self.server = server
-        self.it = 0
-        self.scores: dict[int, int] = {}
-        self.positions: dict[int, Vector2] = {}
-        self.last_tag = 0.0
-        server.peer_connected.connect(self._joined)
-        server.peer_disconnected.connect(self._left)
-
-    def _joined(self, peer_id: int) -> None:
-        self.scores[peer_id] = 0
-        if not self.it:
-            self.it = peer_id
-        self._broadcast_state()
-
-    def _left(self, peer_id: int) -> None:
-        self.scores.pop(peer_id, None)
-        self.positions.pop(peer_id, None)
-        if self.it == peer_id:
-            self.it = next(iter(self.scores), 0)
-        self._broadcast_state()
-
-    def _broadcast_state(self) -> None:
-        self.server.set_target_peer(ALL)
-        self.server.put_var(["state", self.it, dict(self.scores)])
-
-    def update(self) -> None:
-        server = self.server
-        while server.get_available_packet_count():
-            sender = server.get_packet_peer()
-            message = server.get_var()
-            if not isinstance(message, list) or not message:
-                continue
-            kind = message[0]
-            if kind == "pos" and len(message) == 4 and isinstance(message[1], Vector2):
-                self.positions[sender] = message[1]
-            elif kind == "ping" and len(message) == 2:
-                server.set_target_peer(sender)
-                server.put_var(["pong", message[1]])
-            elif kind == "tag" and len(message) == 2:
-                self._tag(sender, message[1])
-
-    def _tag(self, tagger: int, victim: Any) -> None:
-        now = time.monotonic()
-        a, b = self.positions.get(tagger), self.positions.get(victim)
-        if (tagger != self.it or victim not in self.scores or a is None or b is None
-                or now - self.last_tag < TAG_COOLDOWN):
-            return
-        if math.hypot(a.x - b.x, a.y - b.y) > RADIUS * 2 + 12:  # slack for latency
-            return
-        self.scores[tagger] += 1
-        self.it = victim
-        self.last_tag = now
-        self._broadcast_state()
-
-
-# --------------------------------------------------------------------------------- players
+    def update(self, dt: float) -> None:
+        if self.shown.distance_to(self.target) > 200:  # a jump (respawn): do not slide
+            self.shown = self.target
+        else:
+            self.shown = self.shown.linear_interpolate(self.target,
+                                                       1.0 - math.exp(-SMOOTHING * dt))
 
 
 class Player:
-    """One client: a human (arrow keys) or a bot, each with its own WebSocketClient."""
+    """One client: a human (arrow keys) or a bot. The game state lives here; the network
+    is ``self.link`` (demos/arena_net.py), which calls the ``on_*`` methods."""
 
-    def __init__(self, url: str, name: str, bot: bool) -> None:
+    def __init__(self, url: str, name: str, bot: bool, loud: bool = False) -> None:
+        self.url = url
+        self.loud = loud  # print connection problems (the main player)
+        self.quitting = False
         self.name = name
         self.bot = bot
-        self.color = Color(*(random.uniform(0.35, 1.0) for _ in range(3)), 1.0)
-        self.pos = Vector2(random.uniform(RADIUS, WIDTH - RADIUS),
-                           random.uniform(RADIUS, ARENA_HEIGHT - RADIUS))
+        self.color = Color(random.uniform(0.35, 1.0), random.uniform(0.35, 1.0),
+                           random.uniform(0.35, 1.0))
+        self.pos = Vector2(random.uniform(ARENA.position.x, ARENA.end.x),
+                           random.uniform(ARENA.position.y, ARENA.end.y))
         self.heading = random.uniform(0, math.tau)
-        self.others: dict[int, dict[str, Any]] = {}
+        self.others: dict[int, Remote] = {}
         self.it = 0
         self.it_since = 0.0
         self.scores: dict[int, int] = {}
-        self.ping_ms = float("nan")
+        self.ping_ms = math.nan
         self.frame = 0
-        self.messages_in = self.messages_out = 0
         self.players_seen: set[int] = set()
         self.tags = 0
-        self.quitting = False
-        self.client = WebSocketClient()
-        self.client.peer_disconnected.connect(lambda peer_id: self.others.pop(peer_id, None))
-        self.client.connection_failed.connect(lambda: print(f"{name}: could not join {url}"))
-        self.client.server_disconnected.connect(
-            lambda: self.quitting or print(f"{name}: the host went away"))
-        if self.client.connect_to_url(url, gd_mp_api=True) != OK:
-            print(f"{name}: invalid URL {url!r}")
+        self.problem = ""  # why we are not in a game, shown on screen
+        self.retry_at = 0.0
+        self.link = ArenaLink(url, self)
+        self.link.connect()
 
-    @property
-    def id(self) -> int:
-        return self.client.get_unique_id()
+    # ------------------------------------------------------------------ from the network
 
-    @property
-    def joined(self) -> bool:
-        return self.client.get_connection_status() == CONNECTION_CONNECTED and self.id != 0
+    def on_joined(self, my_id: int) -> None:
+        self.problem = ""
+        self.players_seen.add(my_id)
 
-    def send(self, target: int, message: list[Any]) -> None:
-        self.client.set_target_peer(target)
-        if self.client.put_var(message) == OK:
-            self.messages_out += 1
-
-    def receive(self) -> None:
-        client = self.client
-        while client.get_available_packet_count():
-            sender = client.get_packet_peer()
-            message = client.get_var()
-            self.messages_in += 1
-            if not isinstance(message, list) or not message:
-                continue
-            kind = message[0]
-            if kind == "pos" and len(message) == 4:
-                self.others[sender] = {"pos": message[1], "name": message[2],
-                                       "color": message[3]}
-                self.players_seen.add(sender)
-            elif kind == "state" and len(message) == 3:
-                if message[1] != self.it:
-                    self.it, self.it_since = message[1], time.monotonic()
-                self.scores = dict(message[2])
-                self.players_seen.update(self.scores)
-            elif kind == "pong" and len(message) == 2:
-                self.ping_ms = (time.perf_counter() - message[1]) * 1000
-
-    def move(self, dt: float, keys: Any) -> None:
-        if self.bot:
-            dx, dy = self._steer()
+    def on_position(self, peer_id: int, pos: Vector2, name: str, color: Color) -> None:
+        other = self.others.get(peer_id)
+        if other is None:
+            self.others[peer_id] = Remote(name, color, pos, pos)
         else:
-            dx = keys[pygame.K_RIGHT] - keys[pygame.K_LEFT]
-            dy = keys[pygame.K_DOWN] - keys[pygame.K_UP]
-        norm = math.hypot(dx, dy) or 1.0
-        x = min(max(self.pos.x + dx / norm * SPEED * dt, RADIUS), WIDTH - RADIUS)
-        y = min(max(self.pos.y + dy / norm * SPEED * dt, RADIUS), ARENA_HEIGHT - RADIUS)
-        self.pos = Vector2(x, y)
+            other.target, other.name, other.color = pos, name, color
+        self.players_seen.add(peer_id)
 
-    def _steer(self) -> tuple[float, float]:
-        """Bots wander; "it" chases the nearest player, the others flee from "it"."""
-        if self.it == self.id and self.others:
-            target = min(self.others.values(), key=lambda o: _dist(o["pos"], self.pos))["pos"]
-            return target.x - self.pos.x, target.y - self.pos.y
-        chaser = self.others.get(self.it)
-        if chaser is not None and _dist(chaser["pos"], self.pos) < 160:
-            dx, dy = self.pos.x - chaser["pos"].x, self.pos.y - chaser["pos"].y
-            norm = math.hypot(dx, dy) or 1.0
-            # Flee, but slide along the walls instead of getting cornered.
-            wall_x = (80 - self.pos.x if self.pos.x < 80 else
-                      (WIDTH - 80) - self.pos.x if self.pos.x > WIDTH - 80 else 0)
-            wall_y = (80 - self.pos.y if self.pos.y < 80 else
-                      (ARENA_HEIGHT - 80) - self.pos.y if self.pos.y > ARENA_HEIGHT - 80 else 0)
-            return dx / norm + wall_x / 40, dy / norm + wall_y / 40
-        self.heading += random.uniform(-0.3, 0.3)
-        if not (RADIUS * 2 < self.pos.x < WIDTH - RADIUS * 2
-                and RADIUS * 2 < self.pos.y < ARENA_HEIGHT - RADIUS * 2):
-            self.heading = math.atan2(ARENA_HEIGHT / 2 - self.pos.y, WIDTH / 2 - self.pos.x)
-        return math.cos(self.heading), math.sin(self.heading)
+    def on_state(self, it: int, scores: dict[int, int]) -> None:
+        if it != self.it:
+            self.it, self.it_since = it, time.monotonic()
+        self.scores = scores
+        self.players_seen.update(scores)
+        for gone in set(self.others) - set(scores):
+            del self.others[gone]
+
+    def on_pong(self, ping_ms: float) -> None:
+        self.ping_ms = ping_ms
+
+    def on_peer_left(self, peer_id: int) -> None:
+        self.others.pop(peer_id, None)
+
+    def on_lost(self, reason: str, was_joined: bool) -> None:
+        if self.quitting:
+            return
+        # Nobody is left to update the others: clear them rather than draw frozen ghosts.
+        self.others.clear()
+        self.scores.clear()
+        self.it = 0
+        self.ping_ms = math.nan
+        verb = "disconnected from" if was_joined else "could not join"
+        self.problem = f"{verb} {self.url}: {reason}"
+        self.retry_at = time.monotonic() + RETRY_SECONDS
+        if self.loud:
+            print(f"{self.name}: {self.problem}")
+
+    # ------------------------------------------------------------------ each frame
+
+    def retry_now(self) -> None:
+        if self.link.offline:
+            self.retry_at = 0.0
 
     def step(self, dt: float, keys: Any) -> None:
-        """One frame: read, move, tell the others (every other frame), tag, ping."""
+        """One frame, after ``link.poll()``: move, tell the others (every other frame), tag,
+        ping; or, while offline, count down to the next join attempt."""
         self.frame += 1
-        self.receive()
-        if not self.joined:
+        for other in self.others.values():
+            other.update(dt)
+        if self.link.offline:
+            if self.problem and time.monotonic() >= self.retry_at:
+                self.link.connect()
+            return
+        if not self.link.joined:
             return
         self.move(dt, keys)
         if self.frame % 2 == 0:
-            self.send(ALL, ["pos", self.pos, self.name, self.color])
+            self.link.send_position(self.pos, self.name, self.color)
         if self.frame % 30 == 0:
-            self.send(SERVER, ["ping", time.perf_counter()])
-        if self.it == self.id and time.monotonic() - self.it_since > TAG_COOLDOWN:
+            self.link.send_ping()
+        me = self.link.my_id
+        if self.it == me and time.monotonic() - self.it_since > TAG_COOLDOWN:
             for peer_id, other in self.others.items():
-                if _dist(other["pos"], self.pos) < RADIUS * 2:
-                    self.send(SERVER, ["tag", peer_id])
+                if other.target.distance_to(self.pos) < RADIUS * 2:
+                    self.link.send_tag(peer_id)
                     self.tags += 1
                     self.it_since = time.monotonic()  # wait for the host's verdict
                     break
 
+    def move(self, dt: float, keys: Any) -> None:
+        if self.bot:
+            direction = self._steer()
+        else:
+            direction = Vector2(keys[pygame.K_RIGHT] - keys[pygame.K_LEFT],
+                                keys[pygame.K_DOWN] - keys[pygame.K_UP])
+        self.pos = (self.pos + direction.normalized() * SPEED * dt).clamp(ARENA.position,
+                                                                          ARENA.end)
 
-def _dist(a: Vector2, b: Vector2) -> float:
-    return math.hypot(a.x - b.x, a.y - b.y)
+    def _steer(self) -> Vector2:
+        """Bots wander; "it" chases the nearest player, the others flee from "it"."""
+        if self.it == self.link.my_id and self.others:
+            nearest = min(self.others.values(), key=lambda o: o.target.distance_to(self.pos))
+            return nearest.target - self.pos
+        chaser = self.others.get(self.it)
+        if chaser is not None and chaser.target.distance_to(self.pos) < 160:
+            away = chaser.target.direction_to(self.pos)
+            # Flee, but slide along the walls instead of getting cornered.
+            inner = ARENA.grow(-62)
+            wall = (self.pos.clamp(inner.position, inner.end) - self.pos) / 40
+            return away + wall
+        self.heading += random.uniform(-0.3, 0.3)
+        if not ARENA.grow(-RADIUS).has_point(self.pos):
+            self.heading = (Vector2(WIDTH / 2, ARENA_HEIGHT / 2) - self.pos).angle()
+        return Vector2(1, 0).rotated(self.heading)
 
 
 # --------------------------------------------------------------------------------- drawing
 
+BACKGROUND = (24, 26, 33)
+TEXT = (230, 230, 230)
+DIM = (150, 150, 160)
+HUD = (200, 200, 120)
+IT_RED = (240, 60, 60)
 
-def draw(screen: Any, font: Any, me: Player, host_url: str) -> None:
-    screen.fill((24, 26, 33))
+
+def status_line(me: Player) -> str:
+    """The status bar's text."""
+    link = me.link
+    if link.joined:
+        state = f"connected to {me.url}"
+    elif link.connecting:
+        state = f"joining {me.url}"
+    elif me.problem:
+        state = me.problem.split(": ", 1)[0]  # "disconnected from URL" / "could not join URL"
+    else:
+        state = f"not connected to {me.url}"
+    players = len(me.others) + (1 if link.joined else 0)
+    return (f"{state}   players online: {players}   ping: {ping_text(me.ping_ms)}   "
+            "arrows move, red ring is 'it'")
+
+
+def _place_label(size: Vector2, center: Vector2, taken: list[Rect2]) -> Rect2:
+    """A spot for a name label near ``center`` that overlaps no label placed so far."""
+    above = Vector2(center.x - size.x / 2, center.y - RADIUS - 6 - size.y)
+    below = Vector2(center.x - size.x / 2, center.y + RADIUS + 6)
+    side = Vector2(center.x + RADIUS + 8, center.y - size.y / 2)
+    other_side = Vector2(center.x - RADIUS - 8 - size.x, center.y - size.y / 2)
+    bounds = Rect2(2, 2, WIDTH - 4 - size.x, ARENA_HEIGHT - 4 - size.y)
+    first = None
+    for spot in (above, below, side, other_side, above - Vector2(0, size.y),
+                 below + Vector2(0, size.y)):
+        rect = Rect2(spot.clamp(bounds.position, bounds.end), size)
+        first = first or rect
+        if not any(rect.intersects(t) for t in taken):
+            return rect
+    assert first is not None
+    return first
+
+
+def draw(screen: Any, font: Any, big: Any, me: Player) -> None:
+    screen.fill(BACKGROUND)
     pygame.draw.rect(screen, (60, 64, 80), (0, 0, WIDTH, ARENA_HEIGHT), 2)
-    everyone = dict(me.others)
-    if me.joined:
-        everyone[me.id] = {"pos": me.pos, "name": me.name, "color": me.color}
-    for peer_id, other in everyone.items():
-        pos, color = other["pos"], other["color"]
-        rgb = tuple(int(c * 255) for c in (color.r, color.g, color.b))
-        center = (int(pos.x), int(pos.y))
-        pygame.draw.circle(screen, rgb, center, RADIUS)
+    pygame.draw.rect(screen, (32, 34, 44), (WIDTH, 0, SIDEBAR, ARENA_HEIGHT))
+    me_id = me.link.my_id
+    players: dict[int, tuple[str, Color, Vector2]] = {
+        peer_id: (o.name, o.color, o.shown) for peer_id, o in me.others.items()}
+    if me.link.joined:
+        players[me_id] = (me.name, me.color, me.pos)
+    taken: list[Rect2] = []
+    for peer_id, (_, color, pos) in players.items():
+        pygame.draw.circle(screen, color.to_rgb8(), tuple(pos.round()), RADIUS)
         if peer_id == me.it:
-            pygame.draw.circle(screen, (240, 60, 60), center, RADIUS + 5, 3)
-        label = font.render(f"{other['name']} {me.scores.get(peer_id, 0)}", True, (230, 230, 230))
-        x = min(max(center[0] - label.get_width() // 2, 2), WIDTH - label.get_width() - 2)
-        y = center[1] - RADIUS - 20 if center[1] > RADIUS + 24 else center[1] + RADIUS + 4
-        screen.blit(label, (x, y))
-    status = me.client.get_connection_status()
-    state = ("connected" if status == CONNECTION_CONNECTED else
-             "connecting" if status == CONNECTION_CONNECTING else "disconnected")
-    hud = (f"{state} to {host_url}   players online: {len(everyone)}   "
-           f"ping: {me.ping_ms:.1f} ms   arrows move, red ring is 'it'")
-    screen.blit(font.render(hud, True, (200, 200, 120)), (10, HEIGHT - 24))
+            pygame.draw.circle(screen, IT_RED, tuple(pos.round()), RADIUS + 5, 3)
+        if peer_id == me_id:
+            pygame.draw.circle(screen, TEXT, tuple(pos.round()), RADIUS + 1, 1)
+        taken.append(Rect2(pos - Vector2(RADIUS, RADIUS), Vector2(RADIUS, RADIUS) * 2))
+    for peer_id, (name, _, pos) in players.items():
+        label = font.render(name, True, TEXT if peer_id != me_id else HUD)
+        rect = _place_label(Vector2(label.get_width(), label.get_height()), pos, taken)
+        taken.append(rect)
+        screen.blit(label, tuple(rect.position.round()))
+    if players:
+        _draw_scoreboard(screen, font, me, players)
+    if me.problem and not me.link.joined:
+        _draw_problem(screen, font, big, me)
+    screen.blit(font.render(status_line(me), True, HUD), (10, HEIGHT - 24))
+
+
+def _draw_scoreboard(screen: Any, font: Any, me: Player,
+                     players: dict[int, tuple[str, Color, Vector2]]) -> None:
+    rows = sorted(players, key=lambda p: (-me.scores.get(p, 0), players[p][0]))
+    width, line = SIDEBAR - 16, 20
+    panel = pygame.Surface((width, 28 + line * len(rows)), pygame.SRCALPHA)
+    panel.blit(font.render("scores (tags)", True, DIM), (10, 6))
+    for i, peer_id in enumerate(rows):
+        name, color, _ = players[peer_id]
+        y = 26 + i * line
+        pygame.draw.circle(panel, color.to_rgb8(), (16, y + 7), 6)
+        if peer_id == me.it:
+            pygame.draw.circle(panel, IT_RED, (16, y + 7), 8, 2)
+        text = TEXT if peer_id != me.link.my_id else HUD
+        panel.blit(font.render(name, True, text), (30, y))
+        score = font.render(str(me.scores.get(peer_id, 0)), True, text)
+        panel.blit(score, (width - 10 - score.get_width(), y))
+    screen.blit(panel, (WIDTH + 8, 8))
+
+
+def _draw_problem(screen: Any, font: Any, big: Any, me: Player) -> None:
+    wait = max(0.0, me.retry_at - time.monotonic())
+    lines = [(big, me.problem.split(": ", 1)[0], TEXT),
+             (font, me.problem.split(": ", 1)[-1], IT_RED),
+             (font, f"retrying in {wait:.0f} s   R: retry now   Esc: quit"
+              if me.link.offline else "joining...", DIM)]
+    surfaces = [(f.render(text, True, color)) for f, text, color in lines]
+    width = max(s.get_width() for s in surfaces) + 40
+    height = sum(s.get_height() + 8 for s in surfaces) + 24
+    panel = pygame.Surface((width, height), pygame.SRCALPHA)
+    panel.fill((0, 0, 0, 190))
+    y = 16
+    for surface in surfaces:
+        panel.blit(surface, ((width - surface.get_width()) // 2, y))
+        y += surface.get_height() + 8
+    screen.blit(panel, ((WIDTH - width) // 2, (ARENA_HEIGHT - height) // 2))
 
 
 # --------------------------------------------------------------------------------- main
@@ -267,6 +304,7 @@ def draw(screen: Any, font: Any, me: Player, host_url: str) -> None:
 
 def main() -> int:
     args = parse_args("godot_ws multiplayer tag arena", "You")
+    set_up_logging()
     global pygame
     import pygame
 
@@ -274,53 +312,69 @@ def main() -> int:
     arena_host = ArenaHost(server) if server is not None else None
 
     pygame.init()
-    screen = pygame.display.set_mode((WIDTH, HEIGHT))
+    screen = pygame.display.set_mode((WIDTH + SIDEBAR, HEIGHT))
     pygame.display.set_caption("godot_ws arena")
     font = pygame.font.Font(None, 22)
+    big = pygame.font.Font(None, 32)
     clock = pygame.time.Clock()
     names = random.sample(NAMES, k=min(len(NAMES), args.bots + 1))
-    me = Player(url, args.name, bot=args.headless)
+    me = Player(url, args.name, bot=args.headless, loud=True)
     bots = [Player(url, names[i % len(names)] + "-bot", bot=True) for i in range(args.bots)]
+    everyone = (me, *bots)
 
     frames = 0
     worst_poll = 0.0
     running = True
-    while running:
-        dt = clock.tick(60) / 1000.0
-        for event in pygame.event.get():
-            if event.type == pygame.QUIT or (event.type == pygame.KEYDOWN
-                                             and event.key == pygame.K_ESCAPE):
+    interrupted = False
+    try:
+        print("playing: arrow keys move, Esc (or Ctrl+C here) quits", flush=True)
+        while running:
+            dt = min(clock.tick(60) / 1000.0, 0.05)
+            for event in pygame.event.get():
+                if event.type == pygame.QUIT or (event.type == pygame.KEYDOWN
+                                                 and event.key == pygame.K_ESCAPE):
+                    running = False
+                elif event.type == pygame.KEYDOWN and event.key == pygame.K_r:
+                    me.retry_now()
+            start = time.perf_counter()
+            if server is not None:
+                server.poll()
+            for player in everyone:
+                player.link.poll()
+            worst_poll = max(worst_poll, time.perf_counter() - start)
+            if arena_host is not None:
+                arena_host.update()
+            keys = pygame.key.get_pressed()
+            for player in everyone:
+                player.step(dt, keys)
+            draw(screen, font, big, me)
+            pygame.display.flip()
+            frames += 1
+            if args.frames and frames >= args.frames:
                 running = False
-        start = time.perf_counter()
-        if server is not None:
-            server.poll()
-        for player in (me, *bots):
-            player.client.poll()
-        worst_poll = max(worst_poll, time.perf_counter() - start)
-        if arena_host is not None:
-            arena_host.update()
-        keys = pygame.key.get_pressed()
-        for player in (me, *bots):
-            player.step(min(dt, 0.05), keys)
-        draw(screen, font, me, url)
-        pygame.display.flip()
-        frames += 1
-        if args.frames and frames >= args.frames:
-            running = False
+    except KeyboardInterrupt:
+        print("interrupted: closing")
+        interrupted = True  # not a failure to join: the player asked to quit
 
     save_screenshot(pygame, screen, args.screenshot)
-    players = me.players_seen | ({me.id} if me.id else set())
-    print(f"frames={frames} players_seen={len(players)} messages_in={me.messages_in} "
-          f"messages_out={me.messages_out} tags={sum(p.tags for p in (me, *bots))} "
-          f"ping_ms={me.ping_ms:.1f} worst_poll_ms={worst_poll * 1000:.2f}")
-    for player in (me, *bots):
+    print(f"frames={frames} players_seen={len(me.players_seen)} "
+          f"messages_in={me.link.messages_in} messages_out={me.link.messages_out} "
+          f"tags={sum(p.tags for p in everyone)} ping_ms={me.ping_ms:.1f} "
+          f"worst_poll_ms={worst_poll * 1000:.2f}")
+    for player in everyone:
         player.quitting = True
-    shut_down(server, (p.client for p in (me, *bots)))
+    try:
+        shut_down(server, (p.link.client for p in everyone))
+    except KeyboardInterrupt:
+        pass  # a second Ctrl+C: skip the goodbyes
     pygame.quit()
-    return 0 if players else 1  # 1: never joined
+    return 0 if me.players_seen or interrupted else 1  # 1: never joined
 
 
 pygame: Any = None
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # before the game started
+        sys.exit(130)

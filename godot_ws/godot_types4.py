@@ -1,11 +1,12 @@
 """Python value types for Godot 4's built-in Variant types that Godot 3 did not have.
 
-Owns: Godot 4's ``VariantType`` ids (FACTS4 1.1), the integer and 4D vectors, ``Rect2i``,
-``Quaternion``, ``Transform3D``, ``Projection``, ``StringName``, Godot 4's ``RID`` (it carries
+Owns: Godot 4's ``VariantType`` ids (FACTS4 1.1), ``StringName``, Godot 4's ``RID`` (it carries
 an id), ``Callable``, the ``Signal`` value, typed ``Array`` / ``Dictionary`` and the
 ``Packed*Array`` wrappers. Pure data like ``godot_types`` (whose classes Godot 4 kept:
 Vector2, Vector3, Color, Rect2, Plane, AABB, Basis, Transform2D, NodePath,
-EncodedObjectAsID, GodotObject are reused as they are): no wire format, no I/O.
+EncodedObjectAsID, GodotObject are reused as they are) and re-exports the integer and 4D
+vectors (``_vectors4``) and ``Rect2i``, ``Quaternion``, ``Transform3D``, ``Projection``
+(``_transforms4``) with their operators. No wire format, no I/O.
 
 Same conventions as ``godot_types``: frozen dataclasses with Godot's field names, compared
 by value; ``PackedByteArray`` is ``bytes``; the other packed arrays are tuple subclasses
@@ -19,9 +20,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any, overload
+from typing import Any
 
-from .godot_types import Basis, Vector3, _PoolArray
+from ._transforms4 import Projection, Quaternion, Rect2i, Transform3D
+from ._vectors4 import Vector2i, Vector3i, Vector4, Vector4i
+from .godot_types import _PoolArray
 
 __all__ = [
     "RID",
@@ -95,108 +98,6 @@ class VariantType(IntEnum):
     TYPE_PACKED_COLOR_ARRAY = 37
     TYPE_PACKED_VECTOR4_ARRAY = 38  # 4.3+; 4.0-4.2 stop at 37
     TYPE_MAX = 39
-
-
-@dataclass(frozen=True, slots=True)
-class Vector2i:
-    """Godot 4's ``Vector2i(x, y)``: 32-bit signed ints on the wire."""
-
-    x: int = 0
-    y: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Vector3i:
-    """Godot 4's ``Vector3i(x, y, z)``."""
-
-    x: int = 0
-    y: int = 0
-    z: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Vector4:
-    """Godot 4's ``Vector4(x, y, z, w)``."""
-
-    x: float = 0.0
-    y: float = 0.0
-    z: float = 0.0
-    w: float = 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class Vector4i:
-    """Godot 4's ``Vector4i(x, y, z, w)``."""
-
-    x: int = 0
-    y: int = 0
-    z: int = 0
-    w: int = 0
-
-
-_ZERO2I = Vector2i()
-
-
-@dataclass(frozen=True, slots=True, init=False)
-class Rect2i:
-    """Godot 4's ``Rect2i(position, size)``; ``Rect2i(x, y, width, height)`` works too."""
-
-    position: Vector2i
-    size: Vector2i
-
-    @overload
-    def __init__(self, position: Vector2i = ..., size: Vector2i = ...) -> None: ...
-
-    @overload
-    def __init__(self, position: int, size: int, width: int, height: int) -> None: ...
-
-    def __init__(
-        self,
-        position: Vector2i | int = _ZERO2I,
-        size: Vector2i | int = _ZERO2I,
-        width: int | None = None,
-        height: int | None = None,
-    ) -> None:
-        if width is not None or height is not None:
-            if isinstance(position, Vector2i) or isinstance(size, Vector2i):
-                raise TypeError("Rect2i(x, y, width, height) takes four ints")
-            position = Vector2i(position, size)
-            size = Vector2i(0 if width is None else width, 0 if height is None else height)
-        elif not isinstance(position, Vector2i) or not isinstance(size, Vector2i):
-            raise TypeError("Rect2i takes (position: Vector2i, size: Vector2i) or four ints")
-        object.__setattr__(self, "position", position)
-        object.__setattr__(self, "size", size)
-
-
-@dataclass(frozen=True, slots=True)
-class Quaternion:
-    """Godot 4's ``Quaternion(x, y, z, w)`` (3.x's ``Quat``); the default is the identity."""
-
-    x: float = 0.0
-    y: float = 0.0
-    z: float = 0.0
-    w: float = 1.0
-
-
-@dataclass(frozen=True, slots=True)
-class Transform3D:
-    """Godot 4's ``Transform3D(basis, origin)`` (3.x's ``Transform``); default identity."""
-
-    basis: Basis = Basis()
-    origin: Vector3 = Vector3()
-
-
-@dataclass(frozen=True, slots=True)
-class Projection:
-    """Godot 4's ``Projection(x, y, z, w)``: a 4x4 matrix given by its four **columns**.
-
-    Sent column by column (x.x, x.y, x.z, x.w, y.x, ...). The default is the identity.
-    """
-
-    x: Vector4 = Vector4(1.0, 0.0, 0.0, 0.0)
-    y: Vector4 = Vector4(0.0, 1.0, 0.0, 0.0)
-    z: Vector4 = Vector4(0.0, 0.0, 1.0, 0.0)
-    w: Vector4 = Vector4(0.0, 0.0, 0.0, 1.0)
 
 
 class StringName(str):

@@ -10,9 +10,12 @@ the signals; it never touches sockets, the protocol or the client.
 Signals (Godot 3.2.3's order, FACTS 2.3): SYS_ID stores the id silently; SYS_ADD(id) emits
 ``peer_connected(id)``, then ``connection_succeeded`` when id is 1 (the server); SYS_DEL(id)
 emits ``peer_disconnected(id)``; a payload message is queued with its header's ``from`` as
-source and emits ``peer_packet(from)``. When the connection ends, ``server_disconnected``
-if ``connection_succeeded`` had fired, else ``connection_failed`` (3.2.3 always emits
-``connection_failed``; its documentation promises ``server_disconnected``).
+source and emits ``peer_packet(from)``. When the connection ends, whoever ended it and whether
+or not ``connection_succeeded`` had fired, ``connection_failed`` fires, as in every Godot 3
+release (websocket_client.cpp maps both ``_on_disconnect`` and ``_on_error`` to it in
+multiplayer mode; FACTS 2.3): ported GDScript notices a disconnect only through it.
+``server_disconnected`` exists (NetworkedMultiplayerPeer declares it) but, as in Godot 3's
+WebSocketClient, never fires; no ``peer_disconnected`` fires for the other peers either.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ __all__ = [
     "encode_header",
 ]
 
-log = logging.getLogger("godot_ws")
+log = logging.getLogger(__name__)
 
 
 class SysType(IntEnum):
@@ -180,12 +183,9 @@ class MultiplayerClient:
             log.error("multiplayer: dropped a message of unknown type %d", kind)
 
     def connection_lost(self) -> None:
-        """The connection is over (or never opened): ``server_disconnected`` once joined,
-        ``connection_failed`` before."""
-        if self.succeeded:
-            self.signals.server_disconnected.emit()
-        else:
-            self.signals.connection_failed.emit()
+        """The connection is over (or never opened): ``connection_failed``, as Godot 3 emits
+        (joined or not; its documentation's ``server_disconnected`` never fires)."""
+        self.signals.connection_failed.emit()
 
     # ------------------------------------------------------------------ the game's side
 

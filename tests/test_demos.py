@@ -66,3 +66,147 @@ def test_chat_demo(tmp_path: Path) -> None:
     assert int(summary["chatters"]) == 3
     assert int(summary["messages_in"]) >= 3  # three "joined the chat" lines at least
     assert int(summary["messages_in"]) <= int(summary["messages_out"])
+
+
+# ------------------------------------------------------------------ the arena, in-process
+
+DEMOS = ROOT / "demos"
+
+
+@pytest.fixture
+def arena(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """demos/arena.py imported in this process, drawing on a dummy SDL display."""
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    monkeypatch.syspath_prepend(str(DEMOS))
+    import pygame
+
+    import arena as module
+
+    pygame.init()
+    module.pygame = pygame
+    yield module
+    pygame.quit()
+
+
+def _poll(server: Any, host: Any, players: list[Any], until: Any, what: str) -> None:
+    import time
+
+    deadline = time.monotonic() + 10
+    while not until():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        if server is not None:
+            server.poll()
+        if host is not None:
+            host.update()
+        for p in players:
+            p.link.poll()
+            p.step(1 / 60, None)
+        time.sleep(0.002)
+
+
+def _hosted_game(arena: Any, bots: int) -> tuple[Any, Any, list[Any]]:
+    from arena_net import ArenaHost
+
+    from godot_ws import OK, WebSocketServer
+
+    server = WebSocketServer()
+    server.bind_ip = "127.0.0.1"
+    assert server.listen(0, gd_mp_api=True) == OK
+    url = f"ws://127.0.0.1:{server.get_local_port()}/"
+    host = ArenaHost(server)
+    players = [arena.Player(url, f"p{i}", bot=True) for i in range(bots)]
+    _poll(server, host, players, lambda: all(len(p.others) == bots - 1 for p in players),
+          "everyone to see everyone")
+    return server, host, players
+
+
+def test_arena_host_leaving_clears_the_screen_and_says_why(arena: Any) -> None:
+    import pygame
+
+    server, host, players = _hosted_game(arena, 3)
+    me = players[0]
+    assert arena.status_line(me).startswith(f"connected to {me.url}   players online: 3")
+    server.stop()
+    _poll(None, None, players, lambda: all(p.link.offline for p in players), "the end")
+    # no frozen ghosts, the right words, and the reason on screen
+    assert me.others == {} and me.scores == {} and me.it == 0
+    assert arena.status_line(me).startswith(f"disconnected from {me.url}   players online: 0")
+    assert "ping: -" in arena.status_line(me)
+    assert me.problem == (f"disconnected from {me.url}: the host closed the connection "
+                          "(1001 server stopped)")
+    screen = pygame.display.set_mode((arena.WIDTH + arena.SIDEBAR, arena.HEIGHT))
+    font = pygame.font.Font(None, 22)
+    arena.draw(screen, font, font, me)  # the problem panel draws
+
+
+def test_arena_failed_join_shows_the_reason(arena: Any) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    me = arena.Player(f"ws://127.0.0.1:{port}/", "me", bot=True)
+    _poll(None, None, [me], lambda: bool(me.problem), "the failure")
+    assert me.problem.startswith(f"could not join ws://127.0.0.1:{port}/: ")
+    assert "ECONNREFUSED" in me.problem
+    assert arena.status_line(me).startswith(f"could not join ws://127.0.0.1:{port}/")
+
+
+def test_arena_host_answers_no_one_who_left(arena: Any, caplog: pytest.LogCaptureFixture) -> None:
+    server, host, players = _hosted_game(arena, 2)
+    leaver = players[1]
+    leaver.link.send_ping()  # its last words, then it leaves in the same frame
+    leaver.quitting = True
+    leaver.link.close()
+    leaver.link.poll()
+    caplog.set_level("ERROR", logger="godot_ws")
+    _poll(server, host, players[:1], lambda: len(host.scores) == 1, "the leaver to go")
+    host.update()
+    assert not [r for r in caplog.records if "no peer" in r.getMessage()]
+    server.stop()
+
+
+def test_arena_join_hint_matches_the_bind_address(capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import argparse
+
+    monkeypatch.syspath_prepend(str(DEMOS))
+    from _common import host, lan_address
+
+    server, url = host(argparse.Namespace(join=None, host=None), gd_mp_api=True)
+    assert server is not None and server.bind_ip == "127.0.0.1"
+    out = capsys.readouterr().out
+    assert "this machine only" in out and f"ws://127.0.0.1:{server.get_local_port()}/" in out
+    server.stop()
+    server, url = host(argparse.Namespace(join=None, host=0), gd_mp_api=True)
+    assert server is not None and server.bind_ip == "0.0.0.0"
+    assert f"--join ws://{lan_address()}:{server.get_local_port()}/" in capsys.readouterr().out
+    server.stop()
+
+
+def test_arena_ctrl_c_closes_cleanly() -> None:
+    import signal
+
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy",
+               PYGAME_HIDE_SUPPORT_PROMPT="1", PYTHONPATH=path)
+    proc = subprocess.Popen([sys.executable, "demos/arena.py", "--headless", "--frames",
+                             "100000"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("playing"):
+            break
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, out + err
+    assert "interrupted: closing" in out and "frames=" in out
+    assert "Traceback" not in err, err
+
+
+def test_demos_pass_mypy_strict() -> None:
+    done = subprocess.run([sys.executable, "-m", "mypy", "--strict", "demos/arena.py",
+                           "demos/arena_net.py", "demos/_common.py", "demos/chat.py",
+                           "demos/echo.py"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr

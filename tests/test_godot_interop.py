@@ -251,11 +251,11 @@ def test_mp_join_signals_and_ids(godot_mp_server: GodotProcess) -> None:
 
     b.client.disconnect_from_host()
     poll_all([a.client, b.client], lambda: a.rec.has("peer_disconnected", b.id), "b leaves")
-    poll_all([b.client], lambda: b.rec.has("server_disconnected"), "b's close")
+    poll_all([b.client], lambda: b.rec.has("connection_failed"), "b's close")
     godot_mp_server.wait_for(rf"^PEER_DISCONNECTED {b.id}$", TIMEOUT)
     names = {c[0] for c in a.rec.calls + b.rec.calls}
     assert not names & {"connection_established", "data_received", "connection_closed",
-                        "connection_error", "connection_failed"}
+                        "connection_error", "server_disconnected"}
 
 
 def test_mp_every_value_checked_by_godot(godot_mp_server: GodotProcess) -> None:
@@ -366,34 +366,34 @@ def test_mp_burst_order_and_bad_payload(godot_mp_server: GodotProcess) -> None:
     godot_mp_server.wait_for(rf"^DECODE_ERROR {a.id} 040000000900000041$", TIMEOUT)
 
 
-def test_mp_kick_is_server_disconnected_with_reason(godot_mp_server: GodotProcess) -> None:
+def test_mp_kick_is_connection_failed_with_reason(godot_mp_server: GodotProcess) -> None:
     a = join(godot_mp_server)
     a.send(["kick", 4005, "go"])
-    poll_until(a.client, lambda: a.rec.has("server_disconnected"), TIMEOUT, "kick")
-    assert a.rec.names()[2:] == ["server_close_request", "server_disconnected"]
+    poll_until(a.client, lambda: a.rec.has("connection_failed"), TIMEOUT, "kick")
+    assert a.rec.names()[2:] == ["server_close_request", "connection_failed"]
     assert a.rec.has("server_close_request", 4005, "go")  # Godot sent "go\0"
     assert a.client.get_connection_status() == CONNECTION_DISCONNECTED
 
 
-def test_mp_server_quitting_is_server_disconnected(godot_mp_server: GodotProcess) -> None:
+def test_mp_server_quitting_is_connection_failed(godot_mp_server: GodotProcess) -> None:
     a = join(godot_mp_server)
     b = join(godot_mp_server, a)
     a.send("quit")
     poll_all([a.client, b.client],
-             lambda: a.rec.has("server_disconnected") and b.rec.has("server_disconnected"),
-             "server_disconnected")
+             lambda: a.rec.has("connection_failed") and b.rec.has("connection_failed"),
+             "connection_failed")
     for p in (a, b):
         tail = [c for c in p.rec.calls if c[0] not in ("peer_connected", "connection_succeeded")]
-        assert tail == [("server_close_request", 1000, ""), ("server_disconnected",)]
+        assert tail == [("server_close_request", 1000, ""), ("connection_failed",)]
         assert p.client.get_connection_status() == CONNECTION_DISCONNECTED
     assert godot_mp_server.wait(TIMEOUT) == 0
 
 
-def test_mp_server_killed_is_server_disconnected(godot_mp_server: GodotProcess) -> None:
+def test_mp_server_killed_is_connection_failed(godot_mp_server: GodotProcess) -> None:
     a = join(godot_mp_server)
     godot_mp_server.kill()
-    poll_until(a.client, lambda: a.rec.has("server_disconnected"), TIMEOUT)
-    assert a.rec.names() == ["peer_connected", "connection_succeeded", "server_disconnected"]
+    poll_until(a.client, lambda: a.rec.has("connection_failed"), TIMEOUT)
+    assert a.rec.names() == ["peer_connected", "connection_succeeded", "connection_failed"]
 
 
 def test_mp_nothing_listening_is_connection_failed(godot_process_factory: Any) -> None:

@@ -120,8 +120,8 @@ def test_state_signal_order() -> None:
     assert state.packet_peer() == 42 and state.pop() == b"hi"
     assert state.packet_peer() == 1 and state.pop() == b""
     assert state.packet_peer() is None and state.pop() is None
-    state.connection_lost()
-    assert sig.calls[-1] == ("server_disconnected",)
+    state.connection_lost()  # Godot 3: connection_failed, joined or not
+    assert sig.calls[-1] == ("connection_failed",)
 
 
 def test_state_lost_before_joining_is_connection_failed() -> None:
@@ -411,35 +411,35 @@ def test_empty_queue_and_misuse(server: MPServer, caplog: Any) -> None:
 # ---------------------------------------------------------------------- the end of it
 
 
-def test_server_close_after_joining_is_server_disconnected(server: MPServer) -> None:
+def test_server_close_after_joining_is_connection_failed(server: MPServer) -> None:
     client, rec = joined(server.url)
     server.send(wire(mp(0, 1, MY_ID, b"last")) + frame(8, struct.pack("!H", 4000) + b"bye\0"))
-    poll_until(client, lambda: rec.has("server_disconnected"))
+    poll_until(client, lambda: rec.has("connection_failed"))
     assert rec.calls[2:] == [("peer_packet", 1), ("server_close_request", 4000, "bye"),
-                             ("server_disconnected",)]
+                             ("connection_failed",)]
     assert client.get_connection_status() == CONNECTION_DISCONNECTED
     assert client.get_packet() == b"last"  # readable after the end, as in plain mode
     # the client echoed the close (with Godot's NUL: it is the server's own payload)
     poll_until(client, lambda: (8, struct.pack("!H", 4000) + b"bye\0") in server.frames)
 
 
-def test_tcp_drop_after_joining_is_server_disconnected(server: MPServer) -> None:
+def test_tcp_drop_after_joining_is_connection_failed(server: MPServer) -> None:
     client, rec = joined(server.url)
     server.send(None)
-    poll_until(client, lambda: rec.has("server_disconnected"))
+    poll_until(client, lambda: rec.has("connection_failed"))
     assert [c[0] for c in rec.calls] == ["peer_connected", "connection_succeeded",
-                                         "server_disconnected"]
+                                         "connection_failed"]
 
 
-def test_local_disconnect_after_joining_is_server_disconnected(server: MPServer) -> None:
+def test_local_disconnect_after_joining_is_connection_failed(server: MPServer) -> None:
     client, rec = joined(server.url)
     client.disconnect_from_host(1000, "leaving")
     poll_until(client, lambda: bool(server.frames))
     assert server.frames == [(8, struct.pack("!H", 1000) + b"leaving")]
     server.send(frame(8, struct.pack("!H", 1000)))
-    poll_until(client, lambda: rec.has("server_disconnected"))
+    poll_until(client, lambda: rec.has("connection_failed"))
     assert [c[0] for c in rec.calls] == ["peer_connected", "connection_succeeded",
-                                         "server_disconnected"]
+                                         "connection_failed"]
 
 
 def test_close_before_joining_is_connection_failed() -> None:
@@ -477,7 +477,7 @@ def test_bad_handshake_is_connection_failed() -> None:
 def test_plain_mode_is_back_after_a_multiplayer_connection(server: MPServer) -> None:
     client, rec = joined(server.url)
     server.send(None)
-    poll_until(client, lambda: rec.has("server_disconnected"))
+    poll_until(client, lambda: rec.has("connection_failed"))
     plain = MPServer(join=b"")
     rec.calls.clear()
     assert client.connect_to_url(plain.url) == OK
@@ -521,9 +521,9 @@ def test_messages_before_the_close_all_arrive_in_order(server: MPServer) -> None
     poll_until(client, lambda: rec.has("connection_succeeded"))
     server.send(wire(*[mp(0, 1, MY_ID, bytes([i])) for i in range(6)], sys_msg(2, 55))
                 + frame(8, struct.pack("!H", 1000)))
-    poll_until(client, lambda: rec.has("server_disconnected"), what="the close")
+    poll_until(client, lambda: rec.has("connection_failed"), what="the close")
     # 4 fit the multiplayer queue, 2 waited in the peer's; the close forced them through
     tail = [c for c in rec.calls if c[0] not in ("peer_connected", "connection_succeeded")]
     assert tail == [("peer_packet", 1)] * 6 + [
-        ("peer_disconnected", 55), ("server_close_request", 1000, ""), ("server_disconnected",)]
+        ("peer_disconnected", 55), ("server_close_request", 1000, ""), ("connection_failed",)]
     assert [client.get_packet() for _ in range(6)] == [bytes([i]) for i in range(6)]

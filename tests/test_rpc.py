@@ -13,6 +13,7 @@ import pytest
 from rpc_support import FULL, GAME_PATH, Player, RpcGame, calls_in, pump, target_of
 
 from godot_ws import (
+    CONNECTION_CONNECTED,
     ERR_INVALID_DATA,
     ERR_UNCONFIGURED,
     NETWORK_COMMAND_CONFIRM_PATH,
@@ -394,7 +395,9 @@ def test_scene_tree_and_node_api() -> None:
     assert sub.get_network_master() == 5
     with pytest.raises(ValueError):
         Node(tree, "/elsewhere/Node")
-    sub.queue_free()
+    sub.queue_free()  # freed at the end of the frame, as in Godot
+    assert tree.get_node("Main/Game/Sub") is sub
+    tree.poll()
     assert tree.get_node("Main/Game/Sub") is None and not sub.is_inside_tree()
     # rpc without a peer: Godot's message, nothing raised
     game.rpc("r_remote", 1, 2)
@@ -441,11 +444,82 @@ def test_client_signals_forwarded(game: tuple[Player, Player, Player]) -> None:
     client = WebSocketClient()
     client.connect_to_url(host.url, [], True)
     tree.set_network_peer(client)
+    # RPC3.md 8: CONNECTED already when connection_succeeded fires (rpc() checks it)
+    statuses: list[int] = []
+    client.connection_succeeded.connect(lambda: statuses.append(client.get_connection_status()))
     players = [host]
     pump(players + [], lambda: (tree.poll() or True) and len(events) >= 4)
     assert events[0] == ("network_peer_connected", 1, [1])
     assert events[1] == ("connected_to_server", [1])
+    assert statuses == [CONNECTION_CONNECTED]
     host.peer.stop()
     pump(players, lambda: (tree.poll() or True) and events[-1][0] in (
         "server_disconnected", "connection_failed"))
     assert tree.get_network_connected_peers() == []
+
+
+def test_random_packets_never_raise(game: tuple[Player, Player, Player]) -> None:
+    """Any bytes, and mutations of valid packets, are handled (logged) without an exception
+    escaping the dispatcher; the game still works afterwards."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    host, p1, _ = game
+    process = host.tree._process_packet
+    valid = [codec.with_full_path(codec.encode_call(0, 1, "r_remote", [1, "a"], False),
+                                  "Main/Game"),
+             codec.encode_call(1, 1, "r_var", [5], False), codec.encode_simplify_path(1, "Main/Game"),
+             b"\3Main/Game\0", b"\4raw"]
+
+    @st.composite
+    def packets(draw: Any) -> bytes:
+        if draw(st.booleans()):
+            return bytes(draw(st.binary(max_size=64)))
+        data = bytearray(draw(st.sampled_from(valid)))
+        for _ in range(draw(st.integers(1, 4))):
+            i = draw(st.integers(0, len(data) - 1))
+            data[i] = draw(st.integers(0, 255))
+        return bytes(data[:draw(st.integers(0, len(data)))])
+
+    logging.getLogger(LOG).setLevel(logging.CRITICAL)  # thousands of expected errors
+    try:
+        @settings(max_examples=300, deadline=None,
+                  suppress_health_check=[HealthCheck.function_scoped_fixture])
+        @given(packets())
+        def run(packet: bytes) -> None:
+            host.tree._rpc_sender_id = p1.id
+            process(p1.id, packet)
+
+        run()
+    finally:
+        logging.getLogger(LOG).setLevel(logging.NOTSET)
+    before = len(host.game.calls)
+    p1.game.rpc_id(1, "r_remote", "still", "works")
+    pump(game, lambda: len(host.game.calls) > before)
+
+
+def test_last_words_of_a_leaving_peer_are_run(game: tuple[Player, Player, Player],
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    """A peer's RPCs that arrive in the same poll as its leave still run (Godot drops those in
+    the cached form: 'Requests invalid peer cache'); a node queue_free()'d by the leave
+    handler is still there for them."""
+    host, p1, p2 = game
+    b = p2.id
+    caplog.set_level(logging.ERROR, "godot_ws")
+    p2.game.rpc_id(1, "r_remote", 1, "first")  # SIMPLIFY_PATH + full path form
+    pump(game, lambda: host.tree._send_cache == {} and
+         p2.tree._send_cache["Main/Game"].confirmed.get(1) is True)
+    host.tree.network_peer_disconnected.connect(lambda peer_id: host.game.queue_free())
+    p2.game.rpc_id(1, "r_remote", 2, "cached")
+    p2.game.rpc_id(1, "r_remote", 3, "last words")
+    p2.peer.disconnect_from_host()
+    deadline = 200
+    while p2.peer._conn is not None and p2.peer._conn.transport.pending and deadline:
+        p2.peer.poll()
+        deadline -= 1
+    pump([host, p2], lambda: b not in host.tree.get_network_connected_peers(), what="p2 leaves")
+    assert host.game.called("r_remote") == [(b, (1, "first")), (b, (2, "cached")),
+                                           (b, (3, "last words"))]
+    assert b not in host.tree._get_cache  # dropped at the end of that poll
+    assert host.tree.get_node(GAME_PATH) is None
+    assert not [r for r in caplog.records if r.name.startswith("godot_ws.rpc")]

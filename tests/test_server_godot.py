@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from support import poll_until
 
 from godot_ws import OK, WebSocketPeer, WebSocketServer
@@ -106,4 +108,67 @@ def test_godot_and_python_clients_share_a_python_hosted_game(godot_process_facto
     assert server.put_var(["quit"]) == OK
     poll_until(both, lambda: left == [godot_id], what="Godot to leave")
     poll_until(both, lambda: gone == [godot_id], what="the Python client to see Godot leave")
+    server.stop()
+
+
+_GODOT_SIGNALS = {"CLOSE_REQUEST": "server_close_request", "CONNECTION_FAILED": "connection_failed",
+                  "SERVER_DISCONNECTED": "server_disconnected",
+                  "PEER_DISCONNECTED": "peer_disconnected"}
+
+
+def _godot_tail(lines: list[str]) -> list[tuple[Any, ...]]:
+    """Godot client.gd's signal lines after it joined, as Recorder-style tuples."""
+    out: list[tuple[Any, ...]] = []
+    for line in lines[[i for i, x in enumerate(lines) if x.startswith("ID ")][0] + 1:]:
+        word, _, rest = line.partition(" ")
+        if word == "CLOSE_REQUEST":
+            code, reason = rest.split(" ", 1)
+            out.append(("server_close_request", int(code), reason.strip('"')))
+        elif word in _GODOT_SIGNALS:
+            out.append((_GODOT_SIGNALS[word],))
+    return out
+
+
+@pytest.mark.parametrize("who_ends_it", ["host stops", "client leaves"])
+def test_connection_end_signals_match_godot_3_2_3(godot_process_factory: Any,
+                                                   who_ends_it: str) -> None:
+    """DESIGN's fidelity rule: the signals a joined multiplayer client sees when the
+    connection ends are the ones Godot 3.2.3's own WebSocketClient emits, in its order
+    (``connection_failed``, never ``server_disconnected``)."""
+    from godot_ws import CONNECTION_DISCONNECTED, WebSocketClient
+
+    server = WebSocketServer()
+    server.bind_ip = "127.0.0.1"
+    assert server.listen(0, gd_mp_api=True) == OK
+    url = f"ws://127.0.0.1:{server.get_local_port()}/"
+    leave = ["leave=1"] if who_ends_it == "client leaves" else []
+    godot = godot_process_factory("client.gd", f"url={url}", "mp=1", *leave)
+    py = WebSocketClient()
+    calls: list[tuple[Any, ...]] = []
+    for name in ("server_close_request", "connection_closed", "connection_error",
+                 "connection_succeeded", "connection_failed", "server_disconnected",
+                 "peer_connected", "peer_disconnected"):
+        getattr(py, name).connect(lambda *args, name=name: calls.append((name, *args)))
+    if leave:
+        py.connection_succeeded.connect(lambda: py.disconnect_from_host(1000, "leaving"))
+    assert py.connect_to_url(url, gd_mp_api=True) == OK
+
+    class Both:
+        def poll(self) -> None:
+            server.poll()
+            py.poll()
+
+    if not leave:
+        poll_until(Both(), lambda: ("connection_succeeded",) in calls
+                   and any(line.startswith("ID ") for line in godot.lines()), timeout=15,
+                   what="both clients to join")
+        server.stop()
+    poll_until(Both(), lambda: py.get_connection_status() == CONNECTION_DISCONNECTED
+               and ("CONNECTION_FAILED" in godot.lines()
+                    or "SERVER_DISCONNECTED" in godot.lines()), timeout=15,
+               what="both clients to see the end")
+    ours = [c for c in calls[calls.index(("connection_succeeded",)) + 1:]
+            if c[0] != "peer_connected"]
+    assert ours == _godot_tail(godot.lines()), godot.output()
+    assert ours[-1] == ("connection_failed",)
     server.stop()

@@ -162,6 +162,10 @@ from .tls import CryptoKey, TLSOptions, X509Certificate  # noqa: E402
 from .websocket_peer import WebSocketPeer  # noqa: E402
 
 # ---- WebSocketMultiplayerPeer, SceneMultiplayer (mp4)
+from .multiplayer_peer import MultiplayerPeer, OfflineMultiplayerPeer  # noqa: E402
+from .node import Node  # noqa: E402
+from .rpc_config import RPCMode, rpc  # noqa: E402
+from .scene_multiplayer import MultiplayerAPI, SceneMultiplayer  # noqa: E402
 
 __all__ = [
     # @GlobalScope Error
@@ -308,4 +312,11 @@ __all__ = [
     "X509Certificate",
     "CryptoKey",
     # multiplayer (mp4)
+    "MultiplayerAPI",
+    "MultiplayerPeer",
+    "Node",
+    "OfflineMultiplayerPeer",
+    "RPCMode",
+    "SceneMultiplayer",
+    "rpc",
 ]

@@ -75,6 +75,7 @@ class WebSocketPeer(PacketPeer):
 
     State = State
     WriteMode = WriteMode
+    _variant_version = 4  # put_var/get_var speak Godot 4's Variant table
     STATE_CONNECTING = State.STATE_CONNECTING
     STATE_OPEN = State.STATE_OPEN
     STATE_CLOSING = State.STATE_CLOSING

@@ -27,7 +27,7 @@ from ..signals import SignalOwner
 
 __all__ = ["MultiplayerDispatcher", "call_error_text", "check_arity"]
 
-log = logging.getLogger("godot_ws.rpc")
+log = logging.getLogger(__name__)
 
 _DISCONNECTED = ConnectionStatus.CONNECTION_DISCONNECTED
 
@@ -176,6 +176,10 @@ class MultiplayerDispatcher(SignalOwner):
                 log.exception("error while handling a packet from peer %d", sender)
             finally:
                 self._rpc_sender_id = 0
+        self._end_of_poll()
+
+    def _end_of_poll(self) -> None:
+        """Hook: every packet of this poll was handled."""
 
     def _process_packet(self, sender: int, packet: bytes) -> None:
         raise NotImplementedError

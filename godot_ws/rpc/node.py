@@ -72,7 +72,17 @@ class Node(SignalOwner):
         return self.get_node("..")
 
     def queue_free(self) -> None:
-        """Unregister (calls ``_exit_tree`` if defined)."""
+        """Unregister at the end of the frame, as Godot deletes at the end of its frame: RPCs
+        still queued in this ``SceneTree.poll()`` (a leaving player's last words) find the
+        node. On a plain MultiplayerAPI (no frames) the node goes at once."""
+        defer = getattr(self._tree, "defer_free", None)
+        if defer is not None:
+            defer(self)
+        else:
+            self.free()
+
+    def free(self) -> None:
+        """Unregister now (calls ``_exit_tree`` if defined)."""
         if self.is_inside_tree():
             self._tree.remove_node(self._wire)
             exit_tree = getattr(self, "_exit_tree", None)

@@ -14,11 +14,13 @@ extends SceneTree
 #   PEER_DISCONNECTED <id>; every packet is decoded with get_var() and printed as
 #   VAR <from> <var2str on one line>; a received ["say", value, target] is answered by
 #   put_var(["said", value]) to target; ["quit"] quits. SERVER_DISCONNECTED /
-#   CONNECTION_FAILED are printed and end the script.
+#   CONNECTION_FAILED are printed and end the script. With leave=1 the client calls
+#   disconnect_from_host(1000, "leaving") right after connection_succeeded.
 
 const UserArgs = preload("res://user_args.gd")
 var client = WebSocketClient.new()
 var mp = false
+var leave = false
 var received = 0
 var deadline_msec = -1
 
@@ -27,6 +29,7 @@ func _init():
 	var parsed = UserArgs.parse()
 	var options = parsed[1]
 	mp = options.get("mp", "0") == "1"
+	leave = options.get("leave", "0") == "1"
 	if options.has("lifetime"):
 		deadline_msec = OS.get_ticks_msec() + int(float(options["lifetime"]) * 1000)
 	client.connect("connection_established", self, "_on_established")
@@ -89,6 +92,8 @@ func _on_error():
 
 func _on_succeeded():
 	print("ID %d" % client.get_unique_id())
+	if leave:
+		client.disconnect_from_host(1000, "leaving")
 
 
 func _on_failed():

@@ -1,0 +1,159 @@
+"""Godot 4's ``MultiplayerPeer`` base and ``OfflineMultiplayerPeer``.
+
+Owns what every 4.x multiplayer peer shares (scene/main/multiplayer_peer.cpp): the
+``ConnectionStatus`` / ``TransferMode`` constants, ``TARGET_PEER_*``, the ``peer_connected`` /
+``peer_disconnected`` signals, ``transfer_mode`` / ``transfer_channel``,
+``refuse_new_connections`` and ``generate_unique_id``; and the peer SceneMultiplayer uses when
+none is set (a server alone with itself). Subclasses own the packets.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from ..constants import ConnectionStatus, Error, TransferMode
+from ..signals import Signal, SignalOwner
+
+__all__ = ["MultiplayerPeer", "OfflineMultiplayerPeer"]
+
+
+class MultiplayerPeer(SignalOwner):
+    """The packet API SceneMultiplayer is written against (not used directly)."""
+
+    CONNECTION_DISCONNECTED = ConnectionStatus.CONNECTION_DISCONNECTED
+    CONNECTION_CONNECTING = ConnectionStatus.CONNECTION_CONNECTING
+    CONNECTION_CONNECTED = ConnectionStatus.CONNECTION_CONNECTED
+    TRANSFER_MODE_UNRELIABLE = TransferMode.TRANSFER_MODE_UNRELIABLE
+    TRANSFER_MODE_UNRELIABLE_ORDERED = TransferMode.TRANSFER_MODE_UNRELIABLE_ORDERED
+    TRANSFER_MODE_RELIABLE = TransferMode.TRANSFER_MODE_RELIABLE
+    TARGET_PEER_BROADCAST = 0
+    TARGET_PEER_SERVER = 1
+
+    def __init__(self) -> None:
+        self.peer_connected = Signal("peer_connected")
+        self.peer_disconnected = Signal("peer_disconnected")
+        self._transfer_mode = TransferMode.TRANSFER_MODE_RELIABLE
+        self._transfer_channel = 0
+        self._refuse_new_connections = False
+
+    # ------------------------------------------------------------------ subclasses implement
+
+    def get_available_packet_count(self) -> int:
+        raise NotImplementedError
+
+    def get_packet(self) -> bytes:
+        raise NotImplementedError
+
+    def put_packet(self, buffer: bytes | bytearray | memoryview) -> Error:
+        raise NotImplementedError
+
+    def get_max_packet_size(self) -> int:
+        raise NotImplementedError
+
+    def set_target_peer(self, peer_id: int) -> None:
+        raise NotImplementedError
+
+    def get_packet_peer(self) -> int:
+        raise NotImplementedError
+
+    def get_packet_mode(self) -> TransferMode:
+        return TransferMode.TRANSFER_MODE_RELIABLE
+
+    def get_packet_channel(self) -> int:
+        return 0
+
+    def disconnect_peer(self, peer: int, force: bool = False) -> None:
+        raise NotImplementedError
+
+    def is_server(self) -> bool:
+        raise NotImplementedError
+
+    def poll(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def get_unique_id(self) -> int:
+        raise NotImplementedError
+
+    def get_connection_status(self) -> ConnectionStatus:
+        raise NotImplementedError
+
+    def is_server_relay_supported(self) -> bool:
+        return False
+
+    # ------------------------------------------------------------------ shared
+
+    def generate_unique_id(self) -> int:
+        """A random id in 2 .. 2**31-1 (Godot: a hash masked to 31 bits, never 0 or 1)."""
+        while True:
+            value = secrets.randbits(31)
+            if value > 1:
+                return value
+
+    def get_transfer_mode(self) -> TransferMode:
+        return self._transfer_mode
+
+    def set_transfer_mode(self, mode: int) -> None:
+        self._transfer_mode = TransferMode(mode)
+
+    transfer_mode = property(get_transfer_mode, set_transfer_mode)
+
+    def get_transfer_channel(self) -> int:
+        return self._transfer_channel
+
+    def set_transfer_channel(self, channel: int) -> None:
+        if not isinstance(channel, int) or isinstance(channel, bool):
+            raise TypeError(f"channel must be int, not {type(channel).__name__}")
+        self._transfer_channel = channel
+
+    transfer_channel = property(get_transfer_channel, set_transfer_channel)
+
+    def is_refusing_new_connections(self) -> bool:
+        return self._refuse_new_connections
+
+    def set_refuse_new_connections(self, enable: bool) -> None:
+        self._refuse_new_connections = bool(enable)
+
+    refuse_new_connections = property(is_refusing_new_connections, set_refuse_new_connections)
+
+
+class OfflineMultiplayerPeer(MultiplayerPeer):
+    """SceneMultiplayer's default peer: always connected, id 1, no packets (Godot's class)."""
+
+    def get_available_packet_count(self) -> int:
+        return 0
+
+    def get_packet(self) -> bytes:
+        return b""
+
+    def put_packet(self, buffer: bytes | bytearray | memoryview) -> Error:
+        return Error.OK
+
+    def get_max_packet_size(self) -> int:
+        return 0
+
+    def set_target_peer(self, peer_id: int) -> None:
+        pass
+
+    def get_packet_peer(self) -> int:
+        return 0
+
+    def disconnect_peer(self, peer: int, force: bool = False) -> None:
+        pass
+
+    def is_server(self) -> bool:
+        return True
+
+    def poll(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def get_unique_id(self) -> int:
+        return self.TARGET_PEER_SERVER
+
+    def get_connection_status(self) -> ConnectionStatus:
+        return ConnectionStatus.CONNECTION_CONNECTED

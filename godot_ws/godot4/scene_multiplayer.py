@@ -1,0 +1,597 @@
+"""Godot 4's ``SceneMultiplayer`` (also ``MultiplayerAPI``): the high-level multiplayer on top
+of any 4.x ``MultiplayerPeer``'s packet API (modules/multiplayer/scene_multiplayer.cpp).
+
+Owns the connected-peer set, the connection signals, authentication (``auth_callback``,
+``send_auth``, ``complete_auth``, ``auth_timeout``), the SYS commands (ADD_PEER, DEL_PEER,
+RELAY: the server relays client-to-client traffic), RAW packets (``send_bytes`` /
+``peer_packet``), the tree of ``Node``s RPCs address, and the dispatch of received commands to
+the path cache (``_scene_cache``) and the RPCs (``_scene_rpc``). It never touches a connection
+or a socket: only ``put_packet`` / ``get_packet`` / ``get_packet_peer`` / ``set_target_peer``.
+
+``poll()`` never raises for received bytes: a malformed packet is logged (logger
+``godot_ws.godot4.multiplayer``) and dropped, as Godot's ``ERR_FAIL`` macros do.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..constants import ConnectionStatus, Error, TransferMode
+from ..signals import Signal, SignalOwner
+from ._scene_cache import SceneCache
+from ._scene_rpc import SceneRPC
+from ._scene_wire import (
+    CMD_MASK,
+    SYS_CMD_SIZE,
+    NetworkCommand,
+    SysCommand,
+    auth_packet,
+    decode_sys,
+    raw_packet,
+    sys_packet,
+)
+from .multiplayer_peer import MultiplayerPeer, OfflineMultiplayerPeer
+from .node import Node
+from .rpc_config import RPCMode
+
+__all__ = ["SceneMultiplayer", "MultiplayerAPI"]
+
+log = logging.getLogger("godot_ws.godot4.multiplayer")
+
+_CONNECTED = ConnectionStatus.CONNECTION_CONNECTED
+_CONNECTING = ConnectionStatus.CONNECTION_CONNECTING
+_DISCONNECTED = ConnectionStatus.CONNECTION_DISCONNECTED
+_RELIABLE = TransferMode.TRANSFER_MODE_RELIABLE
+
+
+class _Pending:
+    __slots__ = ("local", "remote", "time")
+
+    def __init__(self, now: float) -> None:
+        self.local = False  # we called complete_auth
+        self.remote = False  # the peer sent 07 00
+        self.time = now
+
+
+class SceneMultiplayer(SignalOwner):
+    """Godot 4's SceneMultiplayer. Call ``poll()`` once per frame (SceneTree does in Godot).
+
+    Signals: ``peer_connected(id)``, ``peer_disconnected(id)``, ``connected_to_server``,
+    ``connection_failed``, ``server_disconnected``, ``peer_packet(id, bytes)``,
+    ``peer_authenticating(id)``, ``peer_authentication_failed(id)``.
+    """
+
+    RPC_MODE_DISABLED = RPCMode.RPC_MODE_DISABLED
+    RPC_MODE_ANY_PEER = RPCMode.RPC_MODE_ANY_PEER
+    RPC_MODE_AUTHORITY = RPCMode.RPC_MODE_AUTHORITY
+
+    def __init__(self, root_path: str = "/root") -> None:
+        self.peer_connected = Signal("peer_connected")
+        self.peer_disconnected = Signal("peer_disconnected")
+        self.connected_to_server = Signal("connected_to_server")
+        self.connection_failed = Signal("connection_failed")
+        self.server_disconnected = Signal("server_disconnected")
+        self.peer_packet = Signal("peer_packet")
+        self.peer_authenticating = Signal("peer_authenticating")
+        self.peer_authentication_failed = Signal("peer_authentication_failed")
+        self._peer: MultiplayerPeer | None = None
+        self._last_status = _DISCONNECTED
+        self._pending: dict[int, _Pending] = {}
+        self.connected_peers: dict[int, None] = {}  # insertion-ordered set, as Godot's HashSet
+        self._auth_callback: Callable[[int, bytes], Any] | None = None
+        self._auth_timeout = 3.0
+        self._remote_sender_id = 0
+        self._remote_sender_override = 0
+        self._root_path = ""
+        self.set_root_path(root_path)
+        #: Decode full objects in RPC arguments (Godot's ``allow_object_decoding``).
+        self.allow_object_decoding = False
+        #: Relay client-to-client traffic through the server (default on, as in Godot).
+        self.server_relay = True
+        self._nodes: dict[str, Node] = {}
+        self._cache = SceneCache(self)
+        self._rpc = SceneRPC(self, self._cache)
+        self.set_multiplayer_peer(OfflineMultiplayerPeer())
+
+    # ------------------------------------------------------------------ the peer
+
+    def get_multiplayer_peer(self) -> MultiplayerPeer | None:
+        return self._peer
+
+    def set_multiplayer_peer(self, peer: MultiplayerPeer | None) -> None:
+        """Use ``peer`` (connecting or connected), or None. Godot refuses a disconnected one."""
+        if peer is self._peer:
+            return
+        if peer is not None and not isinstance(peer, MultiplayerPeer):
+            raise TypeError(f"peer must be a godot4 MultiplayerPeer, not {type(peer).__name__}")
+        if peer is not None and peer.get_connection_status() == _DISCONNECTED:
+            log.error("Supplied MultiplayerPeer must be connecting or connected.")
+            return
+        if self._peer is not None:
+            self._peer.peer_connected.disconnect(self._add_peer)
+            self._peer.peer_disconnected.disconnect(self._del_peer)
+            self.clear()
+        self._peer = peer
+        if peer is not None:
+            peer.peer_connected.connect(self._add_peer)
+            peer.peer_disconnected.connect(self._del_peer)
+        self._update_status()
+
+    multiplayer_peer = property(get_multiplayer_peer, set_multiplayer_peer)
+
+    def has_multiplayer_peer(self) -> bool:
+        return self._peer is not None
+
+    def _update_status(self) -> None:
+        peer = self._peer
+        status = peer.get_connection_status() if peer is not None else _DISCONNECTED
+        if status != self._last_status:
+            if status == _DISCONNECTED:
+                if self._last_status == _CONNECTING:
+                    self.connection_failed.emit()
+                else:
+                    self.server_disconnected.emit()
+                self.clear()
+            self._last_status = status
+
+    def clear(self) -> None:
+        """Forget every peer, pending authentication and path cache entry."""
+        self._last_status = _DISCONNECTED
+        self._pending.clear()
+        self.connected_peers.clear()
+        self._cache.clear()
+
+    # ------------------------------------------------------------------ poll
+
+    def poll(self) -> Error:
+        """Poll the peer, then handle every packet it queued. Never raises for network input."""
+        self._update_status()
+        if self._last_status == _DISCONNECTED:
+            return Error.OK
+        peer = self._peer
+        assert peer is not None
+        peer.poll()
+        self._update_status()
+        if self._last_status != _CONNECTED:
+            return Error.OK
+        while peer.get_available_packet_count():
+            sender = peer.get_packet_peer()
+            channel = peer.get_packet_channel()
+            mode = peer.get_packet_mode()
+            packet = peer.get_packet()
+            try:
+                self._handle(sender, packet, mode, channel)
+            except Exception:  # a bug here must not take the game loop down
+                log.exception("multiplayer: dropped a %d-byte packet from peer %d",
+                              len(packet), sender)
+            self._update_status()
+            if self._last_status != _CONNECTED:
+                return Error.OK
+        if self._pending and self._auth_timeout:
+            now = time.monotonic()
+            late = [pid for pid, p in self._pending.items() if p.time + self._auth_timeout <= now]
+            for pid in late:
+                peer.disconnect_peer(pid)
+            for pid in late:
+                if self._pending.pop(pid, None) is not None:
+                    self.peer_authentication_failed.emit(pid)
+        self._update_status()
+        return Error.OK
+
+    def _handle(self, sender: int, packet: bytes, mode: int, channel: int) -> None:
+        pending = self._pending.get(sender)
+        if pending is not None:
+            if len(packet) < 2 or packet[0] & CMD_MASK != NetworkCommand.SYS \
+                    or packet[1] != SysCommand.AUTH:
+                log.error("multiplayer: dropped a packet from peer %d, which is still "
+                          "authenticating", sender)
+                return
+            if len(packet) > 2:
+                if self._auth_callback is None:
+                    return
+                try:
+                    self._auth_callback(sender, packet[2:])
+                except Exception:
+                    log.exception("Failed to call authentication callback")
+            else:
+                pending.remote = True
+                if pending.local:
+                    del self._pending[sender]
+                    self._admit_peer(sender)
+            return
+        if sender not in self.connected_peers:
+            log.error("multiplayer: dropped a packet from unknown peer %d", sender)
+            return
+        if packet and packet[0] & CMD_MASK == NetworkCommand.SYS:
+            if len(packet) > 1 and packet[1] == SysCommand.AUTH:
+                if len(packet) != 2:
+                    log.error("multiplayer: dropped auth data from peer %d, already admitted",
+                              sender)
+                return  # a late "completed" from a peer admitted here already
+            self._process_sys(sender, packet, mode, channel)
+        else:
+            self._remote_sender_id = sender
+            try:
+                self._process_packet(sender, packet)
+            finally:
+                self._remote_sender_id = 0
+
+    def _process_packet(self, sender: int, packet: bytes) -> None:
+        if not packet:
+            log.error("Invalid packet received. Size too small.")
+            return
+        command = packet[0] & CMD_MASK
+        try:
+            if command == NetworkCommand.SIMPLIFY_PATH:
+                self._cache.process_simplify_path(sender, packet)
+            elif command == NetworkCommand.CONFIRM_PATH:
+                self._cache.process_confirm_path(sender, packet)
+            elif command == NetworkCommand.REMOTE_CALL:
+                self._rpc.process_rpc(sender, packet)
+            elif command == NetworkCommand.RAW:
+                if len(packet) < 2:
+                    log.error("Invalid packet received. Size too small.")
+                    return
+                self.peer_packet.emit(sender, packet[1:])
+            elif command in (NetworkCommand.SPAWN, NetworkCommand.DESPAWN, NetworkCommand.SYNC):
+                # MultiplayerSpawner / MultiplayerSynchronizer are not ported.
+                log.warning("multiplayer: ignored a %s packet from peer %d (replication is not "
+                            "supported)", NetworkCommand(command).name, sender)
+            else:
+                log.error("Invalid network command from %d", sender)
+        except ValueError as exc:
+            log.error("multiplayer: packet from peer %d dropped: %s", sender, exc)
+
+    def _process_sys(self, sender: int, packet: bytes, mode: int, channel: int) -> None:
+        if len(packet) < SYS_CMD_SIZE:
+            log.error("Invalid packet received. Size too small.")
+            return
+        command, target = decode_sys(packet)
+        peer = self._peer
+        assert peer is not None
+        relay = self.server_relay and peer.is_server_relay_supported()
+        me = self.get_unique_id()
+        if command in (SysCommand.ADD_PEER, SysCommand.DEL_PEER):
+            if not relay or me == 1 or sender != 1:
+                log.error("multiplayer: dropped a SYS %s from peer %d: only the server sends "
+                          "it, and only with server_relay on",
+                          SysCommand(command).name, sender)
+                return
+            if command == SysCommand.ADD_PEER:
+                self._admit_peer(target)  # relayed peers are accepted without auth
+            else:
+                self._del_peer(target)
+        elif command == SysCommand.RELAY:
+            if not relay:
+                log.error("multiplayer: dropped a RELAY from peer %d: server_relay is off",
+                          sender)
+                return
+            if len(packet) < SYS_CMD_SIZE + 1:
+                log.error("multiplayer: dropped an empty RELAY from peer %d", sender)
+                return
+            inner = packet[SYS_CMD_SIZE:]
+            source = sender
+            if me == 1:
+                if target > 0 and target not in self.connected_peers:
+                    return  # the target may have left while the packet was in transit (4.3+)
+                out = sys_packet(SysCommand.RELAY, sender, inner)
+                peer.set_transfer_mode(mode)
+                peer.set_transfer_channel(channel)
+                if target > 0:
+                    peer.set_target_peer(target)
+                    peer.put_packet(out)
+                    return
+                for pid in list(self.connected_peers):
+                    if pid == sender or pid == -target:
+                        continue
+                    peer.set_target_peer(pid)
+                    peer.put_packet(out)
+                if target == -1:
+                    return  # the server is the excluded one
+            else:
+                if sender != 1:
+                    log.error("multiplayer: dropped a RELAY from peer %d (not the server)",
+                              sender)
+                    return
+                source = target
+            self._remote_sender_id = source
+            try:
+                self._process_packet(source, inner)
+            finally:
+                self._remote_sender_id = 0
+        else:
+            log.error("multiplayer: dropped a SYS packet with unknown command %d from peer %d",
+                      command, sender)
+
+    # ------------------------------------------------------------------ peers
+
+    def _add_peer(self, peer_id: int) -> None:
+        if self._auth_callback is not None:
+            self._pending[peer_id] = _Pending(time.monotonic())
+            self.peer_authenticating.emit(peer_id)
+        else:
+            self._admit_peer(peer_id)
+
+    def _admit_peer(self, peer_id: int) -> None:
+        peer = self._peer
+        assert peer is not None
+        if self.server_relay and self.get_unique_id() == 1 and peer.is_server_relay_supported():
+            # Tell the others about the new peer, and the new peer about each of the others.
+            peer.set_transfer_channel(0)
+            peer.set_transfer_mode(_RELIABLE)
+            for pid in list(self.connected_peers):
+                peer.set_target_peer(pid)
+                peer.put_packet(sys_packet(SysCommand.ADD_PEER, peer_id))
+                peer.set_target_peer(peer_id)
+                peer.put_packet(sys_packet(SysCommand.ADD_PEER, pid))
+        self.connected_peers[peer_id] = None
+        self._cache.on_peer_change(peer_id, True)
+        if peer_id == 1:
+            self.connected_to_server.emit()
+        self.peer_connected.emit(peer_id)
+
+    def _del_peer(self, peer_id: int) -> None:
+        if peer_id in self._pending:
+            del self._pending[peer_id]
+            self.peer_authentication_failed.emit(peer_id)
+            return
+        if peer_id not in self.connected_peers:
+            return
+        peer = self._peer
+        assert peer is not None
+        if self.server_relay and self.get_unique_id() == 1 and peer.is_server_relay_supported():
+            peer.set_transfer_channel(0)
+            peer.set_transfer_mode(_RELIABLE)
+            for pid in list(self.connected_peers):
+                if pid != peer_id:
+                    peer.set_target_peer(pid)
+                    peer.put_packet(sys_packet(SysCommand.DEL_PEER, peer_id))
+        self._cache.on_peer_change(peer_id, False)
+        del self.connected_peers[peer_id]
+        self.peer_disconnected.emit(peer_id)
+
+    def disconnect_peer(self, peer_id: int) -> None:
+        """Drop ``peer_id`` without emitting ``peer_disconnected`` here (as Godot)."""
+        peer = self._peer
+        if peer is None or peer.get_connection_status() != _CONNECTED:
+            log.error("disconnect_peer: the multiplayer peer is not connected")
+            return
+        saved = (self.peer_disconnected, self.peer_authentication_failed)
+        self.peer_disconnected = Signal("peer_disconnected")
+        self.peer_authentication_failed = Signal("peer_authentication_failed")
+        try:
+            self._del_peer(peer_id)
+        finally:
+            self.peer_disconnected, self.peer_authentication_failed = saved
+        peer.disconnect_peer(peer_id)
+
+    def get_unique_id(self) -> int:
+        if self._peer is None:
+            log.error("No multiplayer peer is assigned. Unable to get unique ID.")
+            return 0
+        return self._peer.get_unique_id()
+
+    def is_server(self) -> bool:
+        return self.get_unique_id() == MultiplayerPeer.TARGET_PEER_SERVER
+
+    def get_peers(self) -> list[int]:
+        """The ids of the connected (admitted) peers, never this one's."""
+        if self._peer is None:
+            log.error("No multiplayer peer is assigned. Assume no peers are connected.")
+            return []
+        return list(self.connected_peers)
+
+    def get_authenticating_peers(self) -> list[int]:
+        return list(self._pending)
+
+    def get_remote_sender_id(self) -> int:
+        """Who sent the RPC or packet being handled (this peer's id inside a call_local call),
+        else 0."""
+        return self._remote_sender_override or self._remote_sender_id
+
+    def is_refusing_new_connections(self) -> bool:
+        if self._peer is None:
+            log.error("No multiplayer peer is assigned. Unable to get 'refuse_new_connections'.")
+            return False
+        return self._peer.is_refusing_new_connections()
+
+    def set_refuse_new_connections(self, refuse: bool) -> None:
+        if self._peer is None:
+            log.error("No multiplayer peer is assigned. Unable to set 'refuse_new_connections'.")
+            return
+        self._peer.set_refuse_new_connections(refuse)
+
+    refuse_new_connections = property(is_refusing_new_connections, set_refuse_new_connections)
+
+    def is_server_relay_enabled(self) -> bool:
+        return self.server_relay
+
+    def set_server_relay_enabled(self, enabled: bool) -> None:
+        self.server_relay = bool(enabled)
+
+    def is_object_decoding_allowed(self) -> bool:
+        return self.allow_object_decoding
+
+    def set_allow_object_decoding(self, enable: bool) -> None:
+        self.allow_object_decoding = bool(enable)
+
+    # ------------------------------------------------------------------ sending
+
+    def send_command(self, to: int, packet: bytes) -> Error:
+        """Send one SceneMultiplayer packet to ``to`` with the peer's current transfer mode;
+        a client wraps it in RELAY for anyone but the server (``send_command``)."""
+        peer = self._peer
+        assert peer is not None
+        if self.server_relay and self.get_unique_id() != 1 and to != 1 \
+                and peer.is_server_relay_supported():
+            peer.set_target_peer(1)
+            return peer.put_packet(sys_packet(SysCommand.RELAY, to, packet))
+        if to > 0:
+            if to not in self.connected_peers:
+                log.error("send_command: peer %d is not connected", to)
+                return Error.ERR_BUG
+            peer.set_target_peer(to)
+            return peer.put_packet(packet)
+        for pid in list(self.connected_peers):
+            if to and pid == -to:
+                continue
+            peer.set_target_peer(pid)
+            peer.put_packet(packet)
+        return Error.OK
+
+    def send_bytes(self, data: bytes | bytearray | memoryview, id: int = 0,  # noqa: A002
+                   mode: int = _RELIABLE, channel: int = 0) -> Error:
+        """Send raw bytes (``03`` + data); the receiver gets ``peer_packet(sender, data)``."""
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"send_bytes takes bytes, not {type(data).__name__}")
+        if not data:
+            log.error("Trying to send an empty raw packet.")
+            return Error.ERR_INVALID_DATA
+        if self._peer is None:
+            log.error("Trying to send a raw packet while no multiplayer peer is active.")
+            return Error.ERR_UNCONFIGURED
+        if self._peer.get_connection_status() != _CONNECTED:
+            log.error("Trying to send a raw packet via a multiplayer peer which is not "
+                      "connected.")
+            return Error.ERR_UNCONFIGURED
+        self._peer.set_transfer_channel(channel)
+        self._peer.set_transfer_mode(mode)
+        return self.send_command(id, raw_packet(bytes(data)))
+
+    # ------------------------------------------------------------------ authentication
+
+    def get_auth_callback(self) -> Callable[[int, bytes], Any] | None:
+        return self._auth_callback
+
+    def set_auth_callback(self, callback: Callable[[int, bytes], Any] | None) -> None:
+        """``callback(peer_id, data)`` for each ``send_auth`` the peer makes. While set, a new
+        peer is only admitted after both sides called ``complete_auth``."""
+        if callback is not None and not callable(callback):
+            raise TypeError("auth_callback must be callable or None")
+        self._auth_callback = callback
+
+    auth_callback = property(get_auth_callback, set_auth_callback)
+
+    def get_auth_timeout(self) -> float:
+        return self._auth_timeout
+
+    def set_auth_timeout(self, timeout: float) -> None:
+        """Seconds a peer may take to authenticate (default 3; 0 = no limit)."""
+        if timeout < 0:
+            log.error("Timeout must be greater or equal to 0 (where 0 means no timeout)")
+            return
+        # Godot keeps whole milliseconds.
+        self._auth_timeout = int(timeout * 1000) / 1000.0
+
+    auth_timeout = property(get_auth_timeout, set_auth_timeout)
+
+    def send_auth(self, id: int, data: bytes | bytearray | memoryview) -> Error:  # noqa: A002
+        """Send authentication data to a peer that is still authenticating."""
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"send_auth takes bytes, not {type(data).__name__}")
+        peer = self._peer
+        if peer is None or peer.get_connection_status() != _CONNECTED:
+            return Error.ERR_UNCONFIGURED
+        pending = self._pending.get(id)
+        if pending is None or not data:
+            return Error.ERR_INVALID_PARAMETER
+        if pending.local:
+            log.error("The authentication session was previously marked as completed, no more "
+                      "authentication data can be sent.")
+            return Error.ERR_FILE_CANT_WRITE
+        if pending.remote:
+            log.error("The remote peer notified that the authentication session was completed, "
+                      "no more authentication data can be sent.")
+            return Error.ERR_FILE_CANT_WRITE
+        peer.set_target_peer(id)
+        peer.set_transfer_channel(0)
+        peer.set_transfer_mode(_RELIABLE)
+        return peer.put_packet(auth_packet(bytes(data)))
+
+    def complete_auth(self, id: int) -> Error:  # noqa: A002
+        """This side is done authenticating ``id``; it is admitted once the peer is done too."""
+        peer = self._peer
+        if peer is None or peer.get_connection_status() != _CONNECTED:
+            return Error.ERR_UNCONFIGURED
+        pending = self._pending.get(id)
+        if pending is None:
+            return Error.ERR_INVALID_PARAMETER
+        if pending.local:
+            log.error("The authentication session was already marked as completed.")
+            return Error.ERR_FILE_CANT_WRITE
+        pending.local = True
+        peer.set_target_peer(id)
+        peer.set_transfer_channel(0)
+        peer.set_transfer_mode(_RELIABLE)
+        err = peer.put_packet(auth_packet())
+        if pending.remote:
+            del self._pending[id]
+            self._admit_peer(id)
+        return err
+
+    # ------------------------------------------------------------------ RPC and the tree
+
+    def rpcp(self, node: Node, peer_id: int, method: str, args: Sequence[Any]) -> Error:
+        return self._rpc.rpcp(node, peer_id, method, args)
+
+    def rpc(self, peer: int, object: Node, method: str,  # noqa: A002
+            arguments: Sequence[Any] = ()) -> Error:
+        """MultiplayerAPI.rpc(peer, object, method, arguments)."""
+        return self._rpc.rpcp(object, peer, method, list(arguments))
+
+    def get_rpc_md5(self, node: Node) -> str:
+        return self._rpc.table(node).md5
+
+    def get_root_path(self) -> str:
+        return self._root_path
+
+    def set_root_path(self, path: str) -> None:
+        """Where RPC paths start (``"/root"`` by default, as SceneTree's multiplayer)."""
+        if not isinstance(path, str):
+            raise TypeError(f"root_path must be str, not {type(path).__name__}")
+        if path and not path.startswith("/"):
+            log.error("SceneMultiplayer root path must be absolute.")
+            return
+        self._root_path = path.rstrip("/")
+
+    root_path = property(get_root_path, set_root_path)
+
+    def absolute_path(self, path: str) -> str:
+        return path.rstrip("/") if path.startswith("/") else f"{self._root_path}/{path}"
+
+    def relative_path(self, node: Node) -> str:
+        """The node's path as RPCs send it (``root_path.rel_path_to(node path)``)."""
+        path = node.get_path()
+        prefix = self._root_path + "/"
+        return path[len(prefix):] if path.startswith(prefix) else path
+
+    def add_node(self, node: Node) -> None:
+        if node.get_path() in self._nodes:
+            raise ValueError(f"a node already has the path {node.get_path()!r}")
+        self._nodes[node.get_path()] = node
+
+    def remove_node(self, node: Node) -> None:
+        if self._nodes.get(node.get_path()) is node:
+            del self._nodes[node.get_path()]
+        self._cache.remove_node(node)
+        self._rpc.forget(node)
+
+    def rpc_config_changed(self, node: Node) -> None:
+        self._rpc.forget(node)
+
+    def get_node_or_null(self, path: str) -> Node | None:
+        """The node at ``path`` (relative to ``root_path``, or absolute), or None."""
+        if not path:
+            return None
+        return self._nodes.get(self.absolute_path(path))
+
+    def nodes_under(self, node: Node) -> list[Node]:
+        prefix = node.get_path() + "/"
+        return [n for p, n in self._nodes.items() if p.startswith(prefix)]
+
+
+MultiplayerAPI = SceneMultiplayer
+"""Godot 4's abstract base name; SceneMultiplayer is its only implementation here."""
