@@ -240,15 +240,20 @@ class Connection:
             else:
                 self.wake(self)
 
+    def drop(self, reason: str) -> None:
+        """End the connection at once, without a close frame (``reason`` is logged)."""
+        self.quiet_recv = None
+        self.protocol.abort(reason)
+        if self.wake is not None:
+            self.wake(self)
+
     def close(self, code: int, reason: str) -> None:
         if not isinstance(reason, str):
             raise TypeError(f"reason must be str, not {type(reason).__name__}")
         self.quiet_recv = None  # closing needs the full poll (events, the reply deadline)
         if code < 0:
             # Godot 4: a negative code drops the connection at once, with no close frame.
-            self.protocol.abort(f"closed locally with code {code}")
-            if self.wake is not None:
-                self.wake(self)
+            self.drop(f"closed locally with code {code}")
             return
         if not is_valid_close_code(code):
             log.error("close code %d may not be sent; sending 1000 instead", code)

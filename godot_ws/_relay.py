@@ -14,8 +14,9 @@ Relaying never drops a message and never closes a client that reads. A target's 
 counts only what its socket could not take (the queue is written before it counts as full);
 while a target is still full, the sender is pushed back: its messages wait in its input
 queue, which stops the reading of its socket, so TCP slows the sender down. Only a target
-that has taken nothing for ``stall_timeout`` seconds is closed (1008), so a client that never
-reads cannot stall everyone else for good, nor grow the server's memory.
+that has taken nothing for ``stall_timeout`` seconds is dropped (its TCP connection closed:
+a close frame could not get past what it does not read), so a client that never reads cannot
+stall everyone else for good, nor grow the server's memory.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class Relay:
         self.max_bytes = max_bytes
         self.target_peer = 0
         self._emit_packet = emit_packet
-        #: Seconds a target may stay full, taking nothing, before it is closed (1008).
+        #: Seconds a target may stay full, taking nothing, before it is dropped.
         self.stall_timeout = 5.0
         self._full_since: dict[Connection, float] = {}
 
@@ -139,7 +140,7 @@ class Relay:
 
     def _room(self, targets: list[Connection], size: int) -> bool:
         """True when every target can take ``size`` more bytes. A target that has stayed
-        full for ``stall_timeout`` seconds is closed (it reads nothing) and stops counting."""
+        full for ``stall_timeout`` seconds is dropped (it reads nothing) and stops counting."""
         full_since = self._full_since
         ok = True
         for link in targets:
@@ -154,9 +155,9 @@ class Relay:
                 continue
             peer_id = next((pid for pid, other in self.links.items() if other is link), 0)
             log.warning("multiplayer: client %d took nothing for %s s (output buffer full); "
-                        "disconnecting it", peer_id, self.stall_timeout)
+                        "dropping it", peer_id, self.stall_timeout)
             del full_since[link]
-            link.close(1008, "output buffer full")
+            link.drop(f"output buffer full for {self.stall_timeout} s: the client reads nothing")
         return ok
 
     def _store(self, source: int, data: bytes) -> None:

@@ -750,3 +750,17 @@ def test_packet_peer_uses_its_majors_table() -> None:
     assert peer.put_var(Vector3(1, 2, 3)) == Error.OK
     assert peer.packets[0][:4] == h("09000000")  # Godot 4's id; Godot 3's is 7
     assert peer.get_var() == Vector3(1, 2, 3)
+
+
+def test_typed_container_repr_is_godots_constructor() -> None:
+    namespace = vars(godot4)
+    for value in (
+        Array([1], TYPE_INT),
+        Array([], TYPE_OBJECT, "Node", "res://a.gd"),
+        Dictionary({"a": 1}, TYPE_STRING),
+        Dictionary({}, TYPE_NIL, "", None, TYPE_INT),
+        Dictionary({}, TYPE_OBJECT, "Node", "res://x.gd", TYPE_OBJECT, "Node"),
+    ):
+        again = eval(repr(value), dict(namespace))
+        assert same(again, value)
+    assert repr(Array([1], TYPE_INT)) == "Array([1], TYPE_INT)"

@@ -220,6 +220,11 @@ class MultiplayerDispatcher(SignalOwner):
 
     root_path = property(get_root_path, set_root_path)
 
+    def set_root_node(self, node: Any) -> None:
+        """Godot's ``set_root_node``: the root is that node's path (a ``Node``) or a path."""
+        get_path = getattr(node, "get_path", None)
+        self.set_root_path(get_path() if get_path is not None else node)
+
     def wire_path(self, path: str | NodePath) -> str:
         """The wire form of ``path``: absolute paths lose the ``root_path`` prefix, relative
         ones are relative to it already. ValueError for a path outside the root."""
