@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import sysconfig
 import textwrap
 import threading
 import time
@@ -177,13 +178,41 @@ def test_plain_client_on_a_multiplayer_host_is_told_why(tmp_path: Path) -> None:
         host.stop()
 
 
+def test_wss_client_against_the_wss_host(tmp_path: Path) -> None:
+    text = section("Secure connections (wss://)")
+    command = re.search(r"^    (openssl req .*)$", text, re.M)
+    assert command is not None
+    if shutil.which("openssl"):
+        subprocess.run(command.group(1), shell=True, cwd=tmp_path, check=True,
+                       capture_output=True, timeout=120)
+    else:  # the same certificate, made with the cryptography package
+        import trustme
+
+        ca = trustme.CA()
+        leaf = ca.issue_cert("localhost")
+        leaf.private_key_pem.write_to_path(str(tmp_path / "server.key"))
+        (tmp_path / "server.crt").write_bytes(b"".join(
+            blob.bytes() for blob in leaf.cert_chain_pems) + ca.cert_pem.bytes())
+    host_code, client_code = code_blocks("Secure connections (wss://)")
+    port = free_port()
+    host = Example(host_code.replace("9443", "9080"), port, tmp_path, "wss_host")
+    try:
+        wait_listening(port)
+        client = Example(client_code.replace("9443", "9080"), port, tmp_path, "wss_client")
+        out = client.finish()
+        assert client.proc.returncode == 0, out
+        assert "echo: b'hi'" in out, out
+    finally:
+        host.stop()
+
+
 # ------------------------------------------------------------------ README's install
 
 
 @pytest.mark.install
 def test_readme_install_keeps_godot_ws_visible_to_mypy(tmp_path: Path) -> None:
-    """README's editable install, in a fresh virtualenv (it shares this interpreter's
-    site-packages, so nothing but the build backend is downloaded), then ``mypy --strict``
+    """README's editable install, in a fresh virtualenv (it sees this environment's
+    packages, so nothing but the build backend is downloaded), then ``mypy --strict``
     on a user's program outside the checkout must find godot_ws and its types."""
     install = re.search(r"^    (python -m pip install -e '\.\[demos\]'.*)$", section("Get it"),
                         re.M)
@@ -196,9 +225,15 @@ def test_readme_install_keeps_godot_ws_visible_to_mypy(tmp_path: Path) -> None:
             (checkout / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, checkout / name)
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)],
-                   check=True, timeout=120)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     python = str(venv / "bin" / "python")
+    # The new venv sees this environment's packages (dependencies, mypy) through a plain path
+    # line, which does not run this environment's own .pth files: a godot_ws installed here
+    # stays invisible there, so only README's install can make it importable.
+    purelib = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()"
+                              "['purelib'])"], capture_output=True, text=True, check=True)
+    ours = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    (Path(purelib.stdout.strip()) / "_outer_env.pth").write_text("\n".join(sorted(ours)) + "\n")
     command = install.group(1).replace("python ", f"{python} ", 1) + " -q"
     done = subprocess.run(command, shell=True, cwd=checkout, capture_output=True, text=True,
                           timeout=600)
