@@ -210,6 +210,13 @@ class RequestParser:
 
     def feed(self, data: bytes) -> bytes | None:
         self._buf += data
+        start = bytes(self._buf[:4])
+        if start != b"GET "[: len(start)]:
+            # Not an HTTP GET at all: say so now instead of waiting for the handshake timeout.
+            if start[:1] == b"\x16":  # a TLS record: ClientHello
+                raise HandshakeError("the client started a TLS handshake: it used wss:// on "
+                                     "this plain ws:// server")
+            raise HandshakeError(f"not an HTTP GET request: {start!r}...")
         end = self._buf.find(b"\r\n\r\n")
         if end < 0 or end > MAX_RESPONSE_HEADER:
             if len(self._buf) > MAX_RESPONSE_HEADER:
@@ -261,7 +268,11 @@ def choose_protocol(requested: Sequence[str], supported: Sequence[str]) -> str |
     return None
 
 
-def build_response(key: str, protocol: str, extensions: str = "") -> bytes:
+def build_response(
+    key: str, protocol: str, extensions: str = "", headers: Sequence[str] = ()
+) -> bytes:
+    """The 101 reply; ``headers`` are extra lines appended verbatim (Godot 4's
+    ``handshake_headers``; the caller has refused CR and LF in them)."""
     lines = [
         "HTTP/1.1 101 Switching Protocols",
         "Upgrade: websocket",
@@ -272,6 +283,7 @@ def build_response(key: str, protocol: str, extensions: str = "") -> bytes:
         lines.append(f"Sec-WebSocket-Protocol: {protocol}")
     if extensions:
         lines.append(f"Sec-WebSocket-Extensions: {extensions}")
+    lines.extend(headers)
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 

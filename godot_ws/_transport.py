@@ -62,6 +62,9 @@ class Transport:
         (``_tls.client_context``): TLS starts once it is built, TCP connects meanwhile."""
         self.host = host
         self.port = port
+        # The name TLS sends (SNI) and checks the certificate against; Godot 4's
+        # TLSOptions.common_name_override replaces it.
+        self.tls_name = host
         self.error = ""
         self._proxy = proxy
         self._tunnel: bytes | None = None  # the CONNECT request, until the proxy answers
@@ -179,7 +182,7 @@ class Transport:
             context = self._ssl_context = context.context
         try:
             self.sock = context.wrap_socket(
-                sock, server_hostname=self.host, do_handshake_on_connect=False
+                sock, server_hostname=self.tls_name, do_handshake_on_connect=False
             )
         except (ssl.SSLError, OSError, ValueError) as exc:
             return self._failed(f"TLS set-up failed: {exc}")
@@ -236,7 +239,11 @@ class Transport:
         except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
             return None
         except (ssl.SSLError, ssl.CertificateError, OSError) as exc:
-            return self._failed(f"TLS handshake with {self.host} failed: {exc}")
+            # A plain server answers a ClientHello in plain HTTP (or hangs up): say so.
+            plain = isinstance(exc, ssl.SSLEOFError) or "WRONG_VERSION_NUMBER" in str(exc) \
+                or "record layer failure" in str(exc)
+            hint = " (is the server plain ws://?)" if plain and not sock.server_side else ""
+            return self._failed(f"TLS handshake with {self.host} failed: {exc}{hint}")
         self._tls_pending = False
         return True
 

@@ -671,16 +671,25 @@ class ServerProtocol(Protocol):
     """The server end: validates a client's upgrade request and answers it.
 
     A client offering none of ``protocols`` (when there are any) gets a 400 reply and
-    ``HandshakeFailed`` (Godot 3.2.3 drops the TCP connection without a reply).
+    ``HandshakeFailed`` (Godot 3.2.3 drops the TCP connection without a reply). With
+    ``strict_protocols`` (Godot 4's rule) a client that offers protocols is refused when the
+    server supports none, too. ``headers`` are extra ``"Name: value"`` lines for the 101 reply.
     """
 
     def __init__(
-        self, queue: PacketQueue, protocols: Sequence[str] = (), max_message_size: int = 65536,
+        self,
+        queue: PacketQueue,
+        protocols: Sequence[str] = (),
+        max_message_size: int = 65536,
         deflate: DeflateOptions | None = None,
+        headers: Sequence[str] = (),
+        strict_protocols: bool = False,
     ) -> None:
         super().__init__(queue, False, max_message_size)
         self._deflate_options = deflate
         self._supported = [p.strip() for p in protocols]
+        self._headers = tuple(headers)
+        self._strict = strict_protocols
         self._request = RequestParser()
         self.protocol = ""
 
@@ -699,6 +708,8 @@ class ServerProtocol(Protocol):
         if rest is None:
             return
         protocol = choose_protocol(self._request.protocols, self._supported)
+        if self._strict and self._request.protocols and not protocol:
+            protocol = None
         if protocol is None:
             self._out.append((RAW, REFUSAL))
             self._handshake_failed(
@@ -713,5 +724,5 @@ class ServerProtocol(Protocol):
             if accepted is not None:
                 params, extensions = accepted
                 self.enable_deflate(PerMessageDeflate(params, False, self._deflate_options))
-        self._out.append((RAW, build_response(self._request.key, protocol, extensions)))
+        self._out.append((RAW, build_response(self._request.key, protocol, extensions, self._headers)))
         self._opened(protocol, rest)
