@@ -4,6 +4,7 @@ RSV1 misuse."""
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import tracemalloc
@@ -336,4 +337,31 @@ def test_unrequested_parameters_fail_the_handshake() -> None:
     rec = Recorder(client)
     client.connect_to_url(server.url)
     poll_until(client, lambda: rec.has("connection_error"))
+    server.close()
+
+
+def test_incompressible_message_of_exactly_the_input_buffer() -> None:
+    """Deflate makes random bytes a little larger: a 64 KiB random message still fits the
+    default 64 KiB input buffer (the limit is on the inflated size)."""
+    payload = os.urandom(65536)
+
+    def handler(ws: ServerConnection) -> None:
+        ws.recv()
+        ws.send(payload)
+        ws.recv()
+
+    server = WebsocketsServer(handler)
+    client = WebSocketClient()
+    client.compression_enabled = True
+    rec = Recorder(client)
+    client.connect_to_url(server.url)
+    poll_until(client, lambda: rec.has("connection_established"))
+    peer = client.get_peer(1)
+    assert peer is not None
+    peer.put_packet(b"go")
+    poll_until(client, lambda: peer.get_available_packet_count() == 1 or rec.has(
+        "connection_closed"))
+    assert peer.get_packet() == payload
+    client.disconnect_from_host()
+    poll_until(client, lambda: rec.has("connection_closed"))
     server.close()
