@@ -100,6 +100,10 @@ class Protocol:
         # frame of a data message, which then takes the fragment path (_fragment/_inflate).
         self.deflate: PerMessageDeflate | None = None
         self._rsv = 0x70  # the RSV bits a frame may not set
+        # Deflate can make incompressible data larger (zlib's deflateBound for small memLevels
+        # is about +14 %): the compressed frame-size check allows that; _inflate caps the
+        # inflated size exactly.
+        self._deflate_slack = 0
         self._frag_compressed = False
         self._events: list[Event] = []
         # Frames to send as (opcode, payload), RAW for handshake bytes; framed and masked
@@ -359,7 +363,7 @@ class Protocol:
         append = packets.append
         max_packets = queue.max_packets
         max_bytes = queue.max_bytes
-        max_message = self.max_message_size
+        max_message = self.max_message_size + self._deflate_slack
         mask_in = self._mask_in
         nbytes = queue.nbytes
         pos = 0
@@ -624,6 +628,8 @@ class Protocol:
         """Use permessage-deflate from now on (the handshake negotiated it)."""
         self.deflate = deflate
         self._rsv = 0x30
+        size = self.max_message_size
+        self._deflate_slack = (size >> 3) + (size >> 6) + 64
 
     def _control(self, opcode: int, fin: bool, payload: bytes) -> bool:
         """Handle a control frame; False when decoding must stop (closed or failed)."""
