@@ -269,6 +269,17 @@ class Transport:
             self.error = self.error or f"receive failed: {exc}"
             return b""
 
+    def recv_into(self, buffer: memoryview) -> int | None:
+        """Read into ``buffer``: the count, None if nothing is ready, 0 at end of stream or on
+        error (``error`` says which)."""
+        try:
+            return self.sock.recv_into(buffer)  # type: ignore[union-attr]
+        except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError, InterruptedError):
+            return None
+        except (OSError, AttributeError) as exc:
+            self.error = self.error or f"receive failed: {exc}"
+            return 0
+
     @property
     def pending(self) -> int:
         """Bytes accepted by ``send`` that are not yet written."""

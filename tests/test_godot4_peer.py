@@ -443,8 +443,8 @@ def test_heartbeat_drops_a_peer_that_stops_answering() -> None:
         pings.extend(p for op, p in unmask_frames(data) if op == 0x9)
 
     server = RawServer(script)
+    started = time.monotonic()  # the first ping goes out after this, the drop > 0.05 s later
     peer = open_peer(server.url, heartbeat_interval=0.05)
-    started = time.monotonic()
     until_state(peer, WebSocketPeer.STATE_CLOSED, timeout=3.0)
     assert time.monotonic() - started >= 0.05
     assert peer.get_close_code() == -1  # an abrupt close
