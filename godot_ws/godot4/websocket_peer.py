@@ -21,6 +21,7 @@ from typing import Any
 
 from .. import events
 from .._connection import Connection
+from .._deflate import DeflateOptions
 from .._handshake import parse_target
 from .._transport import RECV_SIZE, Transport
 from ..constants import Error, WriteMode
@@ -91,6 +92,8 @@ class WebSocketPeer(PacketPeer):
         self._outbound_buffer_size = 65535
         self._max_queued_packets = 4096  # 4.4+ (2048 in 4.3)
         self._heartbeat_interval = 0.0
+        self._compression_enabled = False  # permessage-deflate (ours; Godot has none)
+        self._compression_options = DeflateOptions()
         self._conn: Connection | None = None
         self._queue = PacketQueue(1, 1)
         self._was_string = False
@@ -172,6 +175,30 @@ class WebSocketPeer(PacketPeer):
 
     heartbeat_interval = property(get_heartbeat_interval, set_heartbeat_interval)
 
+    def is_compression_enabled(self) -> bool:
+        return self._compression_enabled
+
+    def set_compression_enabled(self, enabled: bool) -> None:
+        """Offer (``connect_to_url``) or accept (``accept_stream``) permessage-deflate, RFC
+        7692; default False (Godot peers do not speak it). Applies to the next connection;
+        parameters in ``compression_options`` (a ``godot_ws.DeflateOptions``)."""
+        self._compression_enabled = bool(enabled)
+
+    compression_enabled = property(is_compression_enabled, set_compression_enabled)
+
+    def get_compression_options(self) -> DeflateOptions:
+        return self._compression_options
+
+    def set_compression_options(self, options: DeflateOptions) -> None:
+        if not isinstance(options, DeflateOptions):
+            raise TypeError("compression_options must be a DeflateOptions")
+        self._compression_options = options
+
+    compression_options = property(get_compression_options, set_compression_options)
+
+    def _deflate(self) -> DeflateOptions | None:
+        return self._compression_options if self._compression_enabled else None
+
     # ------------------------------------------------------------------ starting
 
     def connect_to_url(self, url: str, tls_client_options: TLSOptions | None = None) -> Error:
@@ -206,7 +233,8 @@ class WebSocketPeer(PacketPeer):
         queue = self._new_queue()
         protocol = ClientProtocol(target, queue, self._supported_protocols,
                                   self._handshake_headers,
-                                  max_message_size=self._inbound_buffer_size)
+                                  max_message_size=self._inbound_buffer_size,
+                                  deflate=self._deflate())
         transport = Transport(target.host, target.port, context)
         transport.tls_name = options.server_name(target.host)
         self._start(Connection(transport, protocol, *self._out_limits()), queue)
@@ -244,7 +272,8 @@ class WebSocketPeer(PacketPeer):
         self._clear()
         queue = self._new_queue()
         protocol = ServerProtocol(queue, self._supported_protocols, self._inbound_buffer_size,
-                                  headers=self._handshake_headers, strict_protocols=True)
+                                  deflate=self._deflate(), headers=self._handshake_headers,
+                                  strict_protocols=True)
         transport.set_no_delay(True)
         self._start(Connection(transport, protocol, *self._out_limits()), queue)
         self._stream = stream
