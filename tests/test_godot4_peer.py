@@ -212,6 +212,7 @@ def test_subprotocol_and_handshake_headers() -> None:
     peer = open_peer(server.url, supported_protocols=["chat", "v2"],
                      handshake_headers=["X-Token: abc"])
     assert peer.get_selected_protocol() in ("chat", "v2")
+    poll_until(peer, lambda: bool(seen), what="the server's handler")  # runs after the 101
     assert seen["x-token"] == "abc"
     assert seen["sec-websocket-protocol"] == "chat,v2"  # Godot: comma, no space
     close_peer(peer)
