@@ -69,8 +69,8 @@ def build_scenarios(ns: list[int], host_n: int = 1000) -> list[Scenario]:
             "receive 32-byte messages",
             "msg/s",
             True,
-            ">= 10x wsc",
-            _ratio_check("websocket-client", ">=", 10.0),
+            ">= 15x wsc",
+            _ratio_check("websocket-client", ">=", 15.0),
         ),
         Scenario(
             "recv_large",
@@ -109,8 +109,8 @@ def build_scenarios(ns: list[int], host_n: int = 1000) -> list[Scenario]:
             "idle check, nothing to read",
             "us",
             False,
-            "<= 1.5x raw",
-            _ratio_check("raw", "<=", 1.5),
+            "<= 1.3x raw",
+            _ratio_check("raw", "<=", 1.3),
         ),
     ]
     for n in ns:
