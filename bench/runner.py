@@ -254,7 +254,7 @@ def measure(
         return c.recv_small / dt
     if key in ("recv_large", "recv_large_drop"):
         hold = key == "recv_large"
-        if lib.name == "godot_ws":
+        if lib.name in ("godot_ws", "godot_ws4"):
             dt = lib.receive(base, c.recv_large, LARGE, large_bufs, hold=hold)
         else:
             dt = lib.receive(base, c.recv_large, LARGE, hold=hold)
