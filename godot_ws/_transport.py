@@ -55,10 +55,12 @@ class Transport:
         ssl_context: ssl.SSLContext | ContextFuture | None = None,
         accepted: socket.socket | None = None,
         proxy: ProxyConfig | None = None,
+        server_side: bool = True,
     ) -> None:
         """Connect to ``host``:``port`` (through ``proxy``'s CONNECT tunnel if given), or with
         ``accepted``, serve a socket a listener accepted (TLS, if ``ssl_context`` is given,
-        then runs as the server side). A client's ``ssl_context`` may be a ``ContextFuture``
+        then runs as the server side; with ``server_side=False`` as a client checking the
+        certificate against ``host``: Godot 4's ``StreamPeerTLS.connect_to_stream``). A client's ``ssl_context`` may be a ``ContextFuture``
         (``_tls.client_context``): TLS starts once it is built, TCP connects meanwhile."""
         self.host = host
         self.port = port
@@ -86,10 +88,11 @@ class Transport:
             if isinstance(ssl_context, ssl.SSLContext):
                 try:
                     self.sock = ssl_context.wrap_socket(
-                        accepted, server_side=True, do_handshake_on_connect=False
+                        accepted, server_side=server_side, do_handshake_on_connect=False,
+                        server_hostname=None if server_side else host,
                     )
                     self._tls_pending = True
-                except (ssl.SSLError, OSError) as exc:
+                except (ssl.SSLError, OSError, ValueError) as exc:
                     self._failed(f"TLS set-up failed: {exc}")
             return
         if proxy is not None:
