@@ -201,8 +201,7 @@ class ArenaLink:
         self.multiplayer.connected_to_server.connect(self._on_connected)
         self.multiplayer.connection_failed.connect(lambda: self._on_lost(False))
         self.multiplayer.server_disconnected.connect(lambda: self._on_lost(True))
-        self.multiplayer.peer_disconnected.connect(
-            lambda peer_id: peer_id != SERVER and events.on_peer_left(peer_id))
+        self.multiplayer.peer_disconnected.connect(self._on_peer_left)
 
     # ------------------------------------------------------------------ state
 
@@ -238,6 +237,10 @@ class ArenaLink:
     @property
     def offline(self) -> bool:
         return self.client.get_connection_status() == _DISCONNECTED
+
+    def _on_peer_left(self, peer_id: int) -> None:
+        if peer_id != SERVER:  # the host leaving is server_disconnected
+            self.events.on_peer_left(peer_id)
 
     def _on_connected(self) -> None:
         self._joined = True
