@@ -15,8 +15,9 @@ This file is the game and its drawing; demos/arena_net.py is all of its networki
 logic, the same as demos/godot_server/arena_server.gd, and each player's link), so the client
 works unchanged against a Godot 3 host. With ``--godot4`` the networking is
 demos/arena_net4.py instead: Godot 4's WebSocketMultiplayerPeer and SceneMultiplayer, the
-messages as ``@rpc`` calls (host and clients in Python; every player must use --godot4). When the host goes away or a join fails, the screen
-says why and the game retries every few seconds (R retries now, Esc quits).
+messages as ``@rpc`` calls (host and clients in Python; every player must use --godot4).
+When the host goes away or a join fails, the screen says why and the game retries every few
+seconds (R retries now, Esc quits).
 """
 
 from __future__ import annotations
