@@ -127,7 +127,7 @@ class Raw:
             pass
         sock.close()
 
-    def receive(self, base: str, count: int, size: int) -> float:
+    def receive(self, base: str, count: int, size: int, hold: bool = True) -> float:
         sock, rest = self._connect(base, f"/blast/{count}/{size}")
         r = RawReader(sock, rest, max(1 << 18, 4 * size))
         t0 = time.perf_counter()
@@ -139,10 +139,13 @@ class Raw:
             if out:
                 got += len(out)
                 last = out[-1]
+                if not hold:
+                    assert len(last) == size
+                    last = out = b""  # type: ignore[assignment]
             elif r.closed:
                 raise BenchError("closed early")
         dt = time.perf_counter() - t0
-        assert len(last) == size
+        assert len(last) == size or not hold
         self._close(sock)
         return dt
 
@@ -225,13 +228,18 @@ class WebsocketClient:
 
         return websocket.create_connection(base.rstrip("/") + path)
 
-    def receive(self, base: str, count: int, size: int) -> float:
+    def receive(self, base: str, count: int, size: int, hold: bool = True) -> float:
         ws = self._connect(base, f"/blast/{count}/{size}")
         recv = ws.recv
         t0 = time.perf_counter()
         ws.send_binary(GO)
-        for _ in range(count):
-            m = recv()
+        if hold:
+            for _ in range(count):
+                m = recv()
+        else:
+            for _ in range(count):
+                n = len(recv())  # the message is dropped at once
+            m = b"x" * n
         dt = time.perf_counter() - t0
         assert len(m) == size
         ws.close()
@@ -314,13 +322,18 @@ class Websockets:
             proxy=None,
         )
 
-    def receive(self, base: str, count: int, size: int) -> float:
+    def receive(self, base: str, count: int, size: int, hold: bool = True) -> float:
         ws = self._connect(base, f"/blast/{count}/{size}")
         recv = ws.recv
         t0 = time.perf_counter()
         ws.send(GO)
-        for _ in range(count):
-            m = recv()
+        if hold:
+            for _ in range(count):
+                m = recv()
+        else:
+            for _ in range(count):
+                n = len(recv())  # the message is dropped at once
+            m = b"x" * n
         dt = time.perf_counter() - t0
         assert len(m) == size
         ws.close()
@@ -420,7 +433,7 @@ class _WsprotoConn:
 class Wsproto:
     name = "wsproto"
 
-    def receive(self, base: str, count: int, size: int) -> float:
+    def receive(self, base: str, count: int, size: int, hold: bool = True) -> float:
         from wsproto.events import BytesMessage, CloseConnection, Message
 
         w = _WsprotoConn(base, f"/blast/{count}/{size}")
@@ -446,6 +459,9 @@ class Wsproto:
                         else:
                             m = ev.data
                         got += 1
+                        if not hold:
+                            assert len(m) == size
+                            m = b"x" * size if got == count else b""
                     else:
                         parts.append(ev.data)
                 elif isinstance(ev, CloseConnection):
@@ -607,12 +623,14 @@ class GodotWs:
             pass
 
     def receive(
-        self, base: str, count: int, size: int, bufs: tuple[int, int, int, int] | None = None
+        self, base: str, count: int, size: int, bufs: tuple[int, int, int, int] | None = None,
+        hold: bool = True,
     ) -> float:
         c, p = self._connect(base, f"/blast/{count}/{size}", bufs)
         poll, avail, get = c.poll, p.get_available_packet_count, p.get_packet
         got = 0
         m = b""
+        seen = 0
         t0 = time.perf_counter()
         if p.put_packet(GO):
             raise BenchError("put_packet(go) failed")
@@ -624,12 +642,17 @@ class GodotWs:
             for _ in range(n):
                 m = get()
             got += n
+            if not hold and n:
+                seen = len(m)
+                m = b""  # the game dropped every packet it read this frame
             loops += 1
             if not loops & 0x3FF:
                 _check_deadline(t0)
                 if c.get_connection_status() == 0 and avail() == 0:
                     raise BenchError(f"godot_ws disconnected after {got}/{count} messages")
         dt = time.perf_counter() - t0
+        if not hold:
+            m = b"x" * seen
         if len(m) != size:
             raise BenchError(f"godot_ws got a {len(m)}-byte packet, expected {size}")
         self._close(c)

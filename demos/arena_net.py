@@ -183,7 +183,8 @@ class ArenaLink:
         self.events.on_joined(self.my_id)
 
     def _on_close_request(self, code: int, reason: str) -> None:
-        self._close_reason = f"the host closed the connection ({code}{' ' + reason if reason else ''})"
+        detail = f"{code} {reason}" if reason else str(code)
+        self._close_reason = f"the host closed the connection ({detail})"
 
     def _on_failed(self) -> None:
         # Godot 3 emits connection_failed both for a failed join and for the end of a joined

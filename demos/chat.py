@@ -16,7 +16,7 @@ import sys
 import time
 from typing import Any
 
-from _common import host, parse_args, save_screenshot, shut_down
+from _common import host, parse_args, save_screenshot, set_up_logging, shut_down
 
 from godot_ws import (
     CONNECTION_CONNECTED,
@@ -98,15 +98,16 @@ def draw(screen: Any, font: Any, me: Chatter, typed: str, url: str) -> None:
         screen.blit(font.render(line, True, (220, 220, 220)), (12, y))
         y -= 20
     status = me.client.get_connection_status()
-    state = ("connected" if status == CONNECTION_CONNECTED else
-             "connecting" if status == CONNECTION_CONNECTING else "disconnected")
+    state = ("connected to" if status == CONNECTION_CONNECTED else
+             "connecting to" if status == CONNECTION_CONNECTING else "disconnected from")
     pygame.draw.rect(screen, (45, 48, 60), (0, HEIGHT - 34, WIDTH, 34))
     screen.blit(font.render(f"> {typed}_", True, (255, 255, 160)), (12, HEIGHT - 28))
-    screen.blit(font.render(f"{state} to {url}", True, (140, 170, 140)), (12, 8))
+    screen.blit(font.render(f"{state} {url}", True, (140, 170, 140)), (12, 8))
 
 
 def main() -> int:
     args = parse_args("godot_ws chat window", "you")
+    set_up_logging()
     global pygame
     import pygame
 
@@ -125,34 +126,37 @@ def main() -> int:
     frames = 0
     worst_poll = 0.0
     running = True
-    while running:
-        clock.tick(60)
-        for event in pygame.event.get():
-            if event.type == pygame.QUIT:
-                running = False
-            elif event.type == pygame.KEYDOWN:
-                if event.key == pygame.K_ESCAPE:
+    try:
+        while running:
+            clock.tick(60)
+            for event in pygame.event.get():
+                if event.type == pygame.QUIT:
                     running = False
-                elif event.key == pygame.K_RETURN and typed:
-                    me.say(typed)
-                    typed = ""
-                elif event.key == pygame.K_BACKSPACE:
-                    typed = typed[:-1]
-            elif event.type == pygame.TEXTINPUT:
-                typed += event.text
-        start = time.perf_counter()
-        if server is not None:
-            server.poll()
-        for chatter in (me, *bots):
-            chatter.client.poll()
-        worst_poll = max(worst_poll, time.perf_counter() - start)
-        for chatter in (me, *bots):
-            chatter.think()
-        draw(screen, font, me, typed, url)
-        pygame.display.flip()
-        frames += 1
-        if args.frames and frames >= args.frames:
-            running = False
+                elif event.type == pygame.KEYDOWN:
+                    if event.key == pygame.K_ESCAPE:
+                        running = False
+                    elif event.key == pygame.K_RETURN and typed:
+                        me.say(typed)
+                        typed = ""
+                    elif event.key == pygame.K_BACKSPACE:
+                        typed = typed[:-1]
+                elif event.type == pygame.TEXTINPUT:
+                    typed += event.text
+            start = time.perf_counter()
+            if server is not None:
+                server.poll()
+            for chatter in (me, *bots):
+                chatter.client.poll()
+            worst_poll = max(worst_poll, time.perf_counter() - start)
+            for chatter in (me, *bots):
+                chatter.think()
+            draw(screen, font, me, typed, url)
+            pygame.display.flip()
+            frames += 1
+            if args.frames and frames >= args.frames:
+                running = False
+    except KeyboardInterrupt:
+        print("interrupted: closing")
     save_screenshot(pygame, screen, args.screenshot)
     print(f"frames={frames} chatters={1 + len(bots)} messages_in={me.received} "
           f"messages_out={sum(c.sent for c in (me, *bots))} "
@@ -165,4 +169,7 @@ def main() -> int:
 pygame: Any = None
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # before the chat started
+        sys.exit(130)

@@ -8,6 +8,7 @@ it prints one line: frames, messages out/in, the median round trip and the worst
 from __future__ import annotations
 
 import argparse
+import logging
 import statistics
 import struct
 import sys
@@ -42,6 +43,7 @@ def main() -> int:
     parser.add_argument("--url", help="an echo server to use instead of the built-in one")
     parser.add_argument("--frames", type=int, default=180, help="frames to run (60 per second)")
     args = parser.parse_args()
+    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")  # godot_ws's reasons
     server = None
     url = args.url
     if url is None:

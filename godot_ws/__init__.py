@@ -1,9 +1,16 @@
 """godot_ws: Godot's WebSocket networking API for Python game loops.
 
 Call ``client.poll()`` once per frame; it never blocks. See README.rst.
+
+Logging: each module logs on its own logger under ``godot_ws`` (``godot_ws.client``,
+``godot_ws.server`` ...). The package logger has only a ``NullHandler``, as libraries
+should, so nothing is printed unless the application configures logging (for example
+``logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")``).
 """
 
 from __future__ import annotations
+
+import logging as _logging
 
 from ._deflate import DeflateOptions
 from .client import WebSocketClient
@@ -267,3 +274,7 @@ __all__ = [
     "WRITE_MODE_TEXT",
     "WRITE_MODE_BINARY",
 ]
+
+# A library adds no output of its own: without this, Python's last-resort handler would print
+# bare warnings ("get_packet: no packet queued") with no logger name or level.
+_logging.getLogger(__name__).addHandler(_logging.NullHandler())

@@ -8,15 +8,22 @@ server as ``(source, payload)``. It sends through each client's ``Connection`` a
 touches sockets.
 
 Where Godot 3.2.3 has a bug, the documented rule stands: a message to ``-1`` ("everyone but
-the server") is not delivered to the server. A client whose output buffer overflows while
-being relayed to is disconnected (close 1008): a client that never reads cannot make the
-server grow without bound or stall everyone else.
+the server") is not delivered to the server.
+
+Relaying never drops a message and never closes a client that reads. A target's output limit
+counts only what its socket could not take (the queue is written before it counts as full);
+while a target is still full, the sender is pushed back: its messages wait in its input
+queue, which stops the reading of its socket, so TCP slows the sender down. Only a target
+that has taken nothing for ``stall_timeout`` seconds is dropped (its TCP connection closed:
+a close frame could not get past what it does not read), so a client that never reads cannot
+stall everyone else for good, nor grow the server's memory.
 """
 
 from __future__ import annotations
 
 import logging
 import struct
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 
@@ -27,7 +34,7 @@ from .protocol import PacketQueue, State
 
 __all__ = ["Relay"]
 
-log = logging.getLogger("godot_ws")
+log = logging.getLogger(__name__)
 
 _HEADER = struct.Struct("<Bii")
 _ID = struct.Struct("<i")
@@ -46,6 +53,9 @@ class Relay:
         self.max_bytes = max_bytes
         self.target_peer = 0
         self._emit_packet = emit_packet
+        #: Seconds a target may stay full, taking nothing, before it is dropped.
+        self.stall_timeout = 5.0
+        self._full_since: dict[Connection, float] = {}
 
     # ------------------------------------------------------------------ joins and leaves
 
@@ -60,19 +70,22 @@ class Relay:
         self.links[peer_id] = link
 
     def remove(self, peer_id: int) -> None:
-        if self.links.pop(peer_id, None) is not None:
+        link = self.links.pop(peer_id, None)
+        if link is not None:
+            self._full_since.pop(link, None)
             for link in self.links.values():
                 self._sys(link, SysType.SYS_DEL, peer_id)
 
     def _sys(self, link: Connection, kind: int, peer_id: int) -> None:
         # SYS messages bypass the output limit: they are tiny and must not be lost.
-        link.protocol.send_message(encode_header(kind, SERVER_ID, 0) + _ID.pack(peer_id), False)
+        link.send_anyway(encode_header(kind, SERVER_ID, 0) + _ID.pack(peer_id), False)
 
     # ------------------------------------------------------------------ client messages
 
     def receive(self, source: int, raw: PacketQueue, force: bool = False) -> int:
-        """Handle ``source``'s raw messages in order while the server's inbox has room (or
-        all with ``force``, when the client is gone); return how many were taken."""
+        """Handle ``source``'s raw messages in order while the server's inbox and every
+        target have room (or all with ``force``, when the client is gone); return how many
+        were taken. What is left waits in ``raw`` (the sender is pushed back)."""
         queue = raw.packets
         done = 0
         while queue:
@@ -81,56 +94,77 @@ class Relay:
                     and (len(self.packets) >= self.max_packets
                          or self.nbytes + len(data) > self.max_bytes)):
                 break
+            targets, store = self._plan(source, data)
+            if targets and not force and not self._room(targets, len(data)):
+                break
             raw.pop()
             done += 1
-            self._route(source, data)
+            if store:
+                self._store(source, data)
+            for link in targets:
+                if link.send(data, False) == Error.ERR_OUT_OF_MEMORY:
+                    link.send_anyway(data, False)  # forced: the sender is gone, bounded
         return done
 
-    def _route(self, source: int, data: bytes) -> None:
+    def _plan(self, source: int, data: bytes) -> tuple[list[Connection], bool]:
+        """Where a client's message goes: the open target links, and whether the server
+        gets it too. Invalid messages are logged and go nowhere."""
         if len(data) < PROTO_SIZE:
             log.error("multiplayer: dropped a %d-byte message from %d, shorter than the "
                       "header", len(data), source)
-            return
+            return [], False
         kind, from_, to = _HEADER.unpack_from(data)
         if kind != _SYS_NONE:
             log.error("multiplayer: dropped a system message from client %d (only the server "
                       "sends them)", source)
-            return
+            return [], False
         if from_ != source:
             log.error("multiplayer: dropped a message from %d claiming to be from %d",
                       source, from_)
-            return
+            return [], False
         if to == SERVER_ID:
-            self._store(source, data)
-        elif to > SERVER_ID:
+            return [], True
+        if to > SERVER_ID:
+            link = self.links.get(to)
             if to == source:
                 log.error("multiplayer: client %d sent a message to itself", source)
-            elif to not in self.links:
+            elif link is None:
                 log.error("multiplayer: client %d sent to unknown peer %d", source, to)
-            else:
-                self._forward(data, (to,))
-        else:
-            excluded = -to
-            if excluded != SERVER_ID:
-                self._store(source, data)
-            self._forward(data, (pid for pid in self.links
-                                 if pid != source and pid != excluded))
+            elif link.protocol.state is State.OPEN:
+                return [link], False
+            return [], False  # a leaving target: its SYS_DEL follows
+        excluded = -to
+        return ([link for pid, link in self.links.items()
+                 if pid != source and pid != excluded and link.protocol.state is State.OPEN],
+                excluded != SERVER_ID)
+
+    def _room(self, targets: list[Connection], size: int) -> bool:
+        """True when every target can take ``size`` more bytes. A target that has stayed
+        full for ``stall_timeout`` seconds is dropped (it reads nothing) and stops counting."""
+        full_since = self._full_since
+        ok = True
+        for link in targets:
+            if link.has_room(size):
+                if full_since:
+                    full_since.pop(link, None)
+                continue
+            now = time.monotonic()
+            since = full_since.setdefault(link, now)
+            if now - since <= self.stall_timeout:
+                ok = False
+                continue
+            peer_id = next((pid for pid, other in self.links.items() if other is link), 0)
+            log.warning("multiplayer: client %d took nothing for %s s (output buffer full); "
+                        "dropping it", peer_id, self.stall_timeout)
+            del full_since[link]
+            link.drop(f"output buffer full for {self.stall_timeout} s: the client reads nothing")
+        return ok
 
     def _store(self, source: int, data: bytes) -> None:
         payload = data[PROTO_SIZE:]
         self.packets.append((source, payload))
         self.nbytes += len(payload)
         self._emit_packet(source)
-
-    def _forward(self, data: bytes, targets: Iterable[int]) -> None:
-        for peer_id in list(targets):
-            link = self.links[peer_id]
-            if link.protocol.state is not State.OPEN:
-                continue  # leaving: its SYS_DEL follows
-            if link.send(data, False) == Error.ERR_OUT_OF_MEMORY:
-                log.warning("multiplayer: client %d reads too slowly (output buffer full); "
-                            "disconnecting it", peer_id)
-                link.close(1008, "output buffer full")
 
     # ------------------------------------------------------------------ the server's side
 

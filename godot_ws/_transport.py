@@ -16,6 +16,7 @@ import ssl
 from typing import Any
 
 from ._proxy import MAX_REPLY, ProxyConfig, ProxyError, check_reply, connect_request
+from ._tls import ContextFuture
 
 __all__ = ["Transport", "RECV_SIZE"]
 
@@ -51,13 +52,14 @@ class Transport:
         self,
         host: str,
         port: int,
-        ssl_context: ssl.SSLContext | None = None,
+        ssl_context: ssl.SSLContext | ContextFuture | None = None,
         accepted: socket.socket | None = None,
         proxy: ProxyConfig | None = None,
     ) -> None:
         """Connect to ``host``:``port`` (through ``proxy``'s CONNECT tunnel if given), or with
         ``accepted``, serve a socket a listener accepted (TLS, if ``ssl_context`` is given,
-        then runs as the server side)."""
+        then runs as the server side). A client's ``ssl_context`` may be a ``ContextFuture``
+        (``_tls.client_context``): TLS starts once it is built, TCP connects meanwhile."""
         self.host = host
         self.port = port
         self.error = ""
@@ -66,6 +68,7 @@ class Transport:
         self.sock: socket.socket | None = None
         self._ssl_context = ssl_context
         self._tls_pending = False
+        self._awaiting_context = False  # TCP is up, the TLS context is still being built
         self._connected = False
         self._last_error = ""
         self._out = b""  # bytes handed to send() that the kernel has not taken yet
@@ -76,7 +79,7 @@ class Transport:
             accepted.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self.sock = accepted
             self._connected = True
-            if ssl_context is not None:
+            if isinstance(ssl_context, ssl.SSLContext):
                 try:
                     self.sock = ssl_context.wrap_socket(
                         accepted, server_side=True, do_handshake_on_connect=False
@@ -106,6 +109,8 @@ class Transport:
         assert sock is not None
         if self._tls_pending:
             return self._tls_step()
+        if self._awaiting_context:
+            return self._start_tls()
         if self._tunnel is not None:
             return self._tunnel_step()
         if not self._connected:
@@ -161,10 +166,19 @@ class Transport:
         """The stream is up: wrap it in TLS (stepping the handshake) or report it ready."""
         sock = self.sock
         assert sock is not None
-        if self._ssl_context is None:
+        context = self._ssl_context
+        if context is None:
             return True
+        if isinstance(context, ContextFuture):
+            if not context.done:
+                self._awaiting_context = True
+                return None
+            self._awaiting_context = False
+            if context.context is None:
+                return self._failed(context.error)
+            context = self._ssl_context = context.context
         try:
-            self.sock = self._ssl_context.wrap_socket(
+            self.sock = context.wrap_socket(
                 sock, server_hostname=self.host, do_handshake_on_connect=False
             )
         except (ssl.SSLError, OSError, ValueError) as exc:

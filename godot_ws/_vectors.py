@@ -400,7 +400,9 @@ class Vector3:
     lerp = linear_interpolate
 
     def max_axis(self) -> int:
-        return (0 if self.x >= self.z else 2) if self.x >= self.y else (1 if self.y >= self.z else 2)
+        if self.x >= self.y:
+            return 0 if self.x >= self.z else 2
+        return 1 if self.y >= self.z else 2
 
     def min_axis(self) -> int:
         return (0 if self.x < self.z else 2) if self.x < self.y else (1 if self.y < self.z else 2)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import ssl
 import time
+from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +18,7 @@ from . import events
 from ._connection import Connection
 from ._handshake import parse_target
 from ._proxy import ProxyError, choose_proxy
+from ._tls import ContextFuture, client_context
 from ._transport import RECV_SIZE, Transport
 from .constants import ConnectionStatus, Error
 from .crypto import X509Certificate
@@ -28,7 +30,7 @@ from .signals import Signal
 
 __all__ = ["WebSocketClient"]
 
-log = logging.getLogger("godot_ws")
+log = logging.getLogger(__name__)
 
 _DISCONNECTED = ConnectionStatus.CONNECTION_DISCONNECTED
 _CONNECTING = ConnectionStatus.CONNECTION_CONNECTING
@@ -82,6 +84,10 @@ class WebSocketClient(WebSocketMultiplayerPeer):
         self._status = _DISCONNECTED
         self._peer = WebSocketPeer()
         self._mp: MultiplayerClient | None = None  # multiplayer mode's state, else None
+        # Signals still to fire: events with their connection, and data_received count.
+        self._todo: deque[tuple[Connection, events.Event]] = deque()
+        self._owed = 0
+        self._polling = False  # inside _dispatch (handlers run): poll() must not re-enter
 
     # ------------------------------------------------------------------ connecting
 
@@ -130,6 +136,9 @@ class WebSocketClient(WebSocketMultiplayerPeer):
         )
         conn.deadline = time.monotonic() + self.handshake_timeout
         conn.heartbeat_interval = self._heartbeat_interval
+        conn.wake = self._wake
+        self._todo.clear()
+        self._owed = 0
         self._conn = conn
         self._peer = WebSocketPeer(queue, conn)
         self._mp = (
@@ -140,20 +149,16 @@ class WebSocketClient(WebSocketMultiplayerPeer):
         conn.advance()  # starts the TCP connect now for IP literals
         return Error.OK
 
-    def _tls_context(self) -> ssl.SSLContext:
-        if self._trusted_certificate is not None:
-            # Pinning: the only trust anchor is the given certificate.
-            context = ssl.create_default_context(cadata=self._trusted_certificate.save_to_string())
-        else:
-            context = ssl.create_default_context()
+    def _tls_context(self) -> ContextFuture:
+        """This configuration's shared context, built off this thread (see ``_tls``)."""
         if not self._verify_tls:
             log.warning("TLS verification is off: any certificate will be accepted")
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        return context
+        pinned = self._trusted_certificate
+        return client_context(self._verify_tls, pinned.save_to_string() if pinned else None)
 
     def disconnect_from_host(self, code: int = 1000, reason: str = "") -> None:
-        """Send a close frame with ``code`` and ``reason`` (no trailing NUL, unlike 3.2.3).
+        """Send a close frame with ``code`` and ``reason`` (no trailing NUL, unlike 3.2.3),
+        written at once when the socket can take it, as Godot does.
 
         ``connection_closed(True)`` fires in a later poll once the server answers (3.2.3
         reports False). While still connecting, the attempt is dropped without a signal.
@@ -165,6 +170,7 @@ class WebSocketClient(WebSocketMultiplayerPeer):
             conn.transport.close()
             self._conn = None
             self._status = _DISCONNECTED
+            self._todo.clear()
             return
         conn.close(code, reason)
 
@@ -172,7 +178,10 @@ class WebSocketClient(WebSocketMultiplayerPeer):
 
     def poll(self) -> None:
         """Write what the game queued, move every ready byte through the protocol, then emit
-        this poll's signals."""
+        this poll's signals; what the handlers queued is written before poll returns.
+
+        Calling ``poll()`` from one of this client's signal handlers does nothing but log an
+        error (Godot's loop cannot re-enter; a nested poll would reorder signals)."""
         conn = self._conn
         if conn is not None and conn.quiet_recv is not None and not conn.protocol._out:
             # An open connection with nothing to write: an idle poll is one recv call.
@@ -183,6 +192,10 @@ class WebSocketClient(WebSocketMultiplayerPeer):
             except OSError:
                 data = None  # read again below, where the error is reported
             self._pump(conn, data)
+            return
+        if self._polling:
+            log.error("poll() called from a signal handler of the same client: ignored "
+                      "(return from the handler instead)")
             return
         if self._lingering:
             self._flush_lingering()
@@ -195,85 +208,116 @@ class WebSocketClient(WebSocketMultiplayerPeer):
                 return
         self._pump(conn, None)
 
+    def flush(self) -> None:
+        """Write every queued message now (``put_packet`` writes at once only the first
+        ``WRITE_THROUGH`` messages of a frame; a game that sends more and wants them out
+        before its next ``poll()`` calls this). Not in Godot."""
+        conn = self._conn
+        if conn is not None and conn.ready:
+            conn.flush()
+
+    def _wake(self, conn: Connection) -> None:
+        # A message started a new batch: write it through, unless a handler of this poll
+        # queued it (poll writes those once every handler has run).
+        if not self._polling:
+            conn.write_through()
+
     def _pump(self, conn: Connection, first: bytes | None) -> None:
         protocol = conn.protocol
         packets = protocol.queue.packets
         new = conn.pump(first)
         state = protocol.state
-        if protocol._events or new or state is not _OPEN or (packets and self._mp is not None):
+        if (protocol._events or new or state is not _OPEN or self._todo or self._owed
+                or (packets and self._mp is not None)):
             self._dispatch(conn, new)
         if self._conn is conn:
             conn.quiet_recv = (
                 conn.transport.recv_nowait
                 if protocol.state is _OPEN and not protocol.blocked and not conn.transport.pending
                 and not self._lingering and not (packets and self._mp is not None)
-                and not conn.heartbeat_interval
+                and not conn.heartbeat_interval and not protocol._out
                 else None
             )
 
     def _dispatch(self, conn: Connection, new_packets: int) -> None:
-        """Turn the protocol's events into status changes and signals (after all I/O)."""
+        """Turn the protocol's events into status changes and signals (after all I/O).
+
+        Signals wait in ``_todo``/``_owed`` and each is taken off before it fires, so if a
+        handler raises (even KeyboardInterrupt), the rest fire on the next poll. The
+        handshake comes first (status CONNECTED), then the data, then the close."""
+        todo = self._todo
         protocol = conn.protocol
         if protocol.state is State.CONNECTING:
             if time.monotonic() > conn.deadline:
                 protocol.abort(f"handshake timed out after {self.handshake_timeout} s")
         elif protocol.state is State.CLOSING:
             conn.check_closing(self.close_timeout)
-        if self._mp is not None:
-            self._dispatch_mp(conn, self._mp)
-            return
-        if self.data_received:
-            for _ in range(new_packets):
-                self.data_received.emit()
-        for event in protocol.events_received():
-            if isinstance(event, events.HandshakeDone):
-                self._status = _CONNECTED
-                conn.deadline = 0.0
-                self.connection_established.emit(event.protocol)
-            elif isinstance(event, events.HandshakeFailed):
-                log.warning("connection to %s failed: %s", conn.transport.host, event.reason)
-                self._finish(conn)
-                self.connection_error.emit()
-            elif isinstance(event, events.CloseRequested):
-                self.server_close_request.emit(event.code, godot_reason(event.reason))
-            elif isinstance(event, events.Closed):
-                if not event.clean:
-                    log.warning("connection closed (code %d): %s", event.code, event.reason)
-                self._finish(conn)
-                self.connection_closed.emit(event.clean)
+        conn.quiet_recv = None  # a handler's poll() must take the guarded path
+        todo.extend((conn, event) for event in protocol.events_received())
+        self._owed += new_packets
+        self._polling = True
+        try:
+            while todo and isinstance(todo[0][1], events.HandshakeDone):
+                self._handle(*todo.popleft())
+            if self._mp is not None:
+                self._receive_mp(conn, self._mp)
+            else:
+                signal = self.data_received
+                while self._owed:
+                    self._owed -= 1
+                    if signal:
+                        signal.emit()
+            while todo:
+                self._handle(*todo.popleft())
+        finally:
+            self._polling = False
+            current = self._conn
+            if current is not None and current.ready and current.protocol._out:
+                current.flush()  # what the handlers queued leaves in this frame
 
-    def _dispatch_mp(self, conn: Connection, mp: MultiplayerClient) -> None:
-        """Multiplayer mode's signals: the protocol's events through ``mp``'s mapping."""
+    def _receive_mp(self, conn: Connection, mp: MultiplayerClient) -> None:
+        """Multiplayer mode's messages: through ``mp`` while it has room."""
         protocol = conn.protocol
         raw = protocol.queue
-        if protocol.state is _OPEN and self._status is _CONNECTING:
-            # The server's SYS_ID/SYS_ADD(1) can arrive in the poll that completes the
-            # handshake: the status must read CONNECTED before connection_succeeded fires,
-            # as in Godot, so a handler may rpc()/put_packet at once.
-            self._status = _CONNECTED
+        self._owed = 0
         # Messages go on to mp's queue while it has room; each batch taken makes room to
         # decode what the protocol held back. When mp is full they wait, and so does TCP.
         while mp.receive(raw) and protocol.blocked:
             protocol.resume()
-        for event in protocol.events_received():
-            if isinstance(event, events.HandshakeDone):
-                if self._conn is conn:  # (a handler may have dropped it already)
-                    self._status = _CONNECTED  # no signal: wait for connection_succeeded
+        self._todo.extend((conn, event) for event in protocol.events_received())
+
+    def _handle(self, conn: Connection, event: events.Event) -> None:
+        mp = self._mp
+        if isinstance(event, events.HandshakeDone):
+            if self._conn is conn:
+                self._status = _CONNECTED
                 conn.deadline = 0.0
-            elif isinstance(event, events.HandshakeFailed):
-                log.warning("connection to %s failed: %s", conn.transport.host, event.reason)
-                self._finish(conn)
+                if mp is None:  # multiplayer: the game waits for connection_succeeded
+                    self.connection_established.emit(event.protocol)
+        elif isinstance(event, events.HandshakeFailed):
+            log.warning("connection to %s failed: %s", conn.transport.host, event.reason)
+            self._finish(conn)
+            if mp is not None:
                 mp.connection_lost()
-            elif isinstance(event, events.CloseRequested):
+            else:
+                self.connection_error.emit()
+        elif isinstance(event, events.CloseRequested):
+            if mp is not None:
                 # Nothing follows a close frame: what waited for room goes first, in order.
-                mp.receive(raw, force=True)
-                self.server_close_request.emit(event.code, godot_reason(event.reason))
-            elif isinstance(event, events.Closed):
+                mp.receive(conn.protocol.queue, force=True)
+            self.server_close_request.emit(event.code, godot_reason(event.reason))
+        elif isinstance(event, events.Closed):
+            if mp is not None:
                 log_ = log.info if event.clean else log.warning
                 log_("multiplayer connection closed (code %d): %s", event.code, event.reason)
-                mp.receive(raw, force=True)
+                mp.receive(conn.protocol.queue, force=True)
                 self._finish(conn)
                 mp.connection_lost()
+            else:
+                if not event.clean:
+                    log.warning("connection closed (code %d): %s", event.code, event.reason)
+                self._finish(conn)
+                self.connection_closed.emit(event.clean)
 
     def _finish(self, conn: Connection) -> None:
         """Tear down: write what is left (a close frame), keep flushing it briefly if needed."""

@@ -17,7 +17,7 @@ from .constants import Error
 
 __all__ = ["X509Certificate", "CryptoKey", "server_context"]
 
-log = logging.getLogger("godot_ws")
+log = logging.getLogger(__name__)
 
 _PEM_BLOCK = re.compile(
     r"-----BEGIN CERTIFICATE-----\r?\n.+?\r?\n-----END CERTIFICATE-----", re.DOTALL

@@ -177,6 +177,19 @@ def container_type(builtin: int, class_name: str = "", script: str | None = None
     return (VariantType(builtin), class_name, script or None)
 
 
+def _type_args(element: ContainerType) -> str:
+    """``, TYPE_X[, 'Class'[, 'res://script']]`` as Godot's constructors take them."""
+    builtin, class_name, script = element
+    if builtin == VariantType.TYPE_NIL:
+        return ""
+    text = f", {VariantType(builtin).name}"
+    if class_name or script:
+        text += f", {class_name!r}"
+    if script:
+        text += f", {script!r}"
+    return text
+
+
 class Array(list[Any]):
     """Godot 4's typed ``Array[T]``: ``Array(base, type, class_name, script)`` as in GDScript.
 
@@ -221,7 +234,7 @@ class Array(list[Any]):
         return self._element == (other._element if isinstance(other, Array) else UNTYPED)
 
     def __repr__(self) -> str:
-        return f"Array({list.__repr__(self)}, {self._element[0]!r}, {self._element[1]!r})"
+        return f"Array({list.__repr__(self)}{_type_args(self._element)})"
 
 
 class Dictionary(dict[Any, Any]):
@@ -286,7 +299,12 @@ class Dictionary(dict[Any, Any]):
         return (self._key, self._value) == (UNTYPED, UNTYPED)
 
     def __repr__(self) -> str:
-        return f"Dictionary({dict.__repr__(self)}, key={self._key!r}, value={self._value!r})"
+        args = _type_args(self._key)
+        if self.is_typed_value():  # the key's three arguments, then the value's
+            builtin, class_name, script = self._key
+            args = f", {VariantType(builtin).name}, {class_name!r}, {script!r}"
+            args += _type_args(self._value)
+        return f"Dictionary({dict.__repr__(self)}{args})"
 
 
 # ---------------------------------------------------------------- packed arrays

@@ -40,7 +40,7 @@ __all__ = [
     "encode_header",
 ]
 
-log = logging.getLogger("godot_ws")
+log = logging.getLogger(__name__)
 
 
 class SysType(IntEnum):

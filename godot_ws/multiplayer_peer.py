@@ -17,7 +17,7 @@ from .signals import Signal, SignalOwner
 
 __all__ = ["WebSocketMultiplayerPeer", "godot_reason"]
 
-log = logging.getLogger("godot_ws")
+log = logging.getLogger(__name__)
 
 
 def godot_reason(reason: str) -> str:

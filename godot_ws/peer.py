@@ -10,7 +10,7 @@ back into the client that made it.
 from __future__ import annotations
 
 import logging
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from .constants import Error, WriteMode
 from .protocol import PacketQueue
@@ -18,7 +18,7 @@ from .variant import VariantDecodeError, decode_var, encode_var
 
 __all__ = ["PacketPeer", "WebSocketPeer", "PeerLink"]
 
-log = logging.getLogger("godot_ws")
+log = logging.getLogger(__name__)
 
 _BYTES_TYPES = (bytes, bytearray, memoryview)
 # Enum member lookups cost ~0.1 us each on CPython 3.11: hot paths use module constants.
@@ -49,6 +49,9 @@ class PacketPeer:
     ``put_var``/``get_var`` send and read one Godot Variant per packet (``godot_ws.variant``).
     """
 
+    # Which Godot major's Variant table put_var/get_var use; godot_ws.godot4's peers say 4.
+    _variant_version: ClassVar[int] = 3
+
     def __init__(self) -> None:
         self._packet_error = Error.OK
         self._allow_object_decoding = False
@@ -77,7 +80,7 @@ class PacketPeer:
         Variant type (a set, an arbitrary object) raises TypeError, an int outside int64 or
         a ``GodotObject`` without ``full_objects`` ValueError: caller misuse, not network.
         """
-        data = encode_var(var, bool(full_objects))
+        data = encode_var(var, bool(full_objects), self._variant_version)
         if len(data) > self._encode_buffer_max_size:
             log.error(
                 "put_var: the encoded value is %d bytes, over encode_buffer_max_size (%d)",
@@ -101,7 +104,9 @@ class PacketPeer:
             log.error("get_var: no packet to read (%s)", error.name)
             return None
         try:
-            return decode_var(data, bool(allow_objects) or self._allow_object_decoding)
+            return decode_var(
+                data, bool(allow_objects) or self._allow_object_decoding, self._variant_version
+            )
         except VariantDecodeError as exc:
             log.error("get_var: dropped a packet of %d bytes that is not a Variant: %s",
                       len(data), exc)

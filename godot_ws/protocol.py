@@ -17,7 +17,6 @@ from __future__ import annotations
 import codecs
 import enum
 import os
-from collections import deque
 from collections.abc import Callable, Sequence
 
 from ._handshake import (
@@ -39,10 +38,10 @@ from ._deflate import (
     client_offer,
     server_accept,
 )
+from ._inbound import FRAGMENT_BYTES, FRAMES_PER_POLL, MIN_FRAGMENTS, PacketQueue, header_error
 from .events import Closed, CloseRequested, Event, HandshakeDone, HandshakeFailed
 from .frames import (
     CLOSE_CODE,
-    MAX_CONTROL,
     RAW,
     CloseCode,
     MaskKeys,
@@ -65,31 +64,6 @@ class State(enum.Enum):
     OPEN = 1
     CLOSING = 2
     CLOSED = 3
-
-
-class PacketQueue:
-    """The inbound packets of one peer: a deque of ``(payload, is_text)`` with byte accounting.
-
-    ``max_packets``/``max_bytes`` bound what is queued unread; a single message may use the
-    whole byte budget.
-    """
-
-    __slots__ = ("packets", "nbytes", "max_packets", "max_bytes")
-
-    def __init__(self, max_packets: int, max_bytes: int) -> None:
-        self.packets: deque[tuple[bytes, bool]] = deque()
-        self.nbytes = 0
-        self.max_packets = max_packets
-        self.max_bytes = max_bytes
-
-    def pop(self) -> tuple[bytes, bool]:
-        packet = self.packets.popleft()
-        self.nbytes -= len(packet[0])
-        return packet
-
-    def clear(self) -> None:
-        self.packets.clear()
-        self.nbytes = 0
 
 
 class Protocol:
@@ -122,6 +96,9 @@ class Protocol:
         # Frames to send as (opcode, payload), RAW for handshake bytes; framed and masked
         # as one batch by data_to_send.
         self._out: list[tuple[int, bytes]] = []
+        self._pong_at = -1  # index in _out of the last pong owed, if any
+        self._pong_bytes = 0  # framed size of the pongs owed
+        self.max_pong_bytes = 65536  # the connection sets its output limit
         self.out_bytes = 0  # payload bytes queued by send_message, for the caller's limit
         self.out_count = 0
         self._keys = MaskKeys(mask_source)
@@ -131,9 +108,14 @@ class Protocol:
         self._chunks_len = 0
         self._need = 0  # bytes the next frame needs; until then new data is only stored
         self._eof = False
+        self._eof_reason = (f"connection closed by the {'server' if client else 'client'} "
+                            "without a close frame")
+        self.frames_left = FRAMES_PER_POLL  # control frames and fragments left this poll
         self._frag_opcode = 0
-        self._frag_parts: list[bytes] = []
+        self._frag_buf = bytearray()
         self._frag_len = 0
+        self._frag_count = 0
+        self.max_fragments = max(MIN_FRAGMENTS, max_message_size // FRAGMENT_BYTES)
         self._utf8: codecs.IncrementalDecoder | None = None
         # UTF-8 check of a text frame that is still arriving, so bad text fails fast; with
         # the frame's mask key rotated to where the check has reached (servers only).
@@ -158,6 +140,8 @@ class Protocol:
         if not out:
             return b""
         self._out = []
+        self._pong_at = -1
+        self._pong_bytes = 0
         self.out_bytes = 0
         self.out_count = 0
         if not self.client:
@@ -170,6 +154,12 @@ class Protocol:
             return
         if self.state is State.CONNECTING:
             self._receive_handshake(data)
+            return
+        if self.blocked:
+            # Read ahead while the queue is full or this poll's frame budget is spent: the
+            # bytes are safe here from a reset; resume() decodes them chunk by chunk.
+            self._chunks.append(data)
+            self._chunks_len += len(data)
             return
         if self._need and len(self._buf) + self._chunks_len + len(data) < self._need:
             # A large frame is still incomplete: store the chunk, join once when it is whole.
@@ -187,24 +177,51 @@ class Protocol:
             return
         self._decode(data)
 
-    def receive_eof(self) -> None:
-        """The stream ended. Messages already received stay decodable (see ``resume``)."""
+    def receive_eof(self, reason: str = "") -> None:
+        """The stream ended (``reason``: how, when it broke). Messages already received stay
+        decodable (see ``resume``); the connection ends after them."""
         self._eof = True
+        if reason:
+            self._eof_reason = reason
         if self.state is State.CONNECTING:
-            self._handshake_failed("connection closed before the handshake completed")
+            self._handshake_failed(reason or "connection closed before the handshake completed")
         elif not self.blocked:
             self._decode(b"")
 
+    @property
+    def held(self) -> int:
+        """Received bytes not decoded yet."""
+        return len(self._buf) + self._chunks_len
+
     def resume(self) -> None:
-        """Decode what waited for queue space (or apply a deferred failure); call once per
-        poll while ``blocked``."""
+        """Decode what waited for queue space or the next poll's frame budget (or apply a
+        deferred failure); call once per poll while ``blocked``."""
         if self._pending_fail is not None:
             code, reason = self._pending_fail
             self._pending_fail = None
             self.blocked = False
             self._fail(code, reason)
         elif self.blocked and self.state is not State.CLOSED:
-            self._decode(b"")
+            chunks = self._chunks
+            if self._need or not chunks:
+                self._decode(b"")
+                return
+            # Held-back chunks go in one at a time (not one big join and re-slice per poll).
+            self._chunks = []
+            self._chunks_len = 0
+            self.blocked = False
+            for i, chunk in enumerate(chunks):
+                if self.blocked or self._closed():
+                    self._chunks = chunks[i:] + self._chunks
+                    self._chunks_len = sum(len(c) for c in self._chunks)
+                    return
+                self.receive_data(chunk)
+            if self._eof and not self.blocked and not self._closed():
+                self._decode(b"")
+
+    def _closed(self) -> bool:
+        # A method, not an inline test: receive_data changes the state mypy has narrowed.
+        return self.state is State.CLOSED
 
     def send_message(self, payload: bytes, text: bool) -> None:
         if self.deflate is not None:
@@ -334,16 +351,22 @@ class Protocol:
                     break
                 n = int.from_bytes(buf[pos + 2 : pos + 10], "big")
                 head = 10
+            opcode = b0 & 0x0F
+            # Rules and limits are checked on the header, before a byte of payload is stored:
+            # a frame claiming 2**62 bytes allocates nothing.
+            if opcode > 2 or not opcode or self._frag_opcode or head == 10:
+                bad = header_error(opcode, b0 & 0x80, n, self._frag_opcode)
+                if bad:
+                    self._fail(CloseCode.PROTOCOL_ERROR, bad)
+                    break
             if mask_in:
                 head += 4
                 if end - pos < head:
                     self._need = head
                     break
-            opcode = b0 & 0x0F
             if b0 & 0x40 and (opcode == 0 or opcode > 2):
                 self._fail(CloseCode.PROTOCOL_ERROR, "RSV1 set on a continuation or control frame")
                 break
-            # Limits are checked on the header, so a frame claiming 2**62 bytes allocates nothing.
             if opcode < 8 and n + self._frag_len > max_message:
                 self._fail(
                     CloseCode.MESSAGE_TOO_BIG,
@@ -377,6 +400,12 @@ class Protocol:
                 nbytes += n
                 pos = stop
                 continue
+            if self.frames_left <= 0:
+                # This poll's budget of frames that queue nothing is spent (issue 11.5): the
+                # rest waits for the next poll, so a flood of pings cannot stall the game.
+                self.blocked = True
+                break
+            self.frames_left -= 1
             if opcode < 8:
                 if b0 & 0x80 and packets and (
                     len(packets) >= max_packets or nbytes + self._frag_len + n > max_bytes
@@ -413,7 +442,7 @@ class Protocol:
             return
         self._buf = buf[pos:] if pos else buf
         if self._eof and not self.blocked:
-            self.abort("connection closed by the server without a close frame")
+            self.abort(self._eof_reason)
 
     def _take_large_frame(self) -> bool:
         """Queue a large whole binary message straight from the pieces it arrived in (one copy,
@@ -434,6 +463,8 @@ class Protocol:
         if packets and (len(packets) >= queue.max_packets or queue.nbytes + length
                         > queue.max_bytes):
             return False  # no room: the general path blocks
+        if len(head_bytes) - head + self._chunks_len < length:
+            return False  # read ahead while blocked, not yet whole
         pieces: list[bytes | memoryview] = [memoryview(head_bytes)[head:]]
         have = len(head_bytes) - head
         rest: list[bytes | memoryview] = []
@@ -458,21 +489,12 @@ class Protocol:
         self, opcode: int, fin: bool, part: bytes, compressed: int = 0
     ) -> tuple[bytes, bool] | None:
         """Handle a data frame that is part of a fragmented message (or starts one)."""
-        if opcode == Opcode.CONT:
-            if not self._frag_opcode:
-                self._fail(CloseCode.PROTOCOL_ERROR, "continuation frame with no message")
-                return None
-        elif opcode in (Opcode.TEXT, Opcode.BINARY):
-            if self._frag_opcode:
-                self._fail(CloseCode.PROTOCOL_ERROR, "new message inside a fragmented one")
-                return None
+        # header_error has checked the opcode against the message being assembled.
+        if opcode:
             self._frag_opcode = opcode
             self._frag_compressed = bool(compressed)
             if opcode == Opcode.TEXT:
                 self._utf8 = codecs.getincrementaldecoder("utf-8")()
-        else:
-            self._fail(CloseCode.PROTOCOL_ERROR, f"reserved opcode {opcode:#x}")
-            return None
         if self._frag_compressed:
             inflated = self._inflate(part, fin)
             if inflated is None:
@@ -485,15 +507,25 @@ class Protocol:
             except UnicodeDecodeError:
                 self._fail(CloseCode.INVALID_DATA, "text message is not valid UTF-8")
                 return None
-        self._frag_parts.append(part)
+        self._frag_count += 1
+        if self._frag_count > self.max_fragments:
+            # Empty or tiny fragments cost time per frame without moving the byte count.
+            self._fail(CloseCode.MESSAGE_TOO_BIG,
+                       f"message in over {self.max_fragments} fragments (the limit is the "
+                       f"input buffer / {FRAGMENT_BYTES}, at least {MIN_FRAGMENTS})")
+            return None
+        # One growing buffer, not a list of parts: memory is the message's bytes however
+        # small the fragments (a list of 2-byte parts held 30x the limit).
+        self._frag_buf += part
         self._frag_len += len(part)
         if not fin:
             return None
-        message = (b"".join(self._frag_parts), self._frag_opcode == Opcode.TEXT)
+        message = (bytes(self._frag_buf), self._frag_opcode == Opcode.TEXT)
         self._frag_opcode = 0
+        self._frag_buf = bytearray()
         self._frag_compressed = False
-        self._frag_parts = []
         self._frag_len = 0
+        self._frag_count = 0
         self._utf8 = None
         return message
 
@@ -518,22 +550,22 @@ class Protocol:
 
     def _control(self, opcode: int, fin: bool, payload: bytes) -> bool:
         """Handle a control frame; False when decoding must stop (closed or failed)."""
-        if opcode > Opcode.PONG:
-            self._fail(CloseCode.PROTOCOL_ERROR, f"reserved opcode {opcode:#x}")
-            return False
-        if not fin or len(payload) > MAX_CONTROL:
-            self._fail(CloseCode.PROTOCOL_ERROR, "fragmented or oversized control frame")
-            return False
+        # header_error has refused reserved opcodes, fragments and payloads over 125 bytes.
         if opcode == Opcode.PING:
             if self.state is State.OPEN:
-                self._out.append((Opcode.PONG, payload))
+                # Every ping is answered while the pongs owed fit the output limit; past it
+                # only the latest (RFC 6455 5.5.3 allows that), so a peer that pings and never
+                # reads cannot grow what we hold.
+                if self._pong_at >= 0 and self._pong_bytes + len(payload) + 6 > self.max_pong_bytes:
+                    self._out[self._pong_at] = (Opcode.PONG, payload)
+                else:
+                    self._pong_at = len(self._out)
+                    self._pong_bytes += len(payload) + 6
+                    self._out.append((Opcode.PONG, payload))
             return True
         if opcode == Opcode.PONG:
             self.pong_received = True
             return True
-        if opcode != Opcode.CLOSE:
-            self._fail(CloseCode.PROTOCOL_ERROR, f"reserved opcode {opcode:#x}")
-            return False
         code: int = CloseCode.NO_STATUS
         reason = ""
         if len(payload) == 1:

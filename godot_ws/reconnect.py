@@ -32,7 +32,7 @@ from .signals import Signal, SignalOwner
 
 __all__ = ["Reconnector"]
 
-log = logging.getLogger("godot_ws")
+log = logging.getLogger(__name__)
 
 _DISCONNECTED = ConnectionStatus.CONNECTION_DISCONNECTED
 _CONNECTED = ConnectionStatus.CONNECTION_CONNECTED

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import logging
 import random
+import selectors
 import socket
 import ssl
 import time
+from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,21 +35,29 @@ from .signals import Signal
 
 __all__ = ["WebSocketServer"]
 
-log = logging.getLogger("godot_ws")
+log = logging.getLogger(__name__)
 
 # A burst of connection attempts is accepted over several polls, so one poll stays short.
 _ACCEPTS_PER_POLL = 64
 
 
+_CLOSING = State.CLOSING
+
+
 class _Client:
-    """A connected client: its id, connection and peer."""
+    """A connected client: its id, connection, peer, socket number, and the signals it still
+    has to fire (``owed`` data_received, ``todo`` events; see ``WebSocketServer._deliver``)."""
 
-    __slots__ = ("id", "conn", "peer")
+    __slots__ = ("id", "conn", "peer", "fd", "owed", "todo", "queued")
 
-    def __init__(self, peer_id: int, conn: Connection, peer: WebSocketPeer) -> None:
+    def __init__(self, peer_id: int, conn: Connection, peer: WebSocketPeer, fd: int) -> None:
         self.id = peer_id
         self.conn = conn
         self.peer = peer
+        self.fd = fd
+        self.owed = 0
+        self.todo: deque[events.Event] = deque()
+        self.queued = False  # in the server's ``_ready`` queue
 
 
 class WebSocketServer(WebSocketMultiplayerPeer):
@@ -58,6 +68,11 @@ class WebSocketServer(WebSocketMultiplayerPeer):
     (``handshake_timeout``), headers and messages are size-limited, a full input queue stops
     reading that client only, and a client that does not read gets ERR_OUT_OF_MEMORY from its
     peer's ``put_packet`` once its output buffer is full.
+
+    A poll looks only at the clients whose sockets are ready (``selectors``) and those with
+    something to finish (output the socket has not taken, a close in progress, a full queue),
+    so idle players cost nothing per frame. Messages the handlers put during ``poll()`` are
+    written before it returns; ``poll()`` called from a handler is refused (logged).
     """
 
     def __init__(self) -> None:
@@ -80,6 +95,11 @@ class WebSocketServer(WebSocketMultiplayerPeer):
         self._pending: list[Connection] = []
         self._clients: dict[int, _Client] = {}
         self._relay: Relay | None = None  # multiplayer mode's relay, else None
+        self._selector: selectors.BaseSelector | None = None
+        # Clients to look at in the next poll whatever their socket says (dicts: ordered).
+        self._busy: dict[_Client, None] = {}
+        self._ready: deque[_Client] = deque()  # clients with signals to fire, in order
+        self._polling = False
 
     # ------------------------------------------------------------------ listening
 
@@ -117,6 +137,8 @@ class WebSocketServer(WebSocketMultiplayerPeer):
             return Error.ERR_CANT_CREATE
         listener.setblocking(False)
         self._listener = listener
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(listener.fileno(), selectors.EVENT_READ, None)
         self._context = context
         self._protocols = tuple(protocols)
         self._relay = Relay(self._in_packets, self._in_bytes, self.peer_packet.emit) \
@@ -138,6 +160,9 @@ class WebSocketServer(WebSocketMultiplayerPeer):
         if self._listener is not None:
             self._listener.close()
             self._listener = None
+        if self._selector is not None:
+            self._selector.close()
+            self._selector = None
         for client in self._clients.values():
             client.conn.protocol.close(1001, "server stopped")
             client.conn.flush()
@@ -146,34 +171,90 @@ class WebSocketServer(WebSocketMultiplayerPeer):
             conn.transport.close()
         self._clients.clear()
         self._pending.clear()
+        self._busy.clear()
+        self._ready.clear()
         self._relay = None
 
     # ------------------------------------------------------------------ poll
 
     def poll(self) -> None:
-        """Accept new clients, pump every connection, then emit this poll's signals."""
+        """Accept new clients, pump the connections that are ready or busy, emit this poll's
+        signals, then write what the handlers queued."""
         if self._listener is None:
             return
-        self._accept()
+        if self._polling:
+            log.error("poll() called from a signal handler of the same server: ignored "
+                      "(return from the handler instead)")
+            return
+        self._polling = True
+        try:
+            self._poll_io()
+            self._deliver()
+        finally:
+            self._polling = False
+            self.flush()
+
+    def flush(self) -> None:
+        """Write every message queued for any client now (``put_packet`` writes at once only
+        the first ``WRITE_THROUGH`` messages per client and frame). Not in Godot."""
+        for client in self._busy:
+            conn = client.conn
+            if conn.protocol._out and conn.ready:
+                conn.flush()
+
+    def _wake(self, conn: Connection) -> None:
+        # A client's output started a new batch, or it began closing: look at it in the next
+        # poll; outside poll, write the message through now.
+        self._busy[conn.tag] = None
+        if not self._polling:
+            conn.write_through()
+
+    def _poll_io(self) -> None:
+        selector = self._selector
+        assert selector is not None
+        visit = self._busy
+        self._busy = {}
+        for key, _ in selector.select(0):
+            if key.data is None:
+                self._accept()
+            else:
+                visit[key.data] = None
         if self._pending:
             self._advance_pending()
         relay = self._relay
-        fired: list[tuple[_Client, int, list[events.Event]]] = []
-        for client in self._clients.values():
+        clients = self._clients
+        timeout = self.close_timeout
+        for client in visit:
+            if clients.get(client.id) is not client:
+                continue  # gone
             conn = client.conn
-            new = conn.pump()
             protocol = conn.protocol
-            if protocol.state is State.CLOSING:
-                conn.check_closing(self.close_timeout)
-            if new or protocol._events or (relay is not None and protocol.queue.packets):
-                fired.append((client, new, protocol.events_received()))
-        for client, new, happened in fired:
-            self._dispatch(client, new, happened)
-        if relay is not None and fired:
-            # Relayed messages go out in this poll, not the next one.
-            for client in self._clients.values():
-                if client.conn.protocol._out:
-                    client.conn.flush()
+            new = conn.pump()
+            if protocol.state is _CLOSING:
+                conn.check_closing(timeout)
+            if new and relay is None:
+                client.owed += new
+            if protocol._events:
+                client.todo.extend(protocol.events_received())
+            raw = protocol.queue.packets
+            if (client.owed or client.todo or (relay is not None and raw)) and not client.queued:
+                client.queued = True
+                self._ready.append(client)
+            if (protocol.blocked or conn.transport._out or protocol._out
+                    or protocol.state is _CLOSING or conn.heartbeat_interval
+                    or (relay is not None and raw)):
+                self._busy[client] = None
+
+    def _deliver(self) -> None:
+        """Fire the queued signals, client by client. Each is taken off before it fires, so
+        a handler that raises (even KeyboardInterrupt) leaves the rest for the next poll."""
+        ready = self._ready
+        while ready:
+            client = ready[0]
+            self._dispatch(client)
+            if ready and ready[0] is client:
+                ready.popleft()
+            client.queued = False
 
     def _accept(self) -> None:
         assert self._listener is not None
@@ -206,9 +287,8 @@ class WebSocketServer(WebSocketMultiplayerPeer):
             if conn.ready:
                 conn.pump()
             happened = conn.protocol.events_received()
-            done = next((e for e in happened if isinstance(e, events.HandshakeDone)), None)
-            if done is not None:
-                self._admit(conn, done.protocol, happened)
+            if any(isinstance(e, events.HandshakeDone) for e in happened):
+                self._admit(conn, happened)
             elif any(isinstance(e, (events.HandshakeFailed, events.Closed)) for e in happened):
                 reason = next(getattr(e, "reason", "") for e in happened)
                 log.info("client handshake failed: %s", reason)
@@ -221,21 +301,31 @@ class WebSocketServer(WebSocketMultiplayerPeer):
                 keep.append(conn)
         self._pending = keep
 
-    def _admit(self, conn: Connection, protocol: str, happened: list[events.Event]) -> None:
+    def _admit(self, conn: Connection, happened: list[events.Event]) -> None:
         conn.deadline = 0.0
         peer_id = self._new_id()
-        client = _Client(peer_id, conn, WebSocketPeer(conn.protocol.queue, conn))
+        sock = conn.transport.sock
+        assert sock is not None and self._selector is not None
+        fd = sock.fileno()
+        client = _Client(peer_id, conn, WebSocketPeer(conn.protocol.queue, conn), fd)
+        conn.tag = client
+        conn.wake = self._wake
+        try:
+            self._selector.register(fd, selectors.EVENT_READ, client)
+        except KeyError:  # a closed socket's number, reused: replace its stale entry
+            self._selector.unregister(fd)
+            self._selector.register(fd, selectors.EVENT_READ, client)
         self._clients[peer_id] = client
         if self._relay is not None:
             self._relay.add(peer_id, conn)
             conn.flush()
-            self.peer_connected.emit(peer_id)
         else:
-            self.client_connected.emit(peer_id, protocol)
-        rest = [e for e in happened if not isinstance(e, events.HandshakeDone)]
-        new = len(conn.protocol.queue.packets)
-        if new or rest:
-            self._dispatch(client, new, rest)
+            client.owed = len(conn.protocol.queue.packets)
+        # Joined first (has_peer holds, status CONNECTED), then data, then any close.
+        client.todo.extend(happened)
+        client.queued = True
+        self._ready.append(client)
+        self._busy[client] = None
 
     def _new_id(self) -> int:
         # Godot: random positive 31-bit ids, never 0 or 1 (1 is the server).
@@ -244,33 +334,61 @@ class WebSocketServer(WebSocketMultiplayerPeer):
             if peer_id not in self._clients:
                 return peer_id
 
-    def _dispatch(self, client: _Client, new: int, happened: Sequence[events.Event]) -> None:
+    def _dispatch(self, client: _Client) -> None:
         peer_id = client.id
         relay = self._relay
+        todo = client.todo
+        while todo and isinstance(todo[0], events.HandshakeDone):
+            done = todo.popleft()
+            assert isinstance(done, events.HandshakeDone)
+            if relay is not None:
+                self.peer_connected.emit(peer_id)
+            else:
+                self.client_connected.emit(peer_id, done.protocol)
         if relay is not None:
             raw = client.conn.protocol
             while relay.receive(peer_id, raw.queue) and raw.blocked:
                 raw.resume()  # the inbox made room: decode what waited
-        elif self.data_received:
-            for _ in range(new):
-                self.data_received.emit(peer_id)
-        for event in happened:
+            todo.extend(raw.events_received())
+        else:
+            signal = self.data_received
+            while client.owed:
+                client.owed -= 1
+                if signal:
+                    signal.emit(peer_id)
+        while todo:
+            event = todo.popleft()
             if isinstance(event, events.CloseRequested):
                 self.client_close_request.emit(peer_id, event.code, godot_reason(event.reason))
             elif isinstance(event, events.Closed):
-                if not event.clean:
-                    log.info("client %d closed (code %d): %s", peer_id, event.code,
-                             event.reason)
-                client.conn.flush()
-                client.conn.transport.close()
-                # has_peer(id) still holds inside the signal, as in Godot.
-                if relay is not None:
-                    relay.receive(peer_id, client.conn.protocol.queue, force=True)
+                self._closed(client, event)
+
+    def _closed(self, client: _Client, event: events.Closed) -> None:
+        peer_id = client.id
+        relay = self._relay
+        if not event.clean:
+            log.info("client %d closed (code %d): %s", peer_id, event.code, event.reason)
+        conn = client.conn
+        conn.flush()
+        if self._selector is not None:
+            try:
+                self._selector.unregister(client.fd)
+            except (KeyError, ValueError):
+                pass
+        conn.transport.close()
+        self._busy.pop(client, None)
+        # has_peer(id) still holds inside the signal, as in Godot.
+        try:
+            if relay is not None:
+                try:
+                    relay.receive(peer_id, conn.protocol.queue, force=True)
+                finally:
                     relay.remove(peer_id)
-                    self.peer_disconnected.emit(peer_id)
-                else:
-                    self.client_disconnected.emit(peer_id, event.clean)
-                self._clients.pop(peer_id, None)
+                self.peer_disconnected.emit(peer_id)
+            else:
+                self.client_disconnected.emit(peer_id, event.clean)
+        finally:
+            self._clients.pop(peer_id, None)
 
     # ------------------------------------------------------------------ peers
 

@@ -16,7 +16,7 @@ from .constants import Error
 __all__ = ["Signal", "SignalOwner", "CONNECT_DEFERRED", "CONNECT_PERSIST", "CONNECT_ONESHOT",
            "CONNECT_REFERENCE_COUNTED"]
 
-log = logging.getLogger("godot_ws")
+log = logging.getLogger(__name__)
 
 # Object.ConnectFlags. DEFERRED is accepted but calls at once: our signals already fire at the
 # end of poll(), after its I/O, which is what deferred calls are for in Godot.

@@ -19,6 +19,7 @@ PEERS = ["raw", "websocket-client", "websockets", "wsproto"]
 FAMILIES = [
     "recv_small",
     "recv_large",
+    "recv_large_drop",
     "send_small",
     "echo_rtt",
     "idle_check",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import socket
 import struct
+import threading
 import time
 from typing import Any
 
@@ -538,21 +539,39 @@ def test_set_buffers_only_while_disconnected(echo_server: Any) -> None:
     assert client.set_buffers(64, 1024, 64, 1024) == FAILED
 
 
-def test_full_output_buffer_returns_out_of_memory(echo_server: Any) -> None:
-    client = WebSocketClient()
-    client.set_buffers(64, 1024, 1, 4)  # 1 KiB, 4 packets out
-    client.connect_to_url(echo_server.url)
-    poll_until(client, lambda: client.get_connection_status() == CONNECTION_CONNECTED)
+def test_full_output_buffer_returns_out_of_memory() -> None:
+    # The output limit counts what the socket could not take: against a server that does
+    # not read, put_packet succeeds until the kernel buffers and then ours are full, then
+    # says ERR_OUT_OF_MEMORY; once the server reads, every accepted message arrives.
+    reading = threading.Event()
+    counted: list[int] = []
+
+    def script(conn: socket.socket, server: RawServer) -> None:
+        _, headers = read_request(conn)
+        conn.sendall(ok_response(headers))
+        reading.wait(10)
+        data = server.read_rest(conn, timeout=1.0)
+        counted.append(sum(1 for op, _ in unmask_frames(data) if op == 2))
+
+    server = RawServer(script)
+    client = connected_client(server.url)
     peer = client.get_peer(1)
     assert peer is not None
-    assert peer.put_packet(b"x" * 2000) == ERR_OUT_OF_MEMORY  # larger than the whole buffer
-    results = [peer.put_packet(b"y" * 10) for _ in range(5)]
-    assert results == [OK] * 4 + [ERR_OUT_OF_MEMORY]
-    client.poll()  # flushes: room again
-    assert peer.put_packet(b"z") == OK
-    got: list[bytes] = []
-    poll_until(client, lambda: got.extend(p for p, _ in drain(client)) or len(got) == 5)
-    assert got == [b"y" * 10] * 4 + [b"z"]
+    assert peer.put_packet(b"x" * 70000) == ERR_OUT_OF_MEMORY  # larger than the whole buffer
+    ok = 0
+    for _ in range(5000):  # bounded: 5000 x 16 KiB is far more than loopback buffers hold
+        if peer.put_packet(b"y" * 16384) != OK:
+            break
+        ok += 1
+    else:
+        raise AssertionError("put_packet never reported a full output buffer")
+    assert 0 < client.get_current_outbound_buffered_amount() <= 65536
+    reading.set()
+    poll_until(client, lambda: client.get_current_outbound_buffered_amount() == 0,
+               what="the output buffer to drain")
+    client.disconnect_from_host()
+    server.close()
+    assert counted == [ok]
 
 
 def test_signal_styles_godot3_and_godot4(echo_server: Any) -> None:
@@ -612,3 +631,52 @@ def test_close_without_a_reply_ends_unclean_after_close_timeout() -> None:
     assert rec.calls == [("connection_closed", False)]
     server.close()
     assert list(unmask_frames(server.received)) == [(8, struct.pack("!H", 1000) + b"bye")]
+
+
+# ------------------------------------------------------------------- hostile peers (issue 11)
+
+
+def test_a_burst_survives_a_reset_right_after_it() -> None:
+    """Issue 11.11: the server sends 20,000 messages and a close, then resets after the
+    client's third 60 FPS frame; a reset discards what the server's kernel still holds, so
+    each poll must read as much as it can (not stop when the packet queue is full). Every
+    message and the clean close arrive (main before the fix: about 7,500)."""
+    import threading
+
+    count = 20_000
+    burst = b"".join(frame(2, struct.pack("!I", i) + bytes(28)) for i in range(count))
+    burst += frame(8, struct.pack("!H", 1000))
+    go = threading.Event()
+    reset = threading.Event()
+
+    def script(conn: socket.socket, server: RawServer) -> None:
+        _, headers = read_request(conn)
+        conn.sendall(ok_response(headers))
+        go.wait(10)
+        conn.sendall(burst)
+        reset.wait(10)
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+    server = RawServer(script)
+    client = WebSocketClient()
+    rec = Recorder(client)
+    got: list[bytes] = []
+    client.connect_to_url(server.url)
+    poll_until(client, lambda: client.get_connection_status() == CONNECTION_CONNECTED)
+    go.set()
+    for _ in range(3):  # three game frames: poll, read every packet, wait for the next frame
+        time.sleep(1 / 60)
+        client.poll()
+        got.extend(p for p, _ in drain(client))
+    reset.set()
+    server.close()  # the reset is sent
+
+    def read_all() -> bool:
+        got.extend(p for p, _ in drain(client))
+        return rec.has("connection_closed")
+
+    poll_until(client, read_all, what="every message and the close")
+    read_all()
+    assert len(got) == count
+    assert [struct.unpack_from("!I", p)[0] for p in got] == list(range(count))
+    assert ("connection_closed", True) in rec.calls

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from support import accept_key, frame, unmask_frames
 
 from godot_ws._handshake import parse_target
+from godot_ws._inbound import FRAMES_PER_POLL
 from godot_ws.events import Closed, CloseRequested, HandshakeDone, HandshakeFailed
 from godot_ws.frames import mask_payload
 from godot_ws.protocol import ClientProtocol, PacketQueue, State
@@ -47,6 +48,17 @@ def packets(proto: ClientProtocol) -> list[tuple[bytes, bool]]:
     while proto.queue.packets:
         out.append(proto.queue.pop())
     return out
+
+
+def polls(proto: ClientProtocol) -> int:
+    """Decode what the per-poll frame budget held back, one simulated poll at a time."""
+    n = 0
+    while proto.blocked and proto.state is not State.CLOSED:
+        proto.frames_left = FRAMES_PER_POLL
+        proto.resume()
+        n += 1
+        assert n < 10000
+    return n
 
 
 def sent(proto: ClientProtocol) -> list[tuple[int, bytes]]:
@@ -403,3 +415,99 @@ def test_server_role_any_chunking_of_masked_frames(
     assert proto.events_received() == [HandshakeDone("chat"), CloseRequested(1000, ""),
                                        Closed(True, 1000, "")]
     assert reply.endswith(b"\x88\x02\x03\xe8")  # the unmasked close echo
+
+
+# ------------------------------------------------------------------------- hostile peers
+
+
+def test_control_frame_length_claims_fail_at_the_header() -> None:
+    """Issue 11.2: a ping/close/reserved control header claiming more than 125 bytes (or not
+    FIN) is a 1002 at once, with nothing of its payload buffered."""
+    cases = [
+        frame(9, b"", length=2**62),  # ping claiming 4 EiB
+        frame(0xB, b"", length=2**62),  # reserved control opcode
+        frame(8, b"", length=126),  # close one byte over the limit
+        frame(0xA, b"", length=1 << 20),  # pong
+        frame(9, b"", fin=False, length=100),  # fragmented control frame, payload not sent
+        frame(3, b"", length=1 << 30),  # reserved data opcode with a huge claim
+        frame(0, b"", length=1 << 30),  # continuation with no message
+    ]
+    for data in cases:
+        proto = opened(max_message=1 << 40)
+        proto.receive_data(data)
+        assert proto.state is State.CLOSED, data
+        assert sent(proto) == [(8, struct.pack("!H", 1002))], data
+        event, = proto.events_received()
+        assert isinstance(event, Closed) and event.code == 1002, data
+        assert proto._buf == b"" and not proto._chunks
+
+
+def test_64_bit_length_with_the_top_bit_set_is_a_protocol_error() -> None:
+    proto = opened()
+    proto.receive_data(bytes([0x82, 127]) + (1 << 63).to_bytes(8, "big"))
+    assert sent(proto) == [(8, struct.pack("!H", 1002))]
+    event, = proto.events_received()
+    assert isinstance(event, Closed) and event.code == 1002 and "most significant" in event.reason
+
+
+def test_empty_continuation_frames_are_capped() -> None:
+    """Issue 11.3: fragments that never move the byte count still end the message."""
+    proto = opened(max_message=65536)
+    assert proto.max_fragments == 1024
+    proto.receive_data(frame(2, b"x", fin=False) + frame(0, b"", fin=False) * 5000)
+    polls(proto)
+    assert sent(proto) == [(8, struct.pack("!H", 1009))]
+    event, = proto.events_received()
+    assert isinstance(event, Closed) and event.code == 1009 and "fragments" in event.reason
+    # Up to the cap is fine, and the parts are joined into one message.
+    proto = opened(max_message=65536)
+    proto.receive_data(frame(2, b"a", fin=False) + frame(0, b"b", fin=False) * 1022
+                       + frame(0, b"c"))
+    polls(proto)
+    assert packets(proto) == [(b"a" + b"b" * 1022 + b"c", False)]
+
+
+def test_small_fragments_hold_about_the_message_size() -> None:
+    """Issue 11.3: 2-byte fragments of a message under the limit use memory near its size
+    (a list of parts held ~30x the limit)."""
+    import tracemalloc
+
+    proto = opened(max_message=1 << 20)
+    stream = frame(2, b"ab", fin=False) + frame(0, b"cd", fin=False) * 16000
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        proto.receive_data(stream)
+        polls(proto)
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert proto.state is State.OPEN and not proto.queue.packets
+    assert held < 4 * 32002, held  # the 32 KB assembled so far, with allocator slack
+
+
+def test_pongs_owed_are_bounded_by_the_output_limit() -> None:
+    """Issue 11.4: a peer that pings and never reads: every ping is answered while the pongs
+    fit the output limit, then only the latest, so what we hold stays bounded."""
+    proto = opened()
+    proto.max_pong_bytes = 1000
+    proto.receive_data(b"".join(frame(9, b"%05d" % i) for i in range(10000)))
+    polls(proto)
+    pongs = sent(proto)
+    assert len(pongs) == 1000 // 11
+    assert pongs[:-1] == [(0xA, b"%05d" % i) for i in range(len(pongs) - 1)]
+    assert pongs[-1] == (0xA, b"09999")  # the latest ping is answered
+    proto.send_message(b"m", False)
+    proto.receive_data(frame(9, b"a") + frame(9, b"b"))
+    assert sent(proto) == [(2, b"m"), (0xA, b"a"), (0xA, b"b")]
+
+
+def test_frames_that_queue_nothing_are_budgeted_per_poll() -> None:
+    """Issue 11.5: 100,000 pings take many polls of FRAMES_PER_POLL each, not one long one;
+    the data behind them arrives intact and in order."""
+    proto = opened()
+    proto.receive_data(frame(2, b"first") + frame(9, b"p") * 100_000 + frame(2, b"last"))
+    assert proto.blocked and packets(proto) == [(b"first", False)]
+    assert polls(proto) == 100_000 // FRAMES_PER_POLL
+    assert packets(proto) == [(b"last", False)]
+    assert proto.state is State.OPEN

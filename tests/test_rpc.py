@@ -395,7 +395,9 @@ def test_scene_tree_and_node_api() -> None:
     assert sub.get_network_master() == 5
     with pytest.raises(ValueError):
         Node(tree, "/elsewhere/Node")
-    sub.queue_free()
+    sub.queue_free()  # freed at the end of the frame, as in Godot
+    assert tree.get_node("Main/Game/Sub") is sub
+    tree.poll()
     assert tree.get_node("Main/Game/Sub") is None and not sub.is_inside_tree()
     # rpc without a peer: Godot's message, nothing raised
     game.rpc("r_remote", 1, 2)
@@ -494,3 +496,70 @@ def test_random_packets_never_raise(game: tuple[Player, Player, Player]) -> None
     before = len(host.game.calls)
     p1.game.rpc_id(1, "r_remote", "still", "works")
     pump(game, lambda: len(host.game.calls) > before)
+
+
+def test_last_words_of_a_leaving_peer_are_run(game: tuple[Player, Player, Player],
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    """A peer's RPCs that arrive in the same poll as its leave still run (Godot drops those in
+    the cached form: 'Requests invalid peer cache'); a node queue_free()'d by the leave
+    handler is still there for them."""
+    host, p1, p2 = game
+    b = p2.id
+    caplog.set_level(logging.ERROR, "godot_ws")
+    p2.game.rpc_id(1, "r_remote", 1, "first")  # SIMPLIFY_PATH + full path form
+    pump(game, lambda: host.tree._send_cache == {} and
+         p2.tree._send_cache["Main/Game"].confirmed.get(1) is True)
+    host.tree.network_peer_disconnected.connect(lambda peer_id: host.game.queue_free())
+    p2.game.rpc_id(1, "r_remote", 2, "cached")
+    p2.game.rpc_id(1, "r_remote", 3, "last words")
+    p2.peer.disconnect_from_host()
+    deadline = 200
+    while p2.peer._conn is not None and p2.peer._conn.transport.pending and deadline:
+        p2.peer.poll()
+        deadline -= 1
+    pump([host, p2], lambda: b not in host.tree.get_network_connected_peers(), what="p2 leaves")
+    assert host.game.called("r_remote") == [(b, (1, "first")), (b, (2, "cached")),
+                                           (b, (3, "last words"))]
+    assert b not in host.tree._get_cache  # dropped at the end of that poll
+    assert host.tree.get_node(GAME_PATH) is None
+    assert not [r for r in caplog.records if r.name.startswith("godot_ws.rpc")]
+
+
+API_3_2_3 = (
+    "allow_object_decoding network_peer refuse_new_network_connections clear "
+    "get_network_connected_peers get_network_peer get_network_unique_id get_rpc_sender_id "
+    "has_network_peer is_network_server is_object_decoding_allowed "
+    "is_refusing_new_network_connections poll send_bytes set_allow_object_decoding "
+    "set_network_peer set_refuse_new_network_connections set_root_node RPC_MODE_DISABLED "
+    "RPC_MODE_REMOTE RPC_MODE_MASTER RPC_MODE_PUPPET RPC_MODE_SLAVE RPC_MODE_REMOTESYNC "
+    "RPC_MODE_SYNC RPC_MODE_MASTERSYNC RPC_MODE_PUPPETSYNC"
+).split()
+
+
+def test_multiplayer_api_has_godots_members() -> None:
+    api = MultiplayerAPI()
+    assert [name for name in API_3_2_3 if not hasattr(api, name)] == []
+    for name in ("network_peer_connected", "network_peer_disconnected", "network_peer_packet",
+                 "connected_to_server", "connection_failed", "server_disconnected"):
+        assert api.has_signal(name)
+    tree = SceneTree()
+    node = Node(tree, "/root/Main")
+    for name in ("rpc rpc_id rpc_unreliable rpc_unreliable_id rset rset_id rset_unreliable "
+                 "rset_unreliable_id rpc_config rset_config set_network_master "
+                 "get_network_master is_network_master get_tree get_path queue_free "
+                 "custom_multiplayer multiplayer get_multiplayer").split():
+        assert hasattr(node, name), name
+
+
+def test_custom_multiplayer_and_root_node() -> None:
+    tree = SceneTree()
+    main = Node(tree, "/root/Main")
+    game = RpcGame(tree, "/root/Main/Game")
+    custom = MultiplayerAPI()
+    custom.set_root_node(main)
+    assert str(custom.root_path) == "/root/Main"
+    game.custom_multiplayer = custom
+    assert game.multiplayer is custom and custom.get_node("Game") is game
+    assert custom.get_node_wire_path(game) == "Game"  # the wire path under the custom root
+    game.custom_multiplayer = None
+    assert custom.get_node("Game") is None and game.multiplayer is tree

@@ -244,9 +244,20 @@ def test_python_host_godot_clients(godot_process_factory: GodotFactory,
     # --- Python client -> Godot client, relayed by our server, with the right sender --------
     py.game.rpc_id(g, "r_remote", 30, "from py")
     wait_line(players, godot, _call_line("r_remote", c, '[ 30, "from py" ]'))
+    # --- a second Godot client: Godot to Godot through our relay ---------------------------
+    godot2 = godot_process_factory("rpc_peer.gd", "role=client", f"url={host.url}")
+    g2 = int(wait_line(players, godot2, r"^CONNECTED (\d+)$").group(1))
+    wait_line(players, godot, rf"^PEER_CONNECTED {g2}$")
+    hg.rpc_id(g, "cmd", "burst", [["rpc_id", [g2, "r_remote", 31, "g to g2"]],
+                                  ["rpc_id", [-c, "r_sync", 32]]])
+    wait_line(players, godot2, _call_line("r_remote", g, '[ 31, "g to g2" ]'))
+    wait_line(players, godot2, _call_line("r_sync", g, "[ 32 ]"))
+    pump(players, lambda: (g, (32,)) in hg.called("r_sync"), what="-c reaches the host")
+    assert (g, (32,)) not in py.game.called("r_sync")
     assert host.tree.send_bytes(b"\xff\x00", g) == 0
     wait_line(players, godot, r"^RAW 1 ff00$")
     hg.rpc_id(g, "cmd", "quit", [])
-    pump(players, lambda: host.tree.get_network_connected_peers() == [c], what="Godot leaves")
+    pump(players, lambda: host.tree.get_network_connected_peers() == sorted([c, g2]),
+         what="Godot leaves")
     assert godot.wait(10) == 0
     assert g not in host.tree._send_cache["Main/Game"].confirmed

@@ -704,3 +704,63 @@ def test_encode_var_version_4_is_the_same_codec() -> None:
     value = {"pos": Vector2(1, 2), "ids": PackedInt32Array([1, 2])}
     assert encode_var(value, version=4) == var_to_bytes(value)
     assert TYPE_DICTIONARY == 27
+
+
+def test_every_truncation_and_byte_mutation_of_the_vectors_only_raises_decode_error() -> None:
+    decoded = 0
+    for _name, _value, hexbytes in VECTORS:
+        data = h(hexbytes)
+        blobs = [data[:cut] for cut in range(len(data))]
+        for where in range(len(data)):
+            for byte in (0x00, 0x01, 0x02, 0x03, 0x18, 0x1B, 0x1C, 0x7F, 0x80, 0xFF):
+                mutated = bytearray(data)
+                mutated[where] = byte
+                blobs.append(bytes(mutated))
+        for blob in blobs:
+            for decode in (bytes_to_var, bytes_to_var_with_objects):
+                try:
+                    decode(blob)
+                    decoded += 1
+                except VariantDecodeError:
+                    pass
+    assert decoded > 0  # the mutations do not all fail: some make other valid values
+
+
+def test_packet_peer_uses_its_majors_table() -> None:
+    from godot_ws.peer import PacketPeer
+
+    class Loop(PacketPeer):
+        _variant_version = 4
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.packets: list[bytes] = []
+
+        def get_available_packet_count(self) -> int:
+            return len(self.packets)
+
+        def get_packet(self) -> bytes:
+            return self.packets.pop(0)
+
+        def put_packet(self, buffer: bytes | bytearray | memoryview) -> Error:
+            self.packets.append(bytes(buffer))
+            return Error.OK
+
+    peer = Loop()
+    assert peer.put_var(Vector3(1, 2, 3)) == Error.OK
+    assert peer.packets[0][:4] == h("09000000")  # Godot 4's id; Godot 3's is 7
+    assert peer.get_var() == Vector3(1, 2, 3)
+
+
+def test_typed_container_repr_is_godots_constructor() -> None:
+    namespace = vars(godot4)
+    for value in (
+        Array([1], TYPE_INT),
+        Array([], TYPE_OBJECT, "Node", "res://a.gd"),
+        Dictionary({"a": 1}, TYPE_STRING),
+        Dictionary({}, TYPE_NIL, "", None, TYPE_INT),
+        Dictionary({}, TYPE_OBJECT, "Node", "res://x.gd", TYPE_OBJECT, "Node"),
+    ):
+        again = eval(repr(value), dict(namespace))
+        assert same(again, value)
+    assert repr(Array([1], TYPE_INT)) == "Array([1], TYPE_INT)"

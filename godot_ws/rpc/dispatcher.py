@@ -27,7 +27,7 @@ from ..signals import SignalOwner
 
 __all__ = ["MultiplayerDispatcher", "call_error_text", "check_arity"]
 
-log = logging.getLogger("godot_ws.rpc")
+log = logging.getLogger(__name__)
 
 _DISCONNECTED = ConnectionStatus.CONNECTION_DISCONNECTED
 
@@ -176,6 +176,10 @@ class MultiplayerDispatcher(SignalOwner):
                 log.exception("error while handling a packet from peer %d", sender)
             finally:
                 self._rpc_sender_id = 0
+        self._end_of_poll()
+
+    def _end_of_poll(self) -> None:
+        """Hook: every packet of this poll was handled."""
 
     def _process_packet(self, sender: int, packet: bytes) -> None:
         raise NotImplementedError
@@ -215,6 +219,11 @@ class MultiplayerDispatcher(SignalOwner):
         self._root_path = path
 
     root_path = property(get_root_path, set_root_path)
+
+    def set_root_node(self, node: Any) -> None:
+        """Godot's ``set_root_node``: the root is that node's path (a ``Node``) or a path."""
+        get_path = getattr(node, "get_path", None)
+        self.set_root_path(get_path() if get_path is not None else node)
 
     def wire_path(self, path: str | NodePath) -> str:
         """The wire form of ``path``: absolute paths lose the ``root_path`` prefix, relative

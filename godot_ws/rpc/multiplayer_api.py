@@ -33,7 +33,7 @@ __all__ = [
     "should_call_local",
 ]
 
-log = logging.getLogger("godot_ws.rpc")
+log = logging.getLogger(__name__)
 
 NETWORK_COMMAND_REMOTE_CALL = NetworkCommand.NETWORK_COMMAND_REMOTE_CALL
 NETWORK_COMMAND_REMOTE_SET = NetworkCommand.NETWORK_COMMAND_REMOTE_SET
@@ -131,6 +131,7 @@ class MultiplayerAPI(MultiplayerDispatcher):
         self._get_cache: dict[int, dict[int, str]] = {}  # sender -> its id -> wire path
         self._send_cache: dict[str, _SentPath] = {}  # wire path -> our id and confirmations
         self._last_send_cache_id = 1
+        self._departed: list[int] = []  # peers that left during this poll
 
     # ------------------------------------------------------------------ state
 
@@ -140,6 +141,13 @@ class MultiplayerAPI(MultiplayerDispatcher):
         self._get_cache.clear()
         self._send_cache.clear()
         self._last_send_cache_id = 1
+        self._departed.clear()
+
+    def _end_of_poll(self) -> None:
+        for peer_id in self._departed:
+            if peer_id not in self._connected_peers:
+                self._get_cache.pop(peer_id, None)
+        self._departed.clear()
 
     def is_network_server(self) -> bool:
         """True when the peer is a server (a ``WebSocketServer``)."""
@@ -181,7 +189,9 @@ class MultiplayerAPI(MultiplayerDispatcher):
 
     def _del_peer(self, peer_id: int) -> None:
         self._connected_peers.discard(peer_id)
-        self._get_cache.pop(peer_id, None)
+        # Its cache goes at the end of this poll, not now: its last packets are still queued
+        # behind the leave (Godot drops them with "Requests invalid peer cache").
+        self._departed.append(peer_id)
         for sent in self._send_cache.values():
             sent.confirmed.pop(peer_id, None)
         self.network_peer_disconnected.emit(peer_id)
@@ -221,6 +231,8 @@ class MultiplayerAPI(MultiplayerDispatcher):
 
     def _process_simplify_path(self, sender: int, packet: bytes) -> None:
         cache_id, path = codec.parse_simplify_path(packet)
+        if sender not in self._connected_peers:
+            return  # it left in this frame (its last packets are still handled): no reply
         self._get_cache.setdefault(sender, {})[cache_id] = path
         # Godot confirms even a path it cannot find: the lookup happens at call time.
         peer = self._network_peer

@@ -36,7 +36,7 @@ class Node(SignalOwner):
         self._rpc_modes: dict[str, RPCMode] = {}
         self._rset_modes: dict[str, RPCMode] = {}
         self._network_master = 1
-        self.custom_multiplayer: MultiplayerAPI | None = None
+        self._custom_multiplayer: MultiplayerAPI | None = None
         tree.add_node(self, path)
         self._wire = tree.get_node_wire_path(self) or ""
         self.name = self._wire.rsplit("/", 1)[-1]
@@ -72,7 +72,17 @@ class Node(SignalOwner):
         return self.get_node("..")
 
     def queue_free(self) -> None:
-        """Unregister (calls ``_exit_tree`` if defined)."""
+        """Unregister at the end of the frame, as Godot deletes at the end of its frame: RPCs
+        still queued in this ``SceneTree.poll()`` (a leaving player's last words) find the
+        node. On a plain MultiplayerAPI (no frames) the node goes at once."""
+        defer = getattr(self._tree, "defer_free", None)
+        if defer is not None:
+            defer(self)
+        else:
+            self.free()
+
+    def free(self) -> None:
+        """Unregister now (calls ``_exit_tree`` if defined)."""
         if self.is_inside_tree():
             self._tree.remove_node(self._wire)
             exit_tree = getattr(self, "_exit_tree", None)
@@ -80,9 +90,24 @@ class Node(SignalOwner):
                 exit_tree()
 
     @property
+    def custom_multiplayer(self) -> MultiplayerAPI | None:
+        """A MultiplayerAPI of its own for this node (Godot's ``custom_multiplayer``); setting
+        it registers the node there at its path (which must be under that API's root)."""
+        return self._custom_multiplayer
+
+    @custom_multiplayer.setter
+    def custom_multiplayer(self, api: MultiplayerAPI | None) -> None:
+        old = self._custom_multiplayer
+        if old is not None and old.get_node_wire_path(self) is not None:
+            old.remove_node(old.get_node_wire_path(self) or "")
+        self._custom_multiplayer = api
+        if api is not None:
+            api.add_node(self, self.get_path())
+
+    @property
     def multiplayer(self) -> MultiplayerAPI:
         """``custom_multiplayer`` if set, else the tree's."""
-        return self.custom_multiplayer or self._tree
+        return self._custom_multiplayer or self._tree
 
     def get_multiplayer(self) -> MultiplayerAPI:
         return self.multiplayer

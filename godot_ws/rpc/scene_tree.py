@@ -12,6 +12,7 @@ the network (Godot's SceneTree polls its MultiplayerAPI every idle frame), then 
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from ..godot_types import NodePath
 
@@ -28,6 +29,7 @@ class SceneTree(MultiplayerAPI):
     def __init__(self) -> None:
         super().__init__()
         self._unready: list[object] = []
+        self._to_free: list[Any] = []
         self._last_frame: float | None = None
 
     @property
@@ -42,8 +44,14 @@ class SceneTree(MultiplayerAPI):
         if hasattr(node, "_ready"):
             self._unready.append(node)
 
+    def defer_free(self, node: Any) -> None:
+        """Free ``node`` at the end of this frame (``Node.queue_free``)."""
+        if node not in self._to_free:
+            self._to_free.append(node)
+
     def poll(self) -> None:
-        """The frame: pending ``_ready()`` calls, the network, then ``_process(delta)``."""
+        """The frame: pending ``_ready()`` calls, the network, ``_process(delta)``, then the
+        nodes ``queue_free()``'d meanwhile are freed."""
         while self._unready:
             node = self._unready.pop(0)
             if self.get_node_wire_path(node) is not None:
@@ -56,3 +64,5 @@ class SceneTree(MultiplayerAPI):
             process = getattr(node, "_process", None)
             if process is not None:
                 process(delta)
+        while self._to_free:
+            self._to_free.pop(0).free()

@@ -1,0 +1,72 @@
+"""What a connection accepts from its peer: the inbound packet queue and the rules and limits
+checked on a frame's header before any of its payload is stored (RFC 6455 5.2-5.5).
+
+Sans-IO like ``protocol.py``, which decodes with these; no socket, ssl or time.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from .frames import MAX_CONTROL, Opcode
+
+__all__ = ["PacketQueue", "header_error", "MIN_FRAGMENTS", "FRAGMENT_BYTES", "FRAMES_PER_POLL",
+           "READ_AHEAD"]
+
+# A fragmented message may have max(MIN_FRAGMENTS, input buffer // FRAGMENT_BYTES) frames:
+# 1024 at Godot's default 64 KiB, 16384 at 1 MiB, a million at Autobahn's 64 MiB.
+MIN_FRAGMENTS = 1024
+FRAGMENT_BYTES = 64
+# Frames that queue no message (control frames, fragments) one poll decodes for one
+# connection; the rest waits for the next poll (issue 11.5).
+FRAMES_PER_POLL = 1024
+# Undecoded bytes a connection reads ahead while its queue is full, so a reset right after
+# a burst finds them here rather than in the kernel's discarded buffer (issue 11.11).
+READ_AHEAD = 1 << 20
+
+
+def header_error(opcode: int, fin: int, length: int, frag_opcode: int) -> str:
+    """Why a frame header breaks RFC 6455 5.2-5.5 (checked before any payload is stored),
+    or "" when it is fine; ``frag_opcode`` is the opcode of the message being assembled."""
+    if length >> 63:
+        return "64-bit payload length with the most significant bit set"
+    if opcode >= 8:
+        if opcode > Opcode.PONG:
+            return f"reserved opcode {opcode:#x}"
+        if not fin:
+            return "fragmented control frame"
+        if length > MAX_CONTROL:
+            return f"control frame of {length} bytes (at most {MAX_CONTROL})"
+    elif opcode > Opcode.BINARY:
+        return f"reserved opcode {opcode:#x}"
+    elif opcode == Opcode.CONT:
+        if not frag_opcode:
+            return "continuation frame with no message"
+    elif frag_opcode:
+        return "new message inside a fragmented one"
+    return ""
+
+
+class PacketQueue:
+    """The inbound packets of one peer: a deque of ``(payload, is_text)`` with byte accounting.
+
+    ``max_packets``/``max_bytes`` bound what is queued unread; a single message may use the
+    whole byte budget.
+    """
+
+    __slots__ = ("packets", "nbytes", "max_packets", "max_bytes")
+
+    def __init__(self, max_packets: int, max_bytes: int) -> None:
+        self.packets: deque[tuple[bytes, bool]] = deque()
+        self.nbytes = 0
+        self.max_packets = max_packets
+        self.max_bytes = max_bytes
+
+    def pop(self) -> tuple[bytes, bool]:
+        packet = self.packets.popleft()
+        self.nbytes -= len(packet[0])
+        return packet
+
+    def clear(self) -> None:
+        self.packets.clear()
+        self.nbytes = 0

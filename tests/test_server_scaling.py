@@ -1,0 +1,53 @@
+"""A host's poll looks only at clients with something to do (issue 11 item 10): idle players
+cost nothing per frame (the time per poll is measured in ``python -m bench``)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from godot_ws import CONNECTION_CONNECTED, OK, WebSocketClient, WebSocketServer
+from godot_ws._connection import Connection
+
+
+def test_idle_clients_are_not_pumped_and_an_active_one_is(monkeypatch: Any) -> None:
+    server = WebSocketServer()
+    server.bind_ip = "127.0.0.1"
+    assert server.listen(0) == OK
+    got: list[bytes] = []
+    server.data_received.connect(lambda pid: got.append(server.get_peer(pid).get_packet()))
+    url = f"ws://127.0.0.1:{server.get_local_port()}"
+    clients = [WebSocketClient() for _ in range(30)]
+    for c in clients:
+        c.connect_to_url(url)
+    deadline = time.monotonic() + 10
+    while not all(c.get_connection_status() == CONNECTION_CONNECTED for c in clients):
+        assert time.monotonic() < deadline
+        server.poll()
+        for c in clients:
+            c.poll()
+    for _ in range(5):
+        server.poll()
+    pumped: list[Connection] = []
+    real_pump = Connection.pump
+
+    def counting_pump(self: Connection, first: bytes | None = None) -> int:
+        pumped.append(self)
+        return real_pump(self, first)
+
+    monkeypatch.setattr(Connection, "pump", counting_pump)
+    for _ in range(20):
+        server.poll()
+    assert pumped == []  # 30 idle clients, 20 polls: nobody looked at
+    peer = clients[7].get_peer(1)
+    assert peer is not None
+    peer.put_packet(b"hello")
+    deadline = time.monotonic() + 5
+    while not got:
+        assert time.monotonic() < deadline
+        server.poll()
+    assert got == [b"hello"]
+    assert len(set(pumped)) == 1  # only the client that sent something
+    for c in clients:
+        c.disconnect_from_host()
+    server.stop()
