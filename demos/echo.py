@@ -101,4 +101,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # Ctrl+C: no traceback for a demo
+        print("interrupted")
+        sys.exit(130)

@@ -203,20 +203,22 @@ class Connection:
 
     # ------------------------------------------------------------------ PeerLink
 
-    def send(self, payload: bytes, text: bool) -> Error:
+    def send(self, payload: bytes | bytearray | memoryview, text: bool) -> Error:
+        """Queue one message; a bytearray or memoryview is copied only once it is accepted
+        (a 100 MB buffer over the limit is refused without a copy)."""
         protocol = self.protocol
         if protocol.state is not _OPEN:
             log.error("put_packet: the connection is not open")
             return _FAILED
+        size = payload.nbytes if type(payload) is memoryview else len(payload)
         if (
             protocol.out_count >= self.max_out_packets
-            or protocol.out_bytes + len(self.transport._out) + len(payload) > self.max_out_bytes
-        ) and not self.has_room(len(payload)):
-            if len(payload) > self.max_out_bytes:
-                # Never fits, however long the caller waits: say so.
-                log.error("put_packet: %d bytes exceed the whole output buffer (%d bytes); "
-                          "raise it with set_buffers", len(payload), self.max_out_bytes)
+            or protocol.out_bytes + len(self.transport._out) + size > self.max_out_bytes
+        ) and not self.has_room(size):
+            self.oversized(size)
             return Error.ERR_OUT_OF_MEMORY
+        if type(payload) is not bytes:
+            payload = bytes(payload)  # accepted: now the copy is worth making
         if protocol._out:
             protocol.send_message(payload, text)  # joins the batch that is waiting
             return _OK
@@ -227,6 +229,15 @@ class Connection:
         else:
             wake(self)
         return _OK
+
+    def oversized(self, size: int) -> bool:
+        """True (and logged) when a message of ``size`` bytes can never fit the output buffer,
+        however long the caller waits."""
+        if size <= self.max_out_bytes:
+            return False
+        log.error("put_packet: %d bytes exceed the whole output buffer (%d bytes); "
+                  "raise it with set_buffers", size, self.max_out_bytes)
+        return True
 
     def send_anyway(self, payload: bytes, text: bool) -> None:
         """Queue a message past the output limits (tiny system messages that must not be

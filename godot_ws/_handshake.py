@@ -29,6 +29,7 @@ __all__ = [
     "choose_protocol",
     "build_response",
     "accept_value",
+    "custom_header_problem",
     "REFUSAL",
 ]
 
@@ -76,6 +77,26 @@ def parse_target(url: str) -> Target | None:
         return None
     resource = resource.split("#", 1)[0] or "/"
     return Target(host, port, resource, secure, url)
+
+
+# Headers the handshake itself writes: a custom line naming one of these would send it twice
+# or (Sec-WebSocket-Key) make websocket-client look it up in a list and raise TypeError.
+RESERVED_HEADERS = frozenset({
+    "host", "upgrade", "connection", "sec-websocket-key", "sec-websocket-version",
+    "sec-websocket-accept", "sec-websocket-protocol", "sec-websocket-extensions",
+})
+
+
+def custom_header_problem(line: str) -> str:
+    """Why ``line`` cannot be sent as a custom request header, or "" when it can."""
+    if "\r" in line or "\n" in line:
+        return f"CR or LF in a header: {line!r}"
+    name, sep, _ = line.partition(":")
+    if not sep or not name or name != name.strip() or " " in name:
+        return f"a custom header must be 'Name: value', got {line!r}"
+    if name.lower() in RESERVED_HEADERS:
+        return f"{name} is written by the handshake itself (use protocols= for sub-protocols)"
+    return ""
 
 
 def build_request(
@@ -149,6 +170,9 @@ class ResponseParser:
         ok, _ = _validate(headers, self._key, None)
         if not ok:
             raise HandshakeError("bad Upgrade, Connection or Sec-WebSocket-Accept header")
+        if headers.get("sec-websocket-accept") != accept_value(self._key):
+            # _validate compares it lowercased; RFC 6455 4.1 wants the exact base64 value.
+            raise HandshakeError("Sec-WebSocket-Accept does not match the key exactly")
         if headers.get("sec-websocket-extensions") and not self._extensions:
             raise HandshakeError("server selected an extension that was not offered")
         chosen = headers.get("sec-websocket-protocol")
@@ -186,6 +210,13 @@ class RequestParser:
 
     def feed(self, data: bytes) -> bytes | None:
         self._buf += data
+        start = bytes(self._buf[:4])
+        if start != b"GET "[: len(start)]:
+            # Not an HTTP GET at all: say so now instead of waiting for the handshake timeout.
+            if start[:1] == b"\x16":  # a TLS record: ClientHello
+                raise HandshakeError("the client started a TLS handshake: it used wss:// on "
+                                     "this plain ws:// server")
+            raise HandshakeError(f"not an HTTP GET request: {start!r}...")
         end = self._buf.find(b"\r\n\r\n")
         if end < 0 or end > MAX_RESPONSE_HEADER:
             if len(self._buf) > MAX_RESPONSE_HEADER:

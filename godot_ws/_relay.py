@@ -10,7 +10,10 @@ touches sockets.
 Where Godot 3.2.3 has a bug, the documented rule stands: a message to ``-1`` ("everyone but
 the server") is not delivered to the server.
 
-Relaying never drops a message and never closes a client that reads. A target's output limit
+A client that evidently does not speak the protocol (a message shorter than the header, or a
+type byte no multiplayer peer sends: a plain WebSocket client) is closed with 1003 and a
+reason, logged at most once per ``LOG_INTERVAL``. Relaying never drops a message and never
+closes a client that reads. A target's output limit
 counts only what its socket could not take (the queue is written before it counts as full);
 while a target is still full, the sender is pushed back: its messages wait in its input
 queue, which stops the reading of its socket, so TCP slows the sender down. Only a target
@@ -56,6 +59,10 @@ class Relay:
         #: Seconds a target may stay full, taking nothing, before it is dropped.
         self.stall_timeout = 5.0
         self._full_since: dict[Connection, float] = {}
+        self._foreign = 0  # non-multiplayer clients closed since the last log line
+        self._foreign_log_at = 0.0
+
+    LOG_INTERVAL = 10.0  # seconds between "not a multiplayer client" log lines
 
     # ------------------------------------------------------------------ joins and leaves
 
@@ -110,10 +117,14 @@ class Relay:
         """Where a client's message goes: the open target links, and whether the server
         gets it too. Invalid messages are logged and go nowhere."""
         if len(data) < PROTO_SIZE:
-            log.error("multiplayer: dropped a %d-byte message from %d, shorter than the "
-                      "header", len(data), source)
+            self._not_multiplayer(source, f"a {len(data)}-byte message, shorter than the "
+                                  "9-byte header")
             return [], False
         kind, from_, to = _HEADER.unpack_from(data)
+        if kind > SysType.SYS_ID:
+            self._not_multiplayer(source, f"a message of type {kind}, which no multiplayer "
+                                  "peer sends (its first byte)")
+            return [], False
         if kind != _SYS_NONE:
             log.error("multiplayer: dropped a system message from client %d (only the server "
                       "sends them)", source)
@@ -137,6 +148,24 @@ class Relay:
         return ([link for pid, link in self.links.items()
                  if pid != source and pid != excluded and link.protocol.state is State.OPEN],
                 excluded != SERVER_ID)
+
+    def _not_multiplayer(self, source: int, why: str) -> None:
+        """Close a client that evidently does not speak the multiplayer protocol (a plain
+        WebSocket client on a ``gd_mp_api`` host: Godot 3.2.3 drops its every message with
+        an error, once per message, and keeps it). Logged at most once per LOG_INTERVAL."""
+        link = self.links.get(source)
+        if link is None or link.protocol.state is not State.OPEN:
+            return  # already being closed: the rest of its messages go nowhere, quietly
+        self._foreign += 1
+        now = time.monotonic()
+        if now >= self._foreign_log_at:
+            more = self._foreign - 1
+            log.warning("multiplayer: closing client %d (1003): it sent %s; it is not a Godot "
+                        "multiplayer client (connect with gd_mp_api=True)%s", source, why,
+                        f" [{more} more such clients since the last line]" if more else "")
+            self._foreign = 0
+            self._foreign_log_at = now + self.LOG_INTERVAL
+        link.close(1003, "not a Godot multiplayer client: connect with gd_mp_api=true")
 
     def _room(self, targets: list[Connection], size: int) -> bool:
         """True when every target can take ``size`` more bytes. A target that has stayed

@@ -70,6 +70,9 @@ def _build(future: ContextFuture, verify: bool, pinned_pem: str | None) -> None:
         elif pinned_pem is not None:
             # Pinning: cadata replaces the system store as the only trust anchor.
             context = ssl.create_default_context(cadata=pinned_pem)
+            # A pinned leaf (not a CA) is a trust anchor too: without PARTIAL_CHAIN OpenSSL
+            # insists on a self-signed root, so "only it (or a chain ending in it)" failed.
+            context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
         else:
             context = ssl.create_default_context()
     except (ssl.SSLError, OSError, ValueError) as exc:

@@ -236,7 +236,11 @@ class Transport:
         except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
             return None
         except (ssl.SSLError, ssl.CertificateError, OSError) as exc:
-            return self._failed(f"TLS handshake with {self.host} failed: {exc}")
+            # A plain server answers a ClientHello in plain HTTP (or hangs up): say so.
+            plain = isinstance(exc, ssl.SSLEOFError) or "WRONG_VERSION_NUMBER" in str(exc) \
+                or "record layer failure" in str(exc)
+            hint = " (is the server plain ws://?)" if plain and not sock.server_side else ""
+            return self._failed(f"TLS handshake with {self.host} failed: {exc}{hint}")
         self._tls_pending = False
         return True
 

@@ -114,6 +114,10 @@ def _read_str(data: bytes, pos: int) -> tuple[str, int]:
     padded = end + (-n & 3)
     if n < 0 or padded > len(data):
         raise _err(Error.ERR_FILE_EOF, f"string of {n} bytes runs past the data")
+    if not n:
+        # Empty strings are the densest hostile payload (4 bytes each, in pool arrays and
+        # NodePaths): answer them without the NUL/BOM scan and the decode call.
+        return "", end
     # Godot's parse_utf8 stops at the first NUL and skips a leading BOM.
     nul = data.find(0, pos, end)
     if nul != -1:
@@ -307,11 +311,16 @@ def _dec_node_path(data: bytes, pos: int, header: int) -> tuple[Any, int]:
         subname_count += 1
     # No up-front check of the count: every name takes >= 4 bytes, so running out of data
     # ends the loop with Godot's own error code, and nothing is allocated ahead.
+    if not name_count and not subname_count:
+        return _EMPTY_PATH, pos  # 16 bytes each: the cheapest hostile element, made cheaper
     parts = []
     for _ in range(name_count + subname_count):
         part, pos = _read_str(data, pos)
         parts.append(part)
     return NodePath.from_parts(parts[:name_count], parts[name_count:], bool(flags & 1)), pos
+
+
+_EMPTY_PATH = NodePath.from_parts(())  # immutable, so one instance serves every empty path
 
 
 def _dec_bytes(data: bytes, pos: int, header: int) -> tuple[Any, int]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from . import events
 from ._connection import Connection
-from ._handshake import parse_target
+from ._handshake import custom_header_problem, parse_target
 from ._proxy import ProxyError, choose_proxy
 from ._tls import ContextFuture, client_context
 from ._transport import RECV_SIZE, Transport
@@ -115,9 +115,14 @@ class WebSocketClient(WebSocketMultiplayerPeer):
         if target is None:
             log.error("connect_to_url: invalid WebSocket URL %r", url)
             return Error.ERR_INVALID_PARAMETER
-        for value in (*protocols, *custom_headers):
+        for value in protocols:
             if "\r" in value or "\n" in value:
-                log.error("connect_to_url: CR or LF in a protocol or header: %r", value)
+                log.error("connect_to_url: CR or LF in a protocol: %r", value)
+                return Error.ERR_INVALID_PARAMETER
+        for value in custom_headers:
+            problem = custom_header_problem(value)
+            if problem:
+                log.error("connect_to_url: %s", problem)
                 return Error.ERR_INVALID_PARAMETER
         try:
             proxy = choose_proxy(target.host, target.secure, self.proxy, self.no_proxy)
@@ -459,6 +464,9 @@ class WebSocketClient(WebSocketMultiplayerPeer):
             log.error("put_packet: the server has not sent our id yet (wait for "
                       "connection_succeeded)")
             return Error.ERR_UNCONFIGURED
+        size = buffer.nbytes if isinstance(buffer, memoryview) else len(buffer)
+        if conn.oversized(size):  # refused before the header is joined to a copy of it
+            return Error.ERR_OUT_OF_MEMORY
         return conn.send(mp.frame(bytes(buffer)), False)
 
     def _target_changed(self, peer_id: int) -> None:

@@ -32,7 +32,7 @@ _ENCODE_BUFFER_LIMIT = 256 * 1024 * 1024
 class PeerLink(Protocol):
     """What a peer needs from its connection."""
 
-    def send(self, payload: bytes, text: bool) -> Error: ...
+    def send(self, payload: bytes | bytearray | memoryview, text: bool) -> Error: ...
 
     def close(self, code: int, reason: str) -> None: ...
 
@@ -197,10 +197,9 @@ class WebSocketPeer(PacketPeer):
         if link is None:
             log.error("put_packet: the peer is not connected")
             return Error.FAILED
-        # link.send refuses a connection that is not open.
-        return link.send(
-            buffer if type(buffer) is bytes else bytes(buffer), self._write_mode is _TEXT
-        )
+        # link.send refuses a connection that is not open, and checks the size before it
+        # copies a bytearray or memoryview.
+        return link.send(buffer, self._write_mode is _TEXT)
 
     def get_write_mode(self) -> WriteMode:
         return self._write_mode

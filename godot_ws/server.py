@@ -12,6 +12,7 @@ client, in the server role. Multiplayer mode (``gd_mp_api``) is the relay compon
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import random
 import selectors
@@ -115,6 +116,8 @@ class WebSocketServer(WebSocketMultiplayerPeer):
             log.error("listen: already listening")
             return Error.ERR_ALREADY_IN_USE
         if not 0 <= port < 65536:
+            # Godot 3.2.3 truncates the port to 16 bits (listen(-1) listens on 65535).
+            log.error("listen: port %d is outside 0-65535", port)
             return Error.ERR_INVALID_PARAMETER
         context = None
         if self._private_key is not None and self._ssl_certificate is not None:
@@ -124,7 +127,7 @@ class WebSocketServer(WebSocketMultiplayerPeer):
             except (ssl.SSLError, ValueError, OSError) as exc:
                 log.error("listen: the private key and certificate do not fit: %s", exc)
                 return Error.ERR_INVALID_PARAMETER
-        host = "" if self._bind_ip in ("*", "") else self._bind_ip
+        host = "" if self._bind_ip == "*" else self._bind_ip
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         listener = socket.socket(family, socket.SOCK_STREAM)
         try:
@@ -476,9 +479,21 @@ class WebSocketServer(WebSocketMultiplayerPeer):
 
     def set_bind_ip(self, ip: str) -> None:
         """The address ``listen`` binds: ``"*"`` (default) for every interface, or an IPv4 or
-        IPv6 address such as ``"127.0.0.1"``."""
+        IPv6 address such as ``"127.0.0.1"``. As in Godot 3.2.3, anything else (a host name,
+        ``""``) and any change while listening is refused here: an error is logged and the
+        value stays as it was."""
         if not isinstance(ip, str):
             raise TypeError(f"bind_ip must be str, not {type(ip).__name__}")
+        if self._listener is not None:
+            log.error("bind_ip: cannot change while listening")
+            return
+        if ip != "*":
+            try:
+                ipaddress.ip_address(ip)
+            except ValueError:
+                log.error("bind_ip: %r is not an IP address (or \"*\" for every interface); "
+                          "keeping %r", ip, self._bind_ip)
+                return
         self._bind_ip = ip
 
     bind_ip = property(get_bind_ip, set_bind_ip)

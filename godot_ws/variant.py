@@ -56,7 +56,7 @@ from .godot_types import (
     EncodedObjectAsID,
     GodotObject,
 )
-from .godot_types4 import UNTYPED, Array, Dictionary
+from .godot_types4 import Array, Dictionary
 
 __all__ = [
     "MAX_RECURSION_DEPTH",
@@ -107,8 +107,6 @@ def _decode(data: bytes, pos: int, allow_objects: bool, codec: _Codec) -> tuple[
     decoders = codec.decoders
     n_types = len(decoders)
     array_id, dict_id = codec.array_id, codec.dict_id
-    typed = codec.typed_containers
-    script_is_path = codec.script_is_path
     stack: list[list[Any]] = []
     try:
         while True:
@@ -123,40 +121,37 @@ def _decode(data: bytes, pos: int, allow_objects: bool, codec: _Codec) -> tuple[
             decode = decoders[type_id]
             if decode is not None:
                 value, pos = decode(data, pos, header)
-            elif type_id == array_id or type_id == dict_id:
-                # Godot 4: element types (typed Array 4.3, typed Dictionary 4.4) come first.
-                element = value_type = UNTYPED
-                if typed and header & _TYPED_BITS:
-                    element, pos = read_container_type(
-                        data, pos, (header >> KEY_SHIFT) & 3, allow_objects
-                    )
-                    if type_id == dict_id:
-                        value_type, pos = read_container_type(
-                            data, pos, (header >> VALUE_SHIFT) & 3, allow_objects
-                        )
+            elif type_id == dict_id:
+                if header & 0xF0000 and codec.typed_containers:  # Godot 4.4 typed Dictionary
+                    value, pos = _typed_dict(data, pos, header, allow_objects)
+                else:
+                    value = {}
                 count = _U32.unpack_from(data, pos)[0] & _COUNT_MASK
                 pos += 4
                 # Containers grow item by item: a huge count allocates nothing up front.
-                if type_id == dict_id:
-                    if element[0] or value_type[0]:  # Godot types it if either side is typed
-                        value = Dictionary._typed(element, value_type)
-                    else:
-                        value = {}
-                    if count:
-                        stack.append([_DICT, value, count, _NO_KEY])
-                        continue
-                else:
-                    kind = _ARRAY
-                    if stack:  # an Array inside a Dictionary key becomes a (hashable) tuple
-                        parent = stack[-1]
-                        if parent[0] == _KEY_ARRAY or (parent[0] == _DICT and parent[3] is _NO_KEY):
-                            kind = _KEY_ARRAY
+                if count:
+                    stack.append([_DICT, value, count, _NO_KEY])
+                    continue
+            elif type_id == array_id:
+                kind = _ARRAY
+                if stack:  # an Array inside a Dictionary key becomes a (hashable) tuple
+                    parent = stack[-1]
+                    if parent[0] == _KEY_ARRAY or (parent[0] == _DICT and parent[3] is _NO_KEY):
+                        kind = _KEY_ARRAY
+                if header & 0x30000 and codec.typed_containers:  # Godot 4.3 typed Array
+                    element, pos = read_container_type(
+                        data, pos, (header >> ARRAY_SHIFT) & 3, allow_objects
+                    )
                     value = Array._typed(element) if element[0] and kind == _ARRAY else []
-                    if count:
-                        stack.append([kind, value, count, None])
-                        continue
-                    if kind == _KEY_ARRAY:
-                        value = ()
+                else:
+                    value = []
+                count = _U32.unpack_from(data, pos)[0] & _COUNT_MASK
+                pos += 4
+                if count:
+                    stack.append([kind, value, count, None])
+                    continue
+                if kind == _KEY_ARRAY:
+                    value = ()
             else:
                 value, pos, frame = _open_object(data, pos, header, allow_objects)
                 if frame is not None:
@@ -179,7 +174,7 @@ def _decode(data: bytes, pos: int, allow_objects: bool, codec: _Codec) -> tuple[
                         ) from None
                     frame[3] = _NO_KEY
                 elif kind == _OBJECT:
-                    if script_is_path and frame[3] == "script" and value is not None:
+                    if frame[3] == "script" and value is not None and codec.script_is_path:
                         _check_script_path(value)
                     frame[1].properties[frame[3]] = value
                 else:
@@ -197,7 +192,12 @@ def _decode(data: bytes, pos: int, allow_objects: bool, codec: _Codec) -> tuple[
         raise _err(Error.ERR_INVALID_DATA, "not enough bytes") from None
 
 
-_TYPED_BITS = 0xF << 16  # Array: bits 16-17; Dictionary: 16-19 (Godot 4 only)
+def _typed_dict(data: bytes, pos: int, header: int, allow_objects: bool) -> tuple[Any, int]:
+    """A Godot 4.4 Dictionary's key and value types: a typed ``Dictionary`` (or ``{}``)."""
+    key, pos = read_container_type(data, pos, (header >> KEY_SHIFT) & 3, allow_objects)
+    value, pos = read_container_type(data, pos, (header >> VALUE_SHIFT) & 3, allow_objects)
+    # Godot types it if either side is typed.
+    return (Dictionary._typed(key, value) if key[0] or value[0] else {}), pos
 
 
 def _check_script_path(value: Any) -> None:
@@ -240,7 +240,7 @@ def _encode(value: Any, full_objects: bool, codec: _Codec) -> bytes:
     while True:
         cls = type(value)
         encode = encoders.get(cls)
-        if encode is None:
+        if encode is None and cls is not dict and cls is not list:
             cls = _base_type(cls, codec)
             encode = encoders.get(cls)
         if encode is not None:
@@ -251,6 +251,10 @@ def _encode(value: Any, full_objects: bool, codec: _Codec) -> bytes:
                 out += _HDR_U32.pack(codec.dict_id, len(value))
                 if value:
                     items = chain.from_iterable(value.items())
+            elif cls is list or cls is tuple:
+                out += _HDR_U32.pack(codec.array_id, len(value))
+                if value:
+                    items = iter(value)
             elif cls is Array:  # only Godot 4's table lists the typed containers
                 elem = ((value._element, ARRAY_SHIFT),)
                 out += _typed_header(codec.array_id, elem, full_objects)
@@ -278,10 +282,6 @@ def _encode(value: Any, full_objects: bool, codec: _Codec) -> bytes:
                     out += _U32.pack(len(value.properties))
                     if value.properties:
                         items = _object_items(value)
-            else:  # list or tuple
-                out += _HDR_U32.pack(codec.array_id, len(value))
-                if value:
-                    items = iter(value)
             if items is not None:
                 if len(stack) >= MAX_RECURSION_DEPTH:
                     raise ValueError(

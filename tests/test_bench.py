@@ -92,6 +92,10 @@ def test_bench_quick_runs_and_reports_every_cell(tmp_path: Path) -> None:
             assert cell["runs"] and all(v >= floor for v in cell["runs"]), f"{key}/{lib}: {cell}"
         if "godot_ws" in libs and scenarios[key]["target"]:
             assert scenarios[key]["verdict"] in ("PASS", "FAIL")
+    if "godot_ws" in libs:  # its own game-loop and host rows
+        for key in ("game_rtt", "game_rtt_p95", "host_poll_idle"):
+            cell = scenarios[key]["results"]["godot_ws"]
+            assert cell["median"] is not None and cell["median"] > 0, f"{key}: {cell}"
     assert "| scenario" in r.stdout  # the table was printed
 
     assert not _session_members(proc.pid), "a benchmark server or worker outlived the run"

@@ -86,6 +86,18 @@ def test_connect_to_url_refuses_crlf_in_headers_and_protocols(echo_server: Any) 
     assert client.get_connection_status() == CONNECTION_DISCONNECTED
 
 
+def test_connect_to_url_refuses_handshake_headers(echo_server: Any, caplog: Any) -> None:
+    """Issue 11.9: Godot's ERR_INVALID_PARAMETER and a logged reason, not a TypeError."""
+    client = WebSocketClient()
+    for line in ("Sec-WebSocket-Key", "Sec-WebSocket-Key: x", "Host: other"):
+        caplog.clear()
+        with caplog.at_level(logging.ERROR, logger="godot_ws"):
+            assert client.connect_to_url(echo_server.url, custom_headers=[line]) == \
+                ERR_INVALID_PARAMETER
+        assert "handshake itself" in caplog.text or "Name: value" in caplog.text
+        assert client.get_connection_status() == CONNECTION_DISCONNECTED
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text())
 def test_connect_to_url_never_raises_for_any_string(url: str) -> None:
@@ -680,3 +692,24 @@ def test_a_burst_survives_a_reset_right_after_it() -> None:
     assert len(got) == count
     assert [struct.unpack_from("!I", p)[0] for p in got] == list(range(count))
     assert ("connection_closed", True) in rec.calls
+
+
+def test_an_oversized_bytearray_is_refused_before_any_copy(echo_server: Any) -> None:
+    """Issue 11.9: put_packet checks the size first; a 100 MB bytearray over the 64 KiB output
+    buffer is refused without allocating a copy of it."""
+    import tracemalloc
+
+    client = connected_client(echo_server.url)
+    peer = client.get_peer(1)
+    big = bytearray(100_000_000)
+    tracemalloc.start()
+    try:
+        assert peer.put_packet(big) == ERR_OUT_OF_MEMORY
+        assert peer.put_packet(memoryview(big)) == ERR_OUT_OF_MEMORY
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000, peak
+    assert peer.put_packet(bytearray(b"fits")) == OK
+    poll_until(client, lambda: peer.get_available_packet_count() == 1, what="the echo")
+    assert peer.get_packet() == b"fits"

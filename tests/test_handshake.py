@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 from support import accept_key
 
-from godot_ws._handshake import HandshakeError, ResponseParser, build_request, parse_target
+from godot_ws._handshake import (
+    HandshakeError,
+    ResponseParser,
+    build_request,
+    custom_header_problem,
+    parse_target,
+)
 
 
 @pytest.mark.parametrize("url, expected", [
@@ -62,3 +68,32 @@ def test_response_waits_for_blank_line() -> None:
     data = reply("dGhlIHNhbXBsZSBub25jZQ==")
     assert parser.feed(data[:-1]) is None
     assert parser.feed(data[-1:]) == b""
+
+
+def test_accept_value_must_match_exactly() -> None:
+    """Issue 11.9: RFC 6455 4.1 wants the exact base64 value; websocket-client's _validate
+    compares both lowercased, so a case-changed value passed."""
+    key = "dGhlIHNhbXBsZSBub25jZQ=="
+    good = accept_key(key)
+    for wrong in (good.lower(), good.upper(), good.swapcase()):
+        assert wrong != good
+        data = (f"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                f"Connection: Upgrade\r\nSec-WebSocket-Accept: {wrong}\r\n\r\n").encode()
+        with pytest.raises(HandshakeError, match="exactly"):
+            ResponseParser(key, []).feed(data)
+
+
+@pytest.mark.parametrize("line", [
+    "Sec-WebSocket-Key: x", "Sec-WebSocket-Key", "sec-websocket-version: 8", "Host: evil",
+    "Upgrade: h2c", "Connection: close", "Sec-WebSocket-Protocol: chat",
+    "Sec-WebSocket-Extensions: permessage-deflate", "Sec-WebSocket-Accept: x", "no colon",
+    ": empty name", "Bad Name: 1", "X-A: 1\r\nX-B: 2",
+])
+def test_handshake_reserved_or_malformed_custom_headers_are_refused(line: str) -> None:
+    """Issue 11.9: a clean reason, not a TypeError from inside websocket-client."""
+    assert custom_header_problem(line)
+
+
+def test_ordinary_custom_headers_pass() -> None:
+    for line in ("X-Game: pong", "Cookie: a=1", "Authorization: Bearer x", "X-Empty:"):
+        assert custom_header_problem(line) == ""

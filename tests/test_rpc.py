@@ -483,7 +483,7 @@ def test_random_packets_never_raise(game: tuple[Player, Player, Player]) -> None
 
     logging.getLogger(LOG).setLevel(logging.CRITICAL)  # thousands of expected errors
     try:
-        @settings(max_examples=300, deadline=None,
+        @settings(max_examples=200, deadline=None,
                   suppress_health_check=[HealthCheck.function_scoped_fixture])
         @given(packets())
         def run(packet: bytes) -> None:

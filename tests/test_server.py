@@ -378,3 +378,89 @@ def test_disconnect_peer_without_a_reply_ends_unclean_after_close_timeout() -> N
     poll_until(server, lambda: "disconnected" in names(server), timeout=3)
     assert server.events[-1] == ("disconnected", peer_id, False, True)  # type: ignore[attr-defined]
     server.stop()
+
+
+# ------------------------------------------------------------------ caller mistakes (issue 12)
+
+
+@pytest.mark.parametrize("port", [-1, 65536, 70000])
+def test_listen_with_a_bad_port_logs_why(port: int, caplog: pytest.LogCaptureFixture) -> None:
+    from godot_ws import ERR_INVALID_PARAMETER
+
+    server = WebSocketServer()
+    with caplog.at_level("ERROR", logger="godot_ws"):
+        assert server.listen(port) == ERR_INVALID_PARAMETER
+    assert [r.getMessage() for r in caplog.records] == [
+        f"listen: port {port} is outside 0-65535"]
+    assert not server.is_listening()
+
+
+@pytest.mark.parametrize("bad", ["not-an-ip", "", "localhost", "127.0.0.256", "1.2.3"])
+def test_bind_ip_refuses_what_godot_refuses(bad: str, caplog: pytest.LogCaptureFixture) -> None:
+    # Godot 3.2.3 prints "Invalid IP address" and keeps the old value (checked on the binary).
+    server = WebSocketServer()
+    server.bind_ip = "127.0.0.1"
+    with caplog.at_level("ERROR", logger="godot_ws"):
+        server.bind_ip = bad
+    assert server.bind_ip == "127.0.0.1"
+    assert "is not an IP address" in caplog.text
+    for good in ("*", "::1", "0.0.0.0", "127.0.0.1"):
+        server.bind_ip = good
+        assert server.bind_ip == good
+    with pytest.raises(TypeError):
+        server.bind_ip = None  # type: ignore[assignment]
+
+
+def test_bind_ip_cannot_change_while_listening(server: WebSocketServer) -> None:
+    server.bind_ip = "0.0.0.0"
+    assert server.bind_ip == "127.0.0.1"
+
+
+def test_wss_to_a_plain_server_fails_at_once_with_a_hint(
+        server: WebSocketServer, caplog: pytest.LogCaptureFixture) -> None:
+    # Both timeouts are long: the failure must come from the server refusing a ClientHello
+    # it can never parse as HTTP, not from a timer (it took handshake_timeout, 3 s, before).
+    server.handshake_timeout = 60
+    client = WebSocketClient()
+    client.handshake_timeout = 60
+    failed: list[bool] = []
+    client.connection_error.connect(lambda: failed.append(True))
+    caplog.set_level("INFO", logger="godot_ws")
+    assert client.connect_to_url(f"wss://127.0.0.1:{server.get_local_port()}/") == OK
+    poll_until(Loop(server, client), lambda: bool(failed), timeout=5, what="connection_error")
+    assert "(is the server plain ws://?)" in caplog.text
+    assert "it used wss:// on this plain ws:// server" in caplog.text
+
+
+def test_a_plain_client_on_a_multiplayer_host_is_closed_with_a_reason(
+        caplog: pytest.LogCaptureFixture) -> None:
+    server = WebSocketServer()
+    server.bind_ip = "127.0.0.1"
+    assert server.listen(0, gd_mp_api=True) == OK
+    clients = [WebSocketClient() for _ in range(4)]
+    requests: list[tuple[int, str]] = []
+    closed: list[bool] = []
+    for client in clients:
+        client.server_close_request.connect(lambda code, reason: requests.append((code, reason)))
+        client.connection_closed.connect(closed.append)
+        assert client.connect_to_url(url(server)) == OK  # plain mode
+    loop = Loop(server, *clients)
+    caplog.set_level("WARNING", logger="godot_ws")
+    sent = set()
+
+    def talk() -> bool:  # what the README's plain game loop does, once a frame
+        for client in clients:
+            if client.get_connection_status() == CONNECTION_CONNECTED and client not in sent:
+                peer = client.get_peer(1)
+                assert peer is not None
+                sent.add(client)
+                assert peer.put_packet(b"position 10 20") == OK
+        return len(closed) == len(clients)
+
+    poll_until(loop, talk, what="every plain client to be closed")
+    assert requests == [(1003, "not a Godot multiplayer client: connect with gd_mp_api=true")] * 4
+    lines = [r.getMessage() for r in caplog.records if "not a Godot multiplayer" in
+             r.getMessage()]
+    assert len(lines) == 1, lines  # rate-limited: one line for the four
+    assert "a message of type 112, which no multiplayer peer sends" in lines[0]
+    server.stop()

@@ -277,3 +277,27 @@ def test_bad_key_material_is_refused_at_listen(ca: trustme.CA) -> None:
     assert server.listen(0) == ERR_INVALID_PARAMETER
     assert not server.is_listening()
     assert CryptoKey().load_from_string("nope") != OK
+
+
+def test_pinning_the_leaf_certificate_itself(ca: trustme.CA) -> None:
+    """Issue 11.9: README promises "only it (or a chain ending in it)": pinning the server's
+    own certificate (not a CA) connects; pinning another leaf of the same CA does not."""
+    leaf = ca.issue_cert("localhost", "127.0.0.1")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    leaf.configure_cert(context)
+    server = WebsocketsServer(echo, ssl=context)
+    client = WebSocketClient()
+    cert = X509Certificate()
+    assert cert.load_from_string(leaf.cert_chain_pems[0].bytes().decode()) == OK
+    client.trusted_tls_certificate = cert
+    rec = outcome(client, wss(server))
+    assert rec.calls == [("connection_established", "")]
+    client.disconnect_from_host()
+    poll_until(client, lambda: rec.has("connection_closed"))
+    other = X509Certificate()
+    other_pem = ca.issue_cert("localhost").cert_chain_pems[0].bytes().decode()
+    assert other.load_from_string(other_pem) == OK
+    stranger = WebSocketClient()
+    stranger.trusted_tls_certificate = other
+    assert outcome(stranger, wss(server)).calls == [("connection_error",)]
+    server.close()

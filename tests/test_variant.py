@@ -680,3 +680,18 @@ def test_decoding_damaged_encodings_only_raises_decode_error(value: Any, draw: A
             decode_var(blob, allow_objects=draw.draw(st.booleans()))
         except VariantDecodeError:
             pass
+
+
+def test_hostile_dense_packets_take_the_cheap_paths() -> None:
+    """Issue 11.9: the densest 64 KiB packets (empty NodePaths, 16 bytes each; empty strings,
+    4 bytes each) decode without building an object per element or scanning empty strings
+    (the slow paths; timings are in the issue-11 note, not in a timed test)."""
+    import struct
+
+    u32 = struct.Struct("<I").pack
+    n = (65536 - 8) // 16
+    paths = decode_var(u32(19) + u32(n) + (u32(15) + u32(0x80000000) + u32(0) + u32(0)) * n)
+    assert len(paths) == n and paths[0] == NodePath("") and all(p is paths[0] for p in paths)
+    n = (65536 - 8) // 4
+    strings = decode_var(u32(23) + u32(n) + u32(0) * n)
+    assert len(strings) == n and set(strings) == {""}

@@ -764,3 +764,15 @@ def test_typed_container_repr_is_godots_constructor() -> None:
         again = eval(repr(value), dict(namespace))
         assert same(again, value)
     assert repr(Array([1], TYPE_INT)) == "Array([1], TYPE_INT)"
+
+
+def test_t1_to_t7_primitive_encodings_the_codec_is_built_from() -> None:
+    from godot_ws._variant_tables import _F32, _F64, _U32, _U64
+
+    assert struct.pack("<H", 0x1234) == h("3412")  # T1 encode_uint16
+    assert _U32.pack(0x12345678) == h("78563412")  # T2 encode_uint32
+    assert _U64.pack(0x0F123456789ABCDEF) == h("efcdab89674523f1")  # T3 encode_uint64
+    assert struct.pack("<e", 0.33325195) == h("5535")  # T4 encode_half (4.4+; unused here)
+    assert _F32.pack(0.15625) == h("0000203e")  # T5 encode_float
+    assert _F64.pack(0.33333333333333333) == h("555555555555d53f")  # T6 encode_double
+    assert "Godot".encode() + b"\0" == h("476f646f7400")  # T7 encode_cstring
