@@ -103,9 +103,22 @@ class Connection:
         # discard what we left there.
         while not protocol.blocked or protocol.held < READ_AHEAD:
             if data is None:
-                data = transport.recv()
-                if data is None:
-                    break
+                view = protocol.receive_buffer() if protocol._large is not None else None
+                if view is not None:
+                    # A large frame's payload goes straight into its own buffer.
+                    got = transport.recv_into(view)
+                    if got is None:
+                        break
+                    if got:
+                        protocol.received_into(got)
+                        if got < len(view) and not transport.is_tls:
+                            break  # drained
+                        continue
+                    data = b""
+                else:
+                    data = transport.recv()
+                    if data is None:
+                        break
             if not data:
                 # Held messages are decoded first; the connection ends after them.
                 protocol.receive_eof(transport.error)

@@ -268,7 +268,11 @@ def choose_protocol(requested: Sequence[str], supported: Sequence[str]) -> str |
     return None
 
 
-def build_response(key: str, protocol: str, extensions: str = "") -> bytes:
+def build_response(
+    key: str, protocol: str, extensions: str = "", headers: Sequence[str] = ()
+) -> bytes:
+    """The 101 reply; ``headers`` are extra lines appended verbatim (Godot 4's
+    ``handshake_headers``; the caller has refused CR and LF in them)."""
     lines = [
         "HTTP/1.1 101 Switching Protocols",
         "Upgrade: websocket",
@@ -279,6 +283,7 @@ def build_response(key: str, protocol: str, extensions: str = "") -> bytes:
         lines.append(f"Sec-WebSocket-Protocol: {protocol}")
     if extensions:
         lines.append(f"Sec-WebSocket-Extensions: {extensions}")
+    lines.extend(headers)
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 

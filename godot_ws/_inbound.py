@@ -1,5 +1,6 @@
-"""What a connection accepts from its peer: the inbound packet queue and the rules and limits
-checked on a frame's header before any of its payload is stored (RFC 6455 5.2-5.5).
+"""What a connection accepts from its peer: the inbound packet queue, the rules and limits
+checked on a frame's header before any of its payload is stored (RFC 6455 5.2-5.5), and the
+buffer a large frame's payload is received into.
 
 Sans-IO like ``protocol.py``, which decodes with these; no socket, ssl or time.
 """
@@ -10,8 +11,8 @@ from collections import deque
 
 from .frames import MAX_CONTROL, Opcode
 
-__all__ = ["PacketQueue", "header_error", "MIN_FRAGMENTS", "FRAGMENT_BYTES", "FRAMES_PER_POLL",
-           "READ_AHEAD"]
+__all__ = ["PacketQueue", "LargeFrame", "header_error", "MIN_FRAGMENTS", "FRAGMENT_BYTES",
+           "FRAMES_PER_POLL", "READ_AHEAD", "LARGE_FRAME"]
 
 # A fragmented message may have max(MIN_FRAGMENTS, input buffer // FRAGMENT_BYTES) frames:
 # 1024 at Godot's default 64 KiB, 16384 at 1 MiB, a million at Autobahn's 64 MiB.
@@ -70,3 +71,39 @@ class PacketQueue:
     def clear(self) -> None:
         self.packets.clear()
         self.nbytes = 0
+
+
+# A binary frame at least this long, whose payload has not all arrived, is received into its
+# own preallocated buffer (recv_into, one copy) instead of being joined from recv pieces.
+LARGE_FRAME = 1 << 16
+
+
+class LargeFrame:
+    """The payload of one large binary frame while it arrives: the buffer the transport
+    reads into (``view``), how much is filled, and the frame's opcode, FIN and mask key."""
+
+    __slots__ = ("buffer", "view", "at", "opcode", "fin", "key")
+
+    def __init__(self, length: int, opcode: int, fin: int, key: bytes, first: memoryview) -> None:
+        self.buffer = bytearray(length)
+        self.view = memoryview(self.buffer)
+        self.view[: len(first)] = first
+        self.at = len(first)
+        self.opcode = opcode
+        self.fin = fin
+        self.key = key
+
+    def want(self) -> memoryview:
+        """Where the next bytes of the payload go."""
+        return self.view[self.at :]
+
+    def fill(self, data: bytes) -> int:
+        """Copy the start of ``data`` in; returns how many bytes were taken."""
+        take = min(len(data), len(self.buffer) - self.at)
+        self.view[self.at : self.at + take] = memoryview(data)[:take]
+        self.at += take
+        return take
+
+    @property
+    def full(self) -> bool:
+        return self.at == len(self.buffer)

@@ -62,6 +62,9 @@ class Transport:
         (``_tls.client_context``): TLS starts once it is built, TCP connects meanwhile."""
         self.host = host
         self.port = port
+        # The name TLS sends (SNI) and checks the certificate against; Godot 4's
+        # TLSOptions.common_name_override replaces it.
+        self.tls_name = host
         self.error = ""
         self._proxy = proxy
         self._tunnel: bytes | None = None  # the CONNECT request, until the proxy answers
@@ -179,7 +182,7 @@ class Transport:
             context = self._ssl_context = context.context
         try:
             self.sock = context.wrap_socket(
-                sock, server_hostname=self.host, do_handshake_on_connect=False
+                sock, server_hostname=self.tls_name, do_handshake_on_connect=False
             )
         except (ssl.SSLError, OSError, ValueError) as exc:
             return self._failed(f"TLS set-up failed: {exc}")
@@ -265,6 +268,17 @@ class Transport:
         except (OSError, AttributeError) as exc:
             self.error = self.error or f"receive failed: {exc}"
             return b""
+
+    def recv_into(self, buffer: memoryview) -> int | None:
+        """Read into ``buffer``: the count, None if nothing is ready, 0 at end of stream or on
+        error (``error`` says which)."""
+        try:
+            return self.sock.recv_into(buffer)  # type: ignore[union-attr]
+        except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError, InterruptedError):
+            return None
+        except (OSError, AttributeError) as exc:
+            self.error = self.error or f"receive failed: {exc}"
+            return 0
 
     @property
     def pending(self) -> int:

@@ -1,8 +1,9 @@
 """Godot's Variant wire tables: the leaf codec of every type, one table per Godot major.
 
-Owns the per-type encoders and decoders (Godot's core/io/marshalls.cpp; FACTS.md 3.2) and the
-``_Codec`` table that maps Python types and Variant type ids to them, plus the decode error.
-``variant.py`` walks containers with these; nothing here recurses.
+Owns the per-type encoders and decoders (Godot's core/io/marshalls.cpp; FACTS.md 3.2), built
+by factories that take the type id so Godot 4's table (``_variant_table4``) reuses them, the
+``_Codec`` table that maps Python types and Variant type ids to them, Godot 3's table, and the
+decode error. ``variant.py`` walks containers with these; nothing here recurses.
 """
 
 from __future__ import annotations

@@ -241,6 +241,7 @@ class WebSocketClient(WebSocketMultiplayerPeer):
                 if protocol.state is _OPEN and not protocol.blocked and not conn.transport.pending
                 and not self._lingering and not (packets and self._mp is not None)
                 and not conn.heartbeat_interval and not protocol._out
+                and protocol._large is None  # a large frame arrives through recv_into
                 else None
             )
 

@@ -18,6 +18,7 @@ import codecs
 import enum
 import os
 from collections.abc import Callable, Sequence
+from typing import cast
 
 from ._handshake import (
     REFUSAL,
@@ -38,7 +39,15 @@ from ._deflate import (
     client_offer,
     server_accept,
 )
-from ._inbound import FRAGMENT_BYTES, FRAMES_PER_POLL, MIN_FRAGMENTS, PacketQueue, header_error
+from ._inbound import (
+    FRAGMENT_BYTES,
+    FRAMES_PER_POLL,
+    LARGE_FRAME,
+    MIN_FRAGMENTS,
+    LargeFrame,
+    PacketQueue,
+    header_error,
+)
 from .events import Closed, CloseRequested, Event, HandshakeDone, HandshakeFailed
 from .frames import (
     CLOSE_CODE,
@@ -91,6 +100,10 @@ class Protocol:
         # frame of a data message, which then takes the fragment path (_fragment/_inflate).
         self.deflate: PerMessageDeflate | None = None
         self._rsv = 0x70  # the RSV bits a frame may not set
+        # Deflate can make incompressible data larger (zlib's deflateBound for small memLevels
+        # is about +14 %): the compressed frame-size check allows that; _inflate caps the
+        # inflated size exactly.
+        self._deflate_slack = 0
         self._frag_compressed = False
         self._events: list[Event] = []
         # Frames to send as (opcode, payload), RAW for handshake bytes; framed and masked
@@ -112,6 +125,7 @@ class Protocol:
                             "without a close frame")
         self.frames_left = FRAMES_PER_POLL  # control frames and fragments left this poll
         self._frag_opcode = 0
+        self._large: LargeFrame | None = None  # a large binary frame still arriving
         self._frag_buf = bytearray()
         self._frag_len = 0
         self._frag_count = 0
@@ -155,6 +169,15 @@ class Protocol:
         if self.state is State.CONNECTING:
             self._receive_handshake(data)
             return
+        large = self._large
+        if large is not None and not large.full:
+            taken = large.fill(data)
+            if not large.full:
+                return
+            self._finish_large()
+            data = data[taken:]
+            if not data or self._closed():
+                return
         if self.blocked:
             # Read ahead while the queue is full or this poll's frame budget is spent: the
             # bytes are safe here from a reset; resume() decodes them chunk by chunk.
@@ -188,10 +211,52 @@ class Protocol:
         elif not self.blocked:
             self._decode(b"")
 
+    def receive_buffer(self) -> memoryview | None:
+        """Where the transport should ``recv_into`` next: the rest of a large binary frame's
+        own buffer (one copy, no joins of recv pieces), or None to use plain ``recv``."""
+        large = self._large
+        return large.want() if large is not None and not large.full else None
+
+    def received_into(self, n: int) -> None:
+        """``n`` bytes were written into ``receive_buffer()``."""
+        large = self._large
+        assert large is not None
+        large.at += n
+        if large.full:
+            self._finish_large()
+
+    def _finish_large(self) -> None:
+        """Queue the large frame that has fully arrived (or add it to its message)."""
+        large = self._large
+        assert large is not None
+        queue = self.queue
+        packets = queue.packets
+        if large.fin and not self._frag_opcode and packets and (
+                len(packets) >= queue.max_packets or queue.nbytes + len(large.buffer)
+                > queue.max_bytes):
+            self.blocked = True  # it waits, whole, until the game makes room (resume)
+            return
+        self._large = None
+        # The bytearray itself is the packet: a bytes copy would double the work. get_packet
+        # may thus return a bytearray for a large binary message (equal to the bytes).
+        payload = cast(bytes, large.buffer)
+        if large.key:
+            payload = mask_payload(large.key, payload)
+        message: tuple[bytes, bool] | None
+        if large.fin and not self._frag_opcode:
+            message = (payload, False)
+        else:
+            message = self._fragment(large.opcode, bool(large.fin), payload)
+        if message is not None:
+            queue.packets.append(message)
+            queue.nbytes += len(message[0])
+
     @property
     def held(self) -> int:
-        """Received bytes not decoded yet."""
-        return len(self._buf) + self._chunks_len
+        """Received bytes not decoded yet (a large frame waiting for queue room counts)."""
+        large = self._large
+        waiting = len(large.buffer) if large is not None and large.full else 0
+        return len(self._buf) + self._chunks_len + waiting
 
     def resume(self) -> None:
         """Decode what waited for queue space or the next poll's frame budget (or apply a
@@ -202,6 +267,12 @@ class Protocol:
             self.blocked = False
             self._fail(code, reason)
         elif self.blocked and self.state is not State.CLOSED:
+            large = self._large
+            if large is not None:  # a whole large frame waited for room
+                self.blocked = False
+                self._finish_large()
+                if self.blocked:
+                    return
             chunks = self._chunks
             if self._need or not chunks:
                 self._decode(b"")
@@ -292,7 +363,7 @@ class Protocol:
         append = packets.append
         max_packets = queue.max_packets
         max_bytes = queue.max_bytes
-        max_message = self.max_message_size
+        max_message = self.max_message_size + self._deflate_slack
         mask_in = self._mask_in
         nbytes = queue.nbytes
         pos = 0
@@ -376,6 +447,16 @@ class Protocol:
                 break
             stop = pos + head + n
             if stop > end:
+                if n >= LARGE_FRAME and (opcode == 2 or (opcode == 0 and self._frag_opcode == 2)) \
+                        and not (b0 & 0x40 or self._frag_compressed):
+                    # Receive the rest straight into the payload's own buffer (issue 13); if
+                    # the queue has no room when it is whole, it waits there.
+                    queue.nbytes = nbytes
+                    self._large = LargeFrame(
+                        n, opcode, b0 & 0x80, buf[pos + head - 4 : pos + head] if mask_in else b"",
+                        memoryview(buf)[pos + head : end])
+                    pos = end
+                    break
                 self._need = stop - pos
                 if (opcode == 1 or (opcode == 0 and self._frag_opcode == 1)) and not (
                         b0 & 0x40 or self._frag_compressed):
@@ -547,6 +628,8 @@ class Protocol:
         """Use permessage-deflate from now on (the handshake negotiated it)."""
         self.deflate = deflate
         self._rsv = 0x30
+        size = self.max_message_size
+        self._deflate_slack = (size >> 3) + (size >> 6) + 64
 
     def _control(self, opcode: int, fin: bool, payload: bytes) -> bool:
         """Handle a control frame; False when decoding must stop (closed or failed)."""
@@ -665,16 +748,25 @@ class ServerProtocol(Protocol):
     """The server end: validates a client's upgrade request and answers it.
 
     A client offering none of ``protocols`` (when there are any) gets a 400 reply and
-    ``HandshakeFailed`` (Godot 3.2.3 drops the TCP connection without a reply).
+    ``HandshakeFailed`` (Godot 3.2.3 drops the TCP connection without a reply). With
+    ``strict_protocols`` (Godot 4's rule) a client that offers protocols is refused when the
+    server supports none, too. ``headers`` are extra ``"Name: value"`` lines for the 101 reply.
     """
 
     def __init__(
-        self, queue: PacketQueue, protocols: Sequence[str] = (), max_message_size: int = 65536,
+        self,
+        queue: PacketQueue,
+        protocols: Sequence[str] = (),
+        max_message_size: int = 65536,
         deflate: DeflateOptions | None = None,
+        headers: Sequence[str] = (),
+        strict_protocols: bool = False,
     ) -> None:
         super().__init__(queue, False, max_message_size)
         self._deflate_options = deflate
         self._supported = [p.strip() for p in protocols]
+        self._headers = tuple(headers)
+        self._strict = strict_protocols
         self._request = RequestParser()
         self.protocol = ""
 
@@ -693,6 +785,8 @@ class ServerProtocol(Protocol):
         if rest is None:
             return
         protocol = choose_protocol(self._request.protocols, self._supported)
+        if self._strict and self._request.protocols and not protocol:
+            protocol = None
         if protocol is None:
             self._out.append((RAW, REFUSAL))
             self._handshake_failed(
@@ -707,5 +801,5 @@ class ServerProtocol(Protocol):
             if accepted is not None:
                 params, extensions = accepted
                 self.enable_deflate(PerMessageDeflate(params, False, self._deflate_options))
-        self._out.append((RAW, build_response(self._request.key, protocol, extensions)))
+        self._out.append((RAW, build_response(self._request.key, protocol, extensions, self._headers)))
         self._opened(protocol, rest)

@@ -128,7 +128,9 @@ def _describe(case_id: str, d: dict[str, Any]) -> str:
 
 
 @pytest.mark.autobahn
-def test_autobahn_fuzzingserver(tmp_path: Path) -> None:
+@pytest.mark.parametrize("agent", ["godot_ws", "godot_ws4"])
+def test_autobahn_fuzzingserver(tmp_path: Path, agent: str) -> None:
+    """``godot_ws``: the 3.x WebSocketClient; ``godot_ws4``: godot_ws.godot4.WebSocketPeer."""
     python2, why = _autobahn_python()
     if python2 is None:
         _unavailable(why)
@@ -197,7 +199,7 @@ def test_autobahn_fuzzingserver(tmp_path: Path) -> None:
                     sys.executable,
                     str(TESTEE),
                     "--agent",
-                    "godot_ws",
+                    agent,
                     "--url",
                     f"ws://127.0.0.1:{port}",
                     "--reports-dir",

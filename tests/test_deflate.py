@@ -4,6 +4,7 @@ RSV1 misuse."""
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import tracemalloc
@@ -337,3 +338,95 @@ def test_unrequested_parameters_fail_the_handshake() -> None:
     client.connect_to_url(server.url)
     poll_until(client, lambda: rec.has("connection_error"))
     server.close()
+
+
+def test_incompressible_message_of_exactly_the_input_buffer() -> None:
+    """Deflate makes random bytes a little larger: a 64 KiB random message still fits the
+    default 64 KiB input buffer (the limit is on the inflated size)."""
+    payload = os.urandom(65536)
+
+    def handler(ws: ServerConnection) -> None:
+        ws.recv()
+        ws.send(payload)
+        ws.recv()
+
+    server = WebsocketsServer(handler)
+    client = WebSocketClient()
+    client.compression_enabled = True
+    rec = Recorder(client)
+    client.connect_to_url(server.url)
+    poll_until(client, lambda: rec.has("connection_established"))
+    peer = client.get_peer(1)
+    assert peer is not None
+    peer.put_packet(b"go")
+    poll_until(client, lambda: peer.get_available_packet_count() == 1 or rec.has(
+        "connection_closed"))
+    assert peer.get_packet() == payload
+    client.disconnect_from_host()
+    poll_until(client, lambda: rec.has("connection_closed"))
+    server.close()
+
+
+# ---------------------------------------------------------------------- the 4.x WebSocketPeer
+
+
+def test_godot4_peer_compresses_both_ways() -> None:
+    """godot_ws.godot4.WebSocketPeer.compression_enabled: as a client against the websockets
+    server, and as a server (TCPServer + accept_stream) against the websockets client."""
+    from godot_ws.godot4 import TCPServer
+    from godot_ws.godot4 import WebSocketPeer as Peer4
+
+    seen: list[object] = []
+
+    def handler(ws: ServerConnection) -> None:
+        seen.append(list(ws.protocol.extensions))
+        _echo(ws)
+
+    server = WebsocketsServer(handler)
+    client = Peer4()
+    assert client.compression_enabled is False
+    client.compression_enabled = True
+    assert client.connect_to_url(server.url) == 0
+    poll_until(client, lambda: client.get_ready_state() == Peer4.STATE_OPEN)
+    assert client.send_text(TEXT.decode()) == 0
+    poll_until(client, lambda: client.get_available_packet_count() == 1)
+    assert client.get_packet() == TEXT and client.was_string_packet()
+    client.close()
+    poll_until(client, lambda: client.get_ready_state() == Peer4.STATE_CLOSED)
+    server.close()
+    assert seen and seen[0]  # websockets negotiated an extension
+
+    tcp = TCPServer()
+    assert tcp.listen(0, "127.0.0.1") == 0
+    result: dict[str, object] = {}
+
+    def run() -> None:
+        with connect(f"ws://127.0.0.1:{tcp.get_local_port()}") as ws:  # offers deflate
+            result["extensions"] = list(ws.protocol.extensions)
+            ws.send(TEXT.decode())
+            result["echo"] = ws.recv(timeout=5)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    peers: list[Peer4] = []
+
+    class Host:
+        @staticmethod
+        def poll() -> None:
+            while tcp.is_connection_available():
+                peer = Peer4()
+                peer.compression_enabled = True
+                stream = tcp.take_connection()
+                assert stream is not None and peer.accept_stream(stream) == 0
+                peers.append(peer)
+            for peer in peers:
+                peer.poll()
+                while peer.get_available_packet_count():
+                    data = peer.get_packet()
+                    peer.send(data, Peer4.WRITE_MODE_TEXT if peer.was_string_packet()
+                              else Peer4.WRITE_MODE_BINARY)
+
+    poll_until(Host, lambda: not thread.is_alive(), timeout=10)
+    tcp.stop()
+    assert result["echo"] == TEXT.decode()
+    assert result["extensions"]

@@ -285,3 +285,30 @@ def test_server_log_says_the_client_hung_up(caplog: Any) -> None:
     assert "closed by the server" not in caplog.text
     assert "closed by the client" in caplog.text
     server.stop()
+
+
+def test_keyboard_interrupt_in_a_multiplayer_handler_loses_no_signal() -> None:
+    host = _listening(gd_mp_api=True)
+    client = WebSocketClient()
+    seen: list[Any] = []
+
+    def on_packet(source: int) -> None:
+        seen.append(("packet", client.get_packet()))
+        if len(seen) == 1:
+            raise KeyboardInterrupt
+
+    client.peer_packet.connect(on_packet)
+    client.connection_failed.connect(lambda: seen.append("ended"))
+    client.connect_to_url(_url(host), gd_mp_api=True)
+    _run([host, client], lambda: client.get_unique_id() != 0, what="joining")
+    peer_id = client.get_unique_id()
+    host.set_target_peer(peer_id)
+    for message in (b"one", b"two"):
+        assert host.put_packet(message) == OK
+    host.disconnect_peer(peer_id)  # both messages and the close leave together
+    with pytest.raises(KeyboardInterrupt):
+        poll_until(client, lambda: False, what="the interrupt")
+    _run([host, client], lambda: "ended" in seen, what="the end of the connection")
+    assert seen == [("packet", b"one"), ("packet", b"two"), "ended"]
+    assert client.get_connection_status() == CONNECTION_DISCONNECTED
+    host.stop()

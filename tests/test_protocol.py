@@ -511,3 +511,62 @@ def test_frames_that_queue_nothing_are_budgeted_per_poll() -> None:
     assert polls(proto) == 100_000 // FRAMES_PER_POLL
     assert packets(proto) == [(b"last", False)]
     assert proto.state is State.OPEN
+
+
+# ------------------------------------------------------------------ large frames (issue 13)
+
+
+def feed_large(proto: Any, data: bytes, step: int = 70_000) -> None:
+    """Feed ``data`` as a transport would: recv_into the protocol's buffer when it offers
+    one, else a plain chunk of ``step`` bytes."""
+    pos = 0
+    while pos < len(data):
+        view = proto.receive_buffer()
+        if view is not None:
+            n = min(len(view), len(data) - pos, step)
+            view[:n] = data[pos:pos + n]
+            view.release()
+            proto.received_into(n)
+        else:
+            n = min(step, len(data) - pos)
+            proto.receive_data(data[pos:pos + n])
+        pos += n
+
+
+def test_a_large_frame_is_received_into_its_own_buffer() -> None:
+    big = bytes(range(256)) * 4096  # 1 MiB
+    proto = opened(max_bytes=4 << 20, max_message=4 << 20)
+    proto.receive_data(frame(2, big)[:1000])
+    view = proto.receive_buffer()
+    assert view is not None and len(view) == len(big) - (1000 - 10)
+    view.release()
+    feed_large(proto, frame(2, big)[1000:] + frame(2, b"small") + frame(2, big))
+    assert proto.receive_buffer() is None
+    assert packets(proto) == [(big, False), (b"small", False), (big, False)]
+
+
+def test_large_frames_fragmented_masked_and_waiting_for_room() -> None:
+    from godot_ws.protocol import ServerProtocol
+
+    big = bytes(range(256)) * 1024  # 256 KiB
+    proto = ServerProtocol(PacketQueue(2, 1 << 20), (), 1 << 20)
+    proto.receive_data(UPGRADE.replace(b"Sec-WebSocket-Protocol: json, chat\r\n", b""))
+    assert isinstance(proto.events_received()[0], HandshakeDone)
+    key = b"\x11\x22\x33\x44"
+    stream = (masked_frame(2, big, key, fin=False) + masked_frame(0, big, key)
+              + masked_frame(2, b"a", key) + masked_frame(2, big, key) + masked_frame(2, b"z", key))
+    feed_large(proto, stream)
+    assert proto.blocked  # two packets queued (the 2-packet limit); the third waits whole
+    assert packets(proto) == [(big + big, False), (b"a", False)]
+    proto.resume()
+    assert packets(proto) == [(big, False), (b"z", False)]
+    assert proto.state is State.OPEN
+
+
+def test_eof_inside_a_large_frame_is_an_unclean_close_after_the_data() -> None:
+    proto = opened()
+    feed_large(proto, frame(2, b"before") + frame(2, bytes(200_000))[:100_000])
+    proto.receive_eof()
+    assert packets(proto) == [(b"before", False)]
+    event, = proto.events_received()
+    assert isinstance(event, Closed) and not event.clean and event.code == 1006

@@ -178,6 +178,34 @@ def test_plain_client_on_a_multiplayer_host_is_told_why(tmp_path: Path) -> None:
         host.stop()
 
 
+def test_wss_client_against_the_wss_host(tmp_path: Path) -> None:
+    text = section("Secure connections (wss://)")
+    command = re.search(r"^    (openssl req .*)$", text, re.M)
+    assert command is not None
+    if shutil.which("openssl"):
+        subprocess.run(command.group(1), shell=True, cwd=tmp_path, check=True,
+                       capture_output=True, timeout=120)
+    else:  # the same certificate, made with the cryptography package
+        import trustme
+
+        ca = trustme.CA()
+        leaf = ca.issue_cert("localhost")
+        leaf.private_key_pem.write_to_path(str(tmp_path / "server.key"))
+        (tmp_path / "server.crt").write_bytes(b"".join(
+            blob.bytes() for blob in leaf.cert_chain_pems) + ca.cert_pem.bytes())
+    host_code, client_code = code_blocks("Secure connections (wss://)")
+    port = free_port()
+    host = Example(host_code.replace("9443", "9080"), port, tmp_path, "wss_host")
+    try:
+        wait_listening(port)
+        client = Example(client_code.replace("9443", "9080"), port, tmp_path, "wss_client")
+        out = client.finish()
+        assert client.proc.returncode == 0, out
+        assert "echo: b'hi'" in out, out
+    finally:
+        host.stop()
+
+
 # ------------------------------------------------------------------ README's install
 
 

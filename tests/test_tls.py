@@ -301,3 +301,22 @@ def test_pinning_the_leaf_certificate_itself(ca: trustme.CA) -> None:
     stranger.trusted_tls_certificate = other
     assert outcome(stranger, wss(server)).calls == [("connection_error",)]
     server.close()
+
+
+def test_large_messages_over_tls_arrive_whole(ca: trustme.CA) -> None:
+    """Issue 13: large frames are read with recv_into their own buffer, TLS included."""
+    server = tls_server(ca)
+    client = WebSocketClient()
+    assert client.set_buffers(4096, 16, 4096, 16) == OK
+    client.trusted_tls_certificate = pinned(ca)
+    rec = outcome(client, wss(server))
+    assert rec.calls == [("connection_established", "")]
+    peer = client.get_peer(1)
+    sizes = [300_000, 70_000, 5, 1_000_000]
+    payloads = [bytes([i]) * n for i, n in enumerate(sizes)]
+    for payload in payloads:
+        assert peer.put_packet(payload) == OK
+    got: list[Any] = []
+    poll_until(client, lambda: got.extend(drain(client)) or len(got) == len(sizes))
+    assert [p for p, _ in got] == payloads
+    server.close()

@@ -157,6 +157,9 @@ TYPE_PACKED_VECTOR4_ARRAY = VariantType.TYPE_PACKED_VECTOR4_ARRAY
 TYPE_MAX = VariantType.TYPE_MAX
 
 # ---- WebSocketPeer, TCPServer, StreamPeerTCP/TLS, TLSOptions, X509Certificate, CryptoKey (peer4)
+from .streams import StreamPeer, StreamPeerTCP, StreamPeerTLS, TCPServer  # noqa: E402
+from .tls import CryptoKey, TLSOptions, X509Certificate  # noqa: E402
+from .websocket_peer import WebSocketPeer  # noqa: E402
 
 # ---- WebSocketMultiplayerPeer, SceneMultiplayer (mp4)
 from .multiplayer_peer import MultiplayerPeer, OfflineMultiplayerPeer  # noqa: E402
@@ -300,6 +303,14 @@ __all__ = [
     "TYPE_PACKED_VECTOR4_ARRAY",
     "TYPE_MAX",
     # WebSocketPeer, TCP, TLS (peer4)
+    "WebSocketPeer",
+    "TCPServer",
+    "StreamPeer",
+    "StreamPeerTCP",
+    "StreamPeerTLS",
+    "TLSOptions",
+    "X509Certificate",
+    "CryptoKey",
     # multiplayer (mp4)
     "MultiplayerAPI",
     "MultiplayerPeer",

@@ -15,6 +15,11 @@ Agents:
     echoed with the opcode it came with, as a game loop would: poll, drain, sleep a little
     when idle.
 
+``godot_ws4``
+    The same through ``godot_ws.godot4.WebSocketPeer`` as a Godot 4 script drives it:
+    ``connect_to_url``, ``poll``, ``get_ready_state``, ``get_packet``/``was_string_packet``,
+    ``send(data, WRITE_MODE_TEXT/BINARY)``; the buffer properties sized as ``--buffers``.
+
 ``websocket-client``
     A straightforward blocking echo testee on websocket-client 1.9.x, for comparison.
 
@@ -41,8 +46,9 @@ from collections.abc import Callable
 from typing import Any
 
 AGENT_GODOT_WS = "godot_ws"
+AGENT_GODOT_WS4 = "godot_ws4"
 AGENT_WEBSOCKET_CLIENT = "websocket-client"
-AGENTS = (AGENT_GODOT_WS, AGENT_WEBSOCKET_CLIENT)
+AGENTS = (AGENT_GODOT_WS, AGENT_GODOT_WS4, AGENT_WEBSOCKET_CLIENT)
 
 # Godot's set_buffers() units: KiB and packets. 64 MiB each way and 65536 packets cover
 # group 9 (16 MiB messages, up to 1M fragments of one message).
@@ -200,6 +206,74 @@ class GodotWsAgent:
         return received, timed_out, note
 
 
+class GodotWs4Agent(GodotWsAgent):
+    """godot_ws.godot4.WebSocketPeer, driven as a Godot 4 script drives it: ``poll()``, then
+    ``get_ready_state()``; echo with ``send(data, WRITE_MODE_TEXT/BINARY)``; no signals.
+    The buffers are the same sizes as the 3.x agent's ``set_buffers`` (KiB, packets)."""
+
+    name = AGENT_GODOT_WS4
+
+    def session(
+        self, url: str, deadline: float, echo: bool
+    ) -> tuple[list[tuple[bytes, bool]], bool, str]:
+        from godot_ws.godot4 import OK, WebSocketPeer
+
+        self.logs.take()
+        peer = WebSocketPeer()
+        peer.inbound_buffer_size = self.buffers[0] * 1024
+        peer.max_queued_packets = max(self.buffers[1], self.buffers[3])
+        peer.outbound_buffer_size = self.buffers[2] * 1024
+        if getattr(self, "compression", False):
+            peer.compression_enabled = True  # type: ignore[attr-defined]
+        received: list[tuple[bytes, bool]] = []
+        err = peer.connect_to_url(url)
+        if err != OK:
+            return received, False, f"connect_to_url returned {err!r}"
+        text_mode = WebSocketPeer.WRITE_MODE_TEXT
+        binary_mode = WebSocketPeer.WRITE_MODE_BINARY
+        put_errors: Counter[str] = Counter()
+        timed_out = False
+        while True:
+            peer.poll()
+            state = peer.get_ready_state()
+            busy = False
+            if state == WebSocketPeer.STATE_OPEN:
+                while peer.get_available_packet_count():
+                    data = peer.get_packet()
+                    is_text = peer.was_string_packet()
+                    busy = True
+                    if echo:
+                        perr = peer.send(data, text_mode if is_text else binary_mode)
+                        if perr != OK:
+                            put_errors[repr(perr)] += 1
+                    else:
+                        received.append((bytes(data), bool(is_text)))
+            elif state == WebSocketPeer.STATE_CLOSED:
+                break
+            if time.monotonic() > deadline:
+                timed_out = True
+                break
+            if not busy:
+                time.sleep(IDLE_SLEEP)
+        if not echo:
+            # Messages that arrived before the close stay readable (godot_ws, not Godot).
+            while peer.get_available_packet_count():
+                received.append((bytes(peer.get_packet()), bool(peer.was_string_packet())))
+        if timed_out:
+            peer.close()
+            end = time.monotonic() + 2.0
+            while peer.get_ready_state() != WebSocketPeer.STATE_CLOSED and time.monotonic() < end:
+                peer.poll()
+                time.sleep(IDLE_SLEEP)
+        note = f"state {peer.get_ready_state().name} close_code {peer.get_close_code()}"
+        logged = self.logs.take()
+        if logged:
+            note += " | " + " | ".join(logged)
+        if put_errors:
+            note += " send errors: " + ", ".join(f"{k} x{v}" for k, v in put_errors.items())
+        return received, timed_out, note
+
+
 # --------------------------------------------------------------------------------------
 # websocket-client agent (baseline)
 # --------------------------------------------------------------------------------------
@@ -256,6 +330,8 @@ def make_agent(
 ) -> Any:
     if name == AGENT_GODOT_WS:
         return GodotWsAgent(buffers, verbose)
+    if name == AGENT_GODOT_WS4:
+        return GodotWs4Agent(buffers, verbose)
     if name == AGENT_WEBSOCKET_CLIENT:
         return WebSocketClientAgent()
     raise ValueError(f"unknown agent {name!r}; choose from {AGENTS}")

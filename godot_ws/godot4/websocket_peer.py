@@ -1,0 +1,580 @@
+"""Godot 4's ``WebSocketPeer``: one poll-driven WebSocket connection, client or server side.
+
+Owns Godot 4's face of a connection: ``connect_to_url``/``accept_stream``, ``poll()``, the
+``State`` machine (CONNECTING -> OPEN -> CLOSING -> CLOSED), ``close(code)`` (a negative code
+drops at once), ``get_close_code()``/``get_close_reason()``, ``send``/``send_text``/
+``put_packet``, the buffer properties, ``heartbeat_interval`` and the read side of the packet
+queue. The bytes go through the same ``Connection``, sans-IO ``Protocol`` and ``Transport`` as
+the 3.x classes: this module adds no protocol logic of its own. No signals (Godot 4's class has
+none): a game reads ``get_ready_state()`` after each ``poll()``.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import ssl
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from .. import events
+from .._connection import Connection
+from .._deflate import DeflateOptions
+from .._handshake import parse_target
+from .._transport import RECV_SIZE, Transport
+from ..constants import Error, WriteMode
+from ..peer import PacketPeer
+from ..protocol import ClientProtocol, PacketQueue, ServerProtocol
+from ..protocol import State as _CoreState
+from .streams import StreamPeer, StreamPeerTCP, StreamPeerTLS
+from .tls import TLSOptions
+
+__all__ = ["WebSocketPeer"]
+
+log = logging.getLogger("godot_ws")
+
+_BYTES_TYPES = (bytes, bytearray, memoryview)
+_NOTHING_READY = (BlockingIOError, ssl.SSLWantReadError)
+_OK = Error.OK
+_CORE_OPEN = _CoreState.OPEN
+_CORE_CLOSED = _CoreState.CLOSED
+# What get_close_reason() says when we closed because the peer broke the protocol (4.4+
+# wsl_peer.cpp poll(): the reason wslay's status code maps to).
+_ABORT_REASONS = {1009: "Message too big", 1002: "Protocol error", 1006: "Abnormal closure",
+                  1007: "Invalid frame payload data"}
+_NO_LIMIT = sys.maxsize
+
+
+class State(enum.IntEnum):
+    """WebSocketPeer.State (websocket_peer.h)."""
+
+    STATE_CONNECTING = 0
+    STATE_OPEN = 1
+    STATE_CLOSING = 2
+    STATE_CLOSED = 3
+
+
+_ReadyState = State
+_STATES = (State.STATE_CONNECTING, State.STATE_OPEN, State.STATE_CLOSING, State.STATE_CLOSED)
+_STATE_CLOSED = State.STATE_CLOSED
+
+
+class WebSocketPeer(PacketPeer):
+    """Godot 4's ``WebSocketPeer`` (the newest 4.x: 4.4+ buffers, heartbeat and close codes).
+
+    Client: ``connect_to_url(url, TLSOptions.client())``, then ``poll()`` every frame and read
+    ``get_ready_state()``. Server: ``accept_stream(tcp_server.take_connection())`` (or a
+    ``StreamPeerTLS``), then ``poll()``: the upgrade (and the TLS handshake) happen inside.
+    ``poll()`` never blocks and never raises for anything the network did.
+
+    Where we differ from Godot (all in README's table): packets that arrived before the close
+    stay readable after CLOSED until the next ``connect_to_url``/``accept_stream`` (Godot
+    clears them); ``put_packet``/``send`` queue and ``poll()`` writes (Godot writes at once).
+    """
+
+    State = State
+    WriteMode = WriteMode
+    _variant_version = 4  # put_var/get_var speak Godot 4's Variant table
+    STATE_CONNECTING = State.STATE_CONNECTING
+    STATE_OPEN = State.STATE_OPEN
+    STATE_CLOSING = State.STATE_CLOSING
+    STATE_CLOSED = State.STATE_CLOSED
+    WRITE_MODE_TEXT = WriteMode.WRITE_MODE_TEXT
+    WRITE_MODE_BINARY = WriteMode.WRITE_MODE_BINARY
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._supported_protocols: tuple[str, ...] = ()
+        self._handshake_headers: tuple[str, ...] = ()
+        self._inbound_buffer_size = 65535
+        self._outbound_buffer_size = 65535
+        self._max_queued_packets = 4096  # 4.4+ (2048 in 4.3)
+        self._heartbeat_interval = 0.0
+        self._compression_enabled = False  # permessage-deflate (ours; Godot has none)
+        self._compression_options = DeflateOptions()
+        self._conn: Connection | None = None
+        self._queue = PacketQueue(1, 1)
+        self._was_string = False
+        self._close_code = -1
+        self._close_reason = ""
+        self._requested_url = ""
+        self._selected_protocol = ""
+        self._tls = False
+        self._stream: StreamPeer | None = None  # the stream accept_stream took (kept alive)
+        self._lingering: list[tuple[Transport, float]] = []  # closed, still flushing a close
+
+    # ------------------------------------------------------------------ properties
+
+    def get_supported_protocols(self) -> list[str]:
+        return list(self._supported_protocols)
+
+    def set_supported_protocols(self, protocols: Sequence[str]) -> None:
+        """Sub-protocols to request (client) or accept (server); edges are stripped."""
+        self._supported_protocols = tuple(p.strip() for p in _strings("protocols", protocols))
+
+    supported_protocols = property(get_supported_protocols, set_supported_protocols)
+
+    def get_handshake_headers(self) -> list[str]:
+        return list(self._handshake_headers)
+
+    def set_handshake_headers(self, headers: Sequence[str]) -> None:
+        """Raw ``"Name: value"`` lines added to the upgrade request (client) or the 101
+        reply (server)."""
+        self._handshake_headers = _strings("handshake_headers", headers)
+
+    handshake_headers = property(get_handshake_headers, set_handshake_headers)
+
+    def get_inbound_buffer_size(self) -> int:
+        return self._inbound_buffer_size
+
+    def set_inbound_buffer_size(self, buffer_size: int) -> None:
+        """The largest message accepted (a larger one closes with 1009) and, rounded up to a
+        power of two (minus one byte), the bytes the inbound queue holds. Applies from the
+        next ``connect_to_url``/``accept_stream``, as in Godot."""
+        self._inbound_buffer_size = _int("inbound_buffer_size", buffer_size)
+
+    inbound_buffer_size = property(get_inbound_buffer_size, set_inbound_buffer_size)
+
+    def get_outbound_buffer_size(self) -> int:
+        return self._outbound_buffer_size
+
+    def set_outbound_buffer_size(self, buffer_size: int) -> None:
+        """``send`` returns ERR_OUT_OF_MEMORY when the queued bytes plus the new message would
+        exceed this (0 or less: no limit)."""
+        self._outbound_buffer_size = _int("outbound_buffer_size", buffer_size)
+
+    outbound_buffer_size = property(get_outbound_buffer_size, set_outbound_buffer_size)
+
+    def get_max_queued_packets(self) -> int:
+        return self._max_queued_packets
+
+    def set_max_queued_packets(self, max_queued_packets: int) -> None:
+        """Inbound packet slots (when full, reading pauses and TCP pushes back on the sender)
+        and the cap on queued outbound messages."""
+        self._max_queued_packets = _int("max_queued_packets", max_queued_packets)
+
+    max_queued_packets = property(get_max_queued_packets, set_max_queued_packets)
+
+    def get_heartbeat_interval(self) -> float:
+        return self._heartbeat_interval
+
+    def set_heartbeat_interval(self, interval: float) -> None:
+        """Seconds between pings while OPEN (0: off). A ping whose pong has not come back by
+        the next one drops the connection (close code stays -1), as Godot 4.4+ does."""
+        if not isinstance(interval, (int, float)) or isinstance(interval, bool):
+            raise TypeError(f"heartbeat_interval must be a number, not {type(interval).__name__}")
+        if interval < 0:
+            log.error("heartbeat_interval cannot be negative (%r)", interval)
+            return
+        # Godot keeps whole milliseconds.
+        self._heartbeat_interval = int(interval * 1000.0) / 1000.0
+        if self._conn is not None:
+            self._conn.heartbeat_interval = self._heartbeat_interval
+
+    heartbeat_interval = property(get_heartbeat_interval, set_heartbeat_interval)
+
+    def is_compression_enabled(self) -> bool:
+        return self._compression_enabled
+
+    def set_compression_enabled(self, enabled: bool) -> None:
+        """Offer (``connect_to_url``) or accept (``accept_stream``) permessage-deflate, RFC
+        7692; default False (Godot peers do not speak it). Applies to the next connection;
+        parameters in ``compression_options`` (a ``godot_ws.DeflateOptions``)."""
+        self._compression_enabled = bool(enabled)
+
+    compression_enabled = property(is_compression_enabled, set_compression_enabled)
+
+    def get_compression_options(self) -> DeflateOptions:
+        return self._compression_options
+
+    def set_compression_options(self, options: DeflateOptions) -> None:
+        if not isinstance(options, DeflateOptions):
+            raise TypeError("compression_options must be a DeflateOptions")
+        self._compression_options = options
+
+    compression_options = property(get_compression_options, set_compression_options)
+
+    def _deflate(self) -> DeflateOptions | None:
+        return self._compression_options if self._compression_enabled else None
+
+    # ------------------------------------------------------------------ starting
+
+    def connect_to_url(self, url: str, tls_client_options: TLSOptions | None = None) -> Error:
+        """Start connecting to a ``ws://`` or ``wss://`` URL (no scheme means ``ws://``);
+        returns at once. ERR_INVALID_PARAMETER for a bad URL, server TLS options, or CR/LF in
+        a protocol or header; ERR_ALREADY_IN_USE unless CLOSED or CLOSING; FAILED when the
+        address is refused at once. Failures after this end in STATE_CLOSED."""
+        if not isinstance(url, str):
+            raise TypeError(f"url must be str, not {type(url).__name__}")
+        if tls_client_options is not None and not isinstance(tls_client_options, TLSOptions):
+            raise TypeError("tls_client_options must be a TLSOptions or None")
+        if tls_client_options is not None and tls_client_options.is_server():
+            log.error("connect_to_url: TLSOptions.server() options cannot connect a client")
+            return Error.ERR_INVALID_PARAMETER
+        if not self._may_start("connect_to_url"):
+            return Error.ERR_ALREADY_IN_USE
+        target = parse_target(url) if url else None
+        if target is None:
+            log.error("connect_to_url: invalid WebSocket URL %r", url)
+            return Error.ERR_INVALID_PARAMETER
+        if not self._headers_ok("connect_to_url"):
+            return Error.ERR_INVALID_PARAMETER
+        context = None
+        options = tls_client_options or TLSOptions.client()
+        if target.secure:
+            try:
+                context = options.ssl_context()
+            except (ssl.SSLError, ValueError, OSError) as exc:
+                log.error("connect_to_url: the trusted chain does not load: %s", exc)
+                return Error.ERR_INVALID_PARAMETER
+        self._clear()
+        queue = self._new_queue()
+        protocol = ClientProtocol(target, queue, self._supported_protocols,
+                                  self._handshake_headers,
+                                  max_message_size=self._inbound_buffer_size,
+                                  deflate=self._deflate())
+        transport = Transport(target.host, target.port, context)
+        transport.tls_name = options.server_name(target.host)
+        self._start(Connection(transport, protocol, *self._out_limits()), queue)
+        self._requested_url = url
+        self._tls = target.secure
+        self._conn.advance()  # type: ignore[union-attr]  # starts TCP now for IP literals
+        if transport.error and transport.sock is None:
+            log.error("connect_to_url: %s", transport.error)
+            self._clear()
+            return Error.FAILED
+        return _OK
+
+    def accept_stream(self, stream: StreamPeer) -> Error:
+        """Serve the WebSocket upgrade on ``stream`` (a ``StreamPeerTCP`` from
+        ``TCPServer.take_connection()``, or a ``StreamPeerTLS`` over one); ``poll()`` steps
+        the TLS handshake and answers the request. ERR_INVALID_PARAMETER for another kind
+        of stream; ERR_ALREADY_IN_USE unless CLOSED or CLOSING."""
+        if not isinstance(stream, StreamPeer):
+            raise TypeError(f"accept_stream takes a StreamPeer, not {type(stream).__name__}")
+        if not self._may_start("accept_stream"):
+            return Error.ERR_ALREADY_IN_USE
+        if isinstance(stream, StreamPeerTLS):
+            if not isinstance(stream.get_stream(), StreamPeerTCP):
+                log.error("accept_stream: the StreamPeerTLS has no TCP stream under it")
+                return Error.ERR_INVALID_PARAMETER
+        elif not isinstance(stream, StreamPeerTCP):
+            log.error("accept_stream: needs a StreamPeerTCP or a StreamPeerTLS")
+            return Error.ERR_INVALID_PARAMETER
+        transport = stream._transport
+        if transport is None or transport.sock is None:
+            log.error("accept_stream: the stream is not connected")
+            return Error.ERR_INVALID_PARAMETER
+        if not self._headers_ok("accept_stream"):
+            return Error.ERR_INVALID_PARAMETER
+        self._clear()
+        queue = self._new_queue()
+        protocol = ServerProtocol(queue, self._supported_protocols, self._inbound_buffer_size,
+                                  deflate=self._deflate(), headers=self._handshake_headers,
+                                  strict_protocols=True)
+        transport.set_no_delay(True)
+        self._start(Connection(transport, protocol, *self._out_limits()), queue)
+        self._stream = stream
+        self._tls = isinstance(stream, StreamPeerTLS)
+        return _OK
+
+    def _may_start(self, what: str) -> bool:
+        conn = self._conn
+        if conn is not None and conn.protocol.state in (_CoreState.CONNECTING, _CORE_OPEN):
+            log.error("%s: the peer is connecting or open (close it first)", what)
+            return False
+        return True
+
+    def _headers_ok(self, what: str) -> bool:
+        for value in (*self._supported_protocols, *self._handshake_headers):
+            if "\r" in value or "\n" in value:
+                log.error("%s: CR or LF in a protocol or header: %r", what, value)
+                return False
+        return True
+
+    def _new_queue(self) -> PacketQueue:
+        # Godot's inbound ring holds 2**nearest_shift(inbound_buffer_size) bytes, one of them
+        # unusable; max_queued_packets slots (wsl_peer.cpp, packet_buffer.h).
+        ring = (1 << max(0, self._inbound_buffer_size).bit_length()) - 1
+        return PacketQueue(max(0, self._max_queued_packets), ring)
+
+    def _out_limits(self) -> tuple[int, int]:
+        out_bytes = self._outbound_buffer_size
+        return (out_bytes if out_bytes > 0 else _NO_LIMIT, max(0, self._max_queued_packets))
+
+    def _start(self, conn: Connection, queue: PacketQueue) -> None:
+        conn.heartbeat_interval = self._heartbeat_interval
+        self._conn = conn
+        self._queue = queue
+
+    def _clear(self) -> None:
+        """Godot's ``_clear()``: drop any connection; reset the close code, URL, protocol
+        and the packets of the previous connection."""
+        conn = self._conn
+        if conn is not None:
+            conn.transport.close()
+        self._conn = None
+        self._stream = None
+        self._queue = PacketQueue(1, 1)
+        self._was_string = False
+        self._close_code = -1
+        self._close_reason = ""
+        self._requested_url = ""
+        self._selected_protocol = ""
+        self._tls = False
+
+    # ------------------------------------------------------------------ poll
+
+    def poll(self) -> None:
+        """Step TCP, TLS and the handshake, write what was sent, read every ready byte and
+        update the state. Never blocks; never raises for anything the network did."""
+        conn = self._conn
+        if conn is None:
+            if self._lingering:
+                self._flush_lingering()
+            return
+        if conn.quiet_recv is not None and not self._heartbeat_interval and not conn.protocol._out:
+            # Open, nothing to write: an idle poll is one recv call.
+            try:
+                data = conn.quiet_recv(RECV_SIZE)
+            except _NOTHING_READY:
+                return
+            except OSError:
+                data = None  # read again in pump, where the error is reported
+            conn.pump(data)
+            self._after_pump(conn)
+            return
+        if self._lingering:
+            self._flush_lingering()
+        protocol = conn.protocol
+        if protocol.state is _CORE_CLOSED:
+            return
+        if not conn.ready:
+            conn.advance()
+            if not conn.ready:
+                if protocol._events:
+                    self._handle_events(conn)
+                return
+        conn.pump()  # also sends the heartbeat (Connection.heartbeat)
+        self._after_pump(conn)
+
+    def _after_pump(self, conn: Connection) -> None:
+        protocol = conn.protocol
+        if protocol._events:
+            self._handle_events(conn)
+        if self._conn is conn:
+            conn.quiet_recv = (
+                conn.transport.recv_nowait
+                if protocol.state is _CORE_OPEN and not protocol.blocked
+                and not conn.transport.pending and not self._lingering
+                else None
+            )
+
+    def _handle_events(self, conn: Connection) -> None:
+        for event in conn.protocol.events_received():
+            if isinstance(event, events.HandshakeDone):
+                self._selected_protocol = event.protocol
+                if not conn.protocol.client:
+                    request = conn.protocol.request  # type: ignore[attr-defined]
+                    host = request.headers.get("host", "")
+                    self._requested_url = ("wss://" if self._tls else "ws://") + host + \
+                        request.resource
+            elif isinstance(event, events.HandshakeFailed):
+                log.warning("WebSocket handshake %s failed: %s",
+                            "with " + conn.transport.host if conn.protocol.client
+                            else "of a client", event.reason)
+                self._finish(conn)
+            elif isinstance(event, events.CloseRequested):
+                self._close_code = 0 if event.code == 1005 else event.code
+                self._close_reason = event.reason
+            elif isinstance(event, events.Closed):
+                if event.clean:
+                    # The peer's close frame; one with no payload gives 0, as wslay reports.
+                    self._close_code = 0 if event.code == 1005 else event.code
+                    self._close_reason = event.reason
+                    log.info("WebSocket closed (code %d)", event.code)
+                elif event.code != 1006:
+                    # We failed the connection for a protocol error and sent this code.
+                    log.warning("WebSocket closed with %d: %s", event.code, event.reason)
+                    self._close_code = event.code
+                    self._close_reason = _ABORT_REASONS.get(event.code, "Unknown")
+                else:
+                    log.warning("WebSocket connection lost: %s", event.reason)
+                self._finish(conn)
+
+    def _finish(self, conn: Connection) -> None:
+        """The connection is over: write what is left (a close frame, a 400 reply), keep
+        flushing it briefly if the socket cannot take it now, then close the socket."""
+        transport = conn.transport
+        conn.quiet_recv = None
+        if conn.ready and transport.send(conn.protocol.data_to_send()) and transport.pending:
+            self._lingering.append((transport, time.monotonic() + 1.0))
+        else:
+            transport.close()
+
+    def _flush_lingering(self) -> None:
+        now = time.monotonic()
+        keep = []
+        for transport, deadline in self._lingering:
+            if transport.flush() and transport.pending and now < deadline:
+                keep.append((transport, deadline))
+            else:
+                transport.close()
+        self._lingering = keep
+
+    # ------------------------------------------------------------------ state
+
+    def get_ready_state(self) -> _ReadyState:
+        conn = self._conn
+        return _STATE_CLOSED if conn is None else _STATES[conn.protocol.state.value]
+
+    def get_close_code(self) -> int:
+        """The code of the close frame the peer sent (0 if it had no payload); -1 when none
+        arrived. After we failed the connection for a protocol error: the code we sent."""
+        return self._close_code
+
+    def get_close_reason(self) -> str:
+        return self._close_reason
+
+    def get_requested_url(self) -> str:
+        """The URL given to ``connect_to_url``; on the server side ``ws[s]://`` + the
+        client's Host header + the path it asked for."""
+        return self._requested_url
+
+    def get_selected_protocol(self) -> str:
+        return self._selected_protocol
+
+    def get_connected_host(self) -> str:
+        conn = self._conn
+        if conn is None:
+            log.error("get_connected_host: no connection")
+            return ""
+        return conn.address()[0]
+
+    def get_connected_port(self) -> int:
+        conn = self._conn
+        if conn is None:
+            log.error("get_connected_port: no connection")
+            return 0
+        return conn.address()[1]
+
+    def set_no_delay(self, enabled: bool) -> None:
+        if self._conn is not None:
+            self._conn.set_no_delay(bool(enabled))
+
+    def get_current_outbound_buffered_amount(self) -> int:
+        """Bytes sent but not yet on the wire; 0 unless OPEN (as Godot)."""
+        conn = self._conn
+        if conn is None or conn.protocol.state is not _CORE_OPEN:
+            return 0
+        return conn.buffered_amount()
+
+    # ------------------------------------------------------------------ closing
+
+    def close(self, code: int = 1000, reason: str = "") -> None:
+        """While OPEN, send a close frame and go CLOSING (keep polling until CLOSED). A
+        negative code (``close(-1)``) drops the connection at once, without a close frame.
+        While CONNECTING the attempt is dropped."""
+        if not isinstance(code, int) or not isinstance(reason, str):
+            raise TypeError("close(code: int = 1000, reason: str = '')")
+        conn = self._conn
+        if conn is None:
+            return
+        state = conn.protocol.state
+        if code < 0 or state is _CoreState.CONNECTING:
+            conn.quiet_recv = None
+            conn.protocol.abort(f"closed locally with code {code}")
+            conn.protocol.events_received()  # nothing to report: the caller chose this
+            conn.transport.close()
+            return
+        if state is _CORE_OPEN:
+            conn.close(code, reason)
+            conn.flush()  # the close frame leaves now, as in Godot
+
+    # ------------------------------------------------------------------ packets
+
+    def get_available_packet_count(self) -> int:
+        return len(self._queue.packets)
+
+    def get_packet(self) -> bytes:
+        """The next message's payload; b"" with ERR_UNAVAILABLE (FAILED when closed) when
+        there is none. Text messages come as their UTF-8 bytes (``was_string_packet()``)."""
+        queue = self._queue
+        packets = queue.packets
+        if packets:
+            payload, self._was_string = packets.popleft()
+            queue.nbytes -= len(payload)
+            self._packet_error = _OK
+            return payload
+        conn = self._conn
+        self._packet_error = (
+            Error.ERR_UNAVAILABLE if conn is not None and conn.protocol.state is _CORE_OPEN
+            else Error.FAILED
+        )
+        return b""
+
+    def was_string_packet(self) -> bool:
+        return self._was_string
+
+    def put_packet(self, buffer: bytes | bytearray | memoryview) -> Error:
+        """Send one binary message (always binary in Godot 4). FAILED unless OPEN;
+        ERR_OUT_OF_MEMORY when ``outbound_buffer_size`` or ``max_queued_packets`` is full."""
+        if type(buffer) is not bytes:
+            if not isinstance(buffer, _BYTES_TYPES):
+                raise TypeError(f"put_packet takes bytes, not {type(buffer).__name__}")
+            buffer = bytes(buffer)
+        conn = self._conn
+        if conn is None:
+            log.error("put_packet: the peer is not connected")
+            return Error.FAILED
+        return conn.send(buffer, False)
+
+    def send(self, message: bytes | bytearray | memoryview,
+             write_mode: int = WriteMode.WRITE_MODE_BINARY) -> Error:
+        """Send ``message`` as one binary frame, or a text frame with WRITE_MODE_TEXT (the
+        bytes must then be UTF-8; Godot does not check, we refuse with
+        ERR_INVALID_PARAMETER rather than break the peer's connection)."""
+        if not isinstance(message, _BYTES_TYPES):
+            raise TypeError(f"send takes bytes, not {type(message).__name__}")
+        text = WriteMode(write_mode) is WriteMode.WRITE_MODE_TEXT
+        data = bytes(message)
+        if text:
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError:
+                log.error("send: WRITE_MODE_TEXT needs UTF-8 bytes")
+                return Error.ERR_INVALID_PARAMETER
+        conn = self._conn
+        if conn is None:
+            log.error("send: the peer is not connected")
+            return Error.FAILED
+        return conn.send(data, text)
+
+    def send_text(self, message: str) -> Error:
+        """Send ``message`` as one text frame."""
+        if not isinstance(message, str):
+            raise TypeError(f"send_text takes str, not {type(message).__name__}")
+        conn = self._conn
+        if conn is None:
+            log.error("send_text: the peer is not connected")
+            return Error.FAILED
+        try:
+            data = message.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates: not text any peer could read
+            log.error("send_text: the string is not valid Unicode (lone surrogates)")
+            return Error.ERR_INVALID_PARAMETER
+        return conn.send(data, True)
+
+
+def _strings(name: str, values: Any) -> tuple[str, ...]:
+    if isinstance(values, str) or not all(isinstance(v, str) for v in values):
+        raise TypeError(f"{name} must be a sequence of str")
+    return tuple(values)
+
+
+def _int(name: str, value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{name} must be int, not {type(value).__name__}")
+    return value
