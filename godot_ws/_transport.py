@@ -76,7 +76,8 @@ class Transport:
         self._awaiting_context = False  # TCP is up, the TLS context is still being built
         self._connected = False
         self._last_error = ""
-        self._out = b""  # bytes handed to send() that the kernel has not taken yet
+        # Bytes handed to send() that the kernel has not taken yet.
+        self._out: bytes | memoryview = b""
         self._resolved: list[Any] = []
         if accepted is not None:
             self._addresses: list[Any] | None = []
@@ -288,10 +289,10 @@ class Transport:
         """Bytes accepted by ``send`` that are not yet written."""
         return len(self._out)
 
-    def send(self, data: bytes) -> bool:
+    def send(self, data: bytes | memoryview) -> bool:
         """Write ``data`` after what is still buffered; keeps the rest. False on error."""
         if self._out:
-            data = self._out + data
+            data = b"".join((self._out, data)) if data else self._out
         if not data:
             return True
         try:
@@ -302,7 +303,9 @@ class Transport:
             self.error = self.error or f"send failed: {exc}"
             self._out = b""
             return False
-        self._out = data[sent:] if sent < len(data) else b""
+        # A view of the rest, not a copy: a large write the kernel takes in pieces is not
+        # copied again for each piece.
+        self._out = memoryview(data)[sent:] if sent < len(data) else b""
         return True
 
     def flush(self) -> bool:
