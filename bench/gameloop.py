@@ -8,7 +8,8 @@ Owns two godot_ws-only measurements:
   poll and, at each poll, reads the answers. The round trip is reported in frames (seconds
   times the frame rate): 1.0 means the answer was there at the very next poll.
 - ``host_idle``: a ``WebSocketServer`` with N joined clients that send nothing (raw sockets
-  in the same fresh process); the time of one ``server.poll()``.
+  in the same fresh process); the time of one ``server.poll()``. With ``slow``, the N
+  connections instead send one line of their upgrade request and then nothing (slowloris).
 
 Run alone: ``python -m bench.gameloop --rtt 300`` or ``--host-idle 1000``; ``python -m bench``
 runs both. The host process exits when its stdin closes or after ``--lifetime`` seconds.
@@ -137,14 +138,16 @@ _UPGRADE = (b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnect
             b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
 
 
-def host_idle(n: int, samples: int) -> float:
-    """Median microseconds of one ``WebSocketServer.poll()`` with ``n`` idle joined clients."""
+def host_idle(n: int, samples: int, slow: bool = False) -> float:
+    """Median microseconds of one ``WebSocketServer.poll()`` with ``n`` idle joined clients
+    (``slow``: ``n`` handshakes stuck after their first line)."""
     from bench.server import raise_nofile
     from godot_ws import WebSocketServer
 
     raise_nofile(2 * n + 256)
     server = WebSocketServer()
     server.bind_ip = "127.0.0.1"
+    server.handshake_timeout = 600.0
     if server.listen(0) != 0:
         raise RuntimeError("listen failed")
     joined: list[int] = []
@@ -156,8 +159,12 @@ def host_idle(n: int, samples: int) -> float:
         batch = [socket.create_connection(("127.0.0.1", port))
                  for _ in range(min(50, n - len(socks)))]
         for s in batch:
-            s.sendall(_UPGRADE)
+            s.sendall(_UPGRADE.split(b"\r\n", 1)[0] + b"\r\n" if slow else _UPGRADE)
         socks.extend(batch)
+        if slow:
+            for _ in range(5):
+                server.poll()
+            continue
         while len(joined) < len(socks):
             if time.monotonic() > deadline:
                 raise RuntimeError(f"only {len(joined)} of {n} clients joined")
@@ -185,6 +192,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="measure the game-loop round trip over FRAMES frames")
     ap.add_argument("--host-idle", type=int, default=0, metavar="N",
                     help="time a host poll with N idle clients (JSON on stdout)")
+    ap.add_argument("--host-slow", type=int, default=0, metavar="N",
+                    help="time a host poll with N stalled handshakes (JSON on stdout)")
     ap.add_argument("--samples", type=int, default=15)
     args = ap.parse_args(argv)
     if args.host:
@@ -196,9 +205,11 @@ def main(argv: list[str] | None = None) -> None:
         result.update(rtt_median_frames=median, rtt_p95_frames=p95)
     if args.host_idle:
         result["host_poll_us"] = host_idle(args.host_idle, args.samples)
+    if args.host_slow:
+        result["host_slow_poll_us"] = host_idle(args.host_slow, args.samples, slow=True)
     sys.stdout.write(json.dumps(result) + "\n")
     sys.stdout.flush()
-    if args.host_idle:
+    if args.host_idle or args.host_slow:
         os._exit(0)  # no teardown of N sockets
 
 

@@ -648,7 +648,7 @@ class GodotWs:
             loops += 1
             if not loops & 0x3FF:
                 _check_deadline(t0)
-                if c.get_connection_status() == 0 and avail() == 0:
+                if self._gone(c) and avail() == 0:
                     raise BenchError(f"godot_ws disconnected after {got}/{count} messages")
         dt = time.perf_counter() - t0
         if not hold:
@@ -724,6 +724,68 @@ class GodotWs:
         for c in handles:
             c.poll()
 
+    def _gone(self, c: Any) -> bool:
+        return bool(c.get_connection_status() == 0)
+
+
+class GodotWs4(GodotWs):
+    """godot_ws.godot4.WebSocketPeer driven as a Godot 4 script would: ``poll()``, then
+    ``get_ready_state()`` and the packet queue (the peer is its own packet peer). Not in the
+    default library list: ``python -m bench --libs godot_ws,godot_ws4,...``; its ``set_buffers``
+    tuple maps to ``inbound_buffer_size``/``max_queued_packets``/``outbound_buffer_size``."""
+
+    name = "godot_ws4"
+
+    def _client(self, bufs: tuple[int, int, int, int] | None = None) -> Any:
+        from godot_ws.godot4 import WebSocketPeer
+
+        c = WebSocketPeer()
+        if bufs is not None:
+            c.inbound_buffer_size = bufs[0] * 1024
+            c.max_queued_packets = max(bufs[1], bufs[3])
+            c.outbound_buffer_size = bufs[2] * 1024
+        return c
+
+    def _connect(
+        self, base: str, path: str, bufs: tuple[int, int, int, int] | None = None
+    ) -> tuple[Any, Any]:
+        c = self.start_idle(base, path, bufs)
+        self._wait_connected([c])
+        return c, c
+
+    def _wait_connected(self, clients: list[Any], timeout: float = 30.0) -> None:
+        t0 = time.perf_counter()
+        pending = list(clients)
+        while pending:
+            still = []
+            for c in pending:
+                c.poll()
+                state = c.get_ready_state()
+                if state == 3:
+                    raise BenchError("godot_ws4 connection failed (STATE_CLOSED)")
+                if state != 1:
+                    still.append(c)
+            pending = still
+            if pending:
+                if time.perf_counter() - t0 > timeout:
+                    raise BenchError(
+                        f"{len(pending)} godot_ws4 connections not open after {timeout}s"
+                    )
+                time.sleep(0.0005)
+
+    def _close(self, c: Any) -> None:
+        try:
+            c.close()
+            t0 = time.perf_counter()
+            while c.get_ready_state() != 3 and time.perf_counter() - t0 < 2.0:
+                c.poll()
+                time.sleep(0.0005)
+        except Exception:
+            pass
+
+    def _gone(self, c: Any) -> bool:
+        return bool(c.get_ready_state() == 3)
+
 
 ADAPTERS: dict[str, Callable[[], Any]] = {
     "raw": Raw,
@@ -731,6 +793,7 @@ ADAPTERS: dict[str, Callable[[], Any]] = {
     "websockets": Websockets,
     "wsproto": Wsproto,
     "godot_ws": GodotWs,
+    "godot_ws4": GodotWs4,
 }
 LIB_ORDER = ["raw", "websocket-client", "websockets", "wsproto", "godot_ws"]
 PEERS = [n for n in LIB_ORDER if n != "godot_ws"]

@@ -89,7 +89,10 @@ class Player:
         self.frame = 0
         self.players_seen: set[int] = set()
         self.tags = 0
-        self.problem = ""  # why we are not in a game, shown on screen
+        self.problem = ""  # why we are not in a game: "<title>: <details>", shown on screen
+        self.problem_title = ""
+        self.problem_details: list[str] = []
+        self.lost_reason = ""  # why the game we were in ended (kept while rejoining fails)
         self.retry_at = 0.0
         self.link = Link(url, self)
         self.link.connect()
@@ -97,7 +100,8 @@ class Player:
     # ------------------------------------------------------------------ from the network
 
     def on_joined(self, my_id: int) -> None:
-        self.problem = ""
+        self.problem = self.problem_title = self.lost_reason = ""
+        self.problem_details = []
         self.players_seen.add(my_id)
 
     def on_position(self, peer_id: int, pos: Vector2, name: str, color: Color) -> None:
@@ -130,8 +134,16 @@ class Player:
         self.scores.clear()
         self.it = 0
         self.ping_ms = math.nan
-        verb = "disconnected from" if was_joined else "could not join"
-        self.problem = f"{verb} {self.url}: {reason}"
+        if was_joined:
+            self.lost_reason = reason
+        if self.lost_reason:  # the game we were in ended: say so, and how rejoining goes
+            self.problem_title = f"disconnected from {self.url}"
+            self.problem_details = [self.lost_reason] + (
+                [] if was_joined else [f"rejoining failed: {reason}"])
+        else:
+            self.problem_title = f"could not join {self.url}"
+            self.problem_details = [reason]
+        self.problem = f"{self.problem_title}: {'; '.join(self.problem_details)}"
         self.retry_at = time.monotonic() + RETRY_SECONDS
         if self.loud:
             print(f"{self.name}: {self.problem}")
@@ -212,7 +224,7 @@ def status_line(me: Player) -> str:
     elif link.connecting:
         state = f"joining {me.url}"
     elif me.problem:
-        state = me.problem.split(": ", 1)[0]  # "disconnected from URL" / "could not join URL"
+        state = me.problem_title  # "disconnected from URL" / "could not join URL"
     else:
         state = f"not connected to {me.url}"
     players = len(me.others) + (1 if link.joined else 0)
@@ -288,8 +300,8 @@ def _draw_scoreboard(screen: Any, font: Any, me: Player,
 
 def _draw_problem(screen: Any, font: Any, big: Any, me: Player) -> None:
     wait = max(0.0, me.retry_at - time.monotonic())
-    lines = [(big, me.problem.split(": ", 1)[0], TEXT),
-             (font, me.problem.split(": ", 1)[-1], IT_RED),
+    lines = [(big, me.problem_title, TEXT),
+             *((font, detail, IT_RED) for detail in me.problem_details),
              (font, f"retrying in {wait:.0f} s   R: retry now   Esc: quit"
               if me.link.offline else "joining...", DIM)]
     surfaces = [(f.render(text, True, color)) for f, text, color in lines]

@@ -23,7 +23,7 @@ FRAGMENT_BYTES = 64
 FRAMES_PER_POLL = 1024
 # Undecoded bytes a connection reads ahead while its queue is full, so a reset right after
 # a burst finds them here rather than in the kernel's discarded buffer (issue 11.11).
-READ_AHEAD = 1 << 20
+READ_AHEAD = 1 << 19
 
 
 def header_error(opcode: int, fin: int, length: int, frag_opcode: int) -> str:

@@ -55,10 +55,12 @@ class Transport:
         ssl_context: ssl.SSLContext | ContextFuture | None = None,
         accepted: socket.socket | None = None,
         proxy: ProxyConfig | None = None,
+        server_side: bool = True,
     ) -> None:
         """Connect to ``host``:``port`` (through ``proxy``'s CONNECT tunnel if given), or with
         ``accepted``, serve a socket a listener accepted (TLS, if ``ssl_context`` is given,
-        then runs as the server side). A client's ``ssl_context`` may be a ``ContextFuture``
+        then runs as the server side; with ``server_side=False`` as a client checking the
+        certificate against ``host``: Godot 4's ``StreamPeerTLS.connect_to_stream``). A client's ``ssl_context`` may be a ``ContextFuture``
         (``_tls.client_context``): TLS starts once it is built, TCP connects meanwhile."""
         self.host = host
         self.port = port
@@ -74,7 +76,8 @@ class Transport:
         self._awaiting_context = False  # TCP is up, the TLS context is still being built
         self._connected = False
         self._last_error = ""
-        self._out = b""  # bytes handed to send() that the kernel has not taken yet
+        # Bytes handed to send() that the kernel has not taken yet.
+        self._out: bytes | memoryview = b""
         self._resolved: list[Any] = []
         if accepted is not None:
             self._addresses: list[Any] | None = []
@@ -85,10 +88,11 @@ class Transport:
             if isinstance(ssl_context, ssl.SSLContext):
                 try:
                     self.sock = ssl_context.wrap_socket(
-                        accepted, server_side=True, do_handshake_on_connect=False
+                        accepted, server_side=server_side, do_handshake_on_connect=False,
+                        server_hostname=None if server_side else host,
                     )
                     self._tls_pending = True
-                except (ssl.SSLError, OSError) as exc:
+                except (ssl.SSLError, OSError, ValueError) as exc:
                     self._failed(f"TLS set-up failed: {exc}")
             return
         if proxy is not None:
@@ -285,10 +289,10 @@ class Transport:
         """Bytes accepted by ``send`` that are not yet written."""
         return len(self._out)
 
-    def send(self, data: bytes) -> bool:
+    def send(self, data: bytes | memoryview) -> bool:
         """Write ``data`` after what is still buffered; keeps the rest. False on error."""
         if self._out:
-            data = self._out + data
+            data = b"".join((self._out, data)) if data else self._out
         if not data:
             return True
         try:
@@ -299,7 +303,9 @@ class Transport:
             self.error = self.error or f"send failed: {exc}"
             self._out = b""
             return False
-        self._out = data[sent:] if sent < len(data) else b""
+        # A view of the rest, not a copy: a large write the kernel takes in pieces is not
+        # copied again for each piece.
+        self._out = memoryview(data)[sent:] if sent < len(data) else b""
         return True
 
     def flush(self) -> bool:

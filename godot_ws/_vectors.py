@@ -88,7 +88,9 @@ class Vector2:
     AXIS_Y: ClassVar[int] = 1
 
     def __post_init__(self) -> None:
-        check_reals(self, ("x", "y"))
+        x, y = type(self.x), type(self.y)  # the common case without a call
+        if (x is not float and x is not int) or (y is not float and y is not int):
+            check_reals(self, ("x", "y"))
 
     # operators
     def __add__(self, other: Vector2) -> Vector2:
@@ -296,7 +298,10 @@ class Vector3:
     AXIS_Z: ClassVar[int] = 2
 
     def __post_init__(self) -> None:
-        check_reals(self, ("x", "y", "z"))
+        x, y, z = type(self.x), type(self.y), type(self.z)
+        if ((x is not float and x is not int) or (y is not float and y is not int)
+                or (z is not float and z is not int)):
+            check_reals(self, ("x", "y", "z"))
 
     def __add__(self, other: Vector3) -> Vector3:
         if type(other) is not Vector3:

@@ -135,8 +135,16 @@ def encode_client_frames(out: list[tuple[int, bytes]], keys: MaskKeys) -> bytes:
 
 
 def encode_server_frames(out: list[tuple[int, bytes]]) -> bytes:
-    """Frame ``(opcode, payload)`` entries unmasked, as a server sends them."""
-    return b"".join([_server_frame(op, p) if op >= 0 else p for op, p in out])
+    """Frame ``(opcode, payload)`` entries unmasked, as a server sends them: headers and
+    payloads joined once (a header + payload concatenation first would copy each payload
+    twice)."""
+    parts: list[bytes] = []
+    append = parts.append
+    for opcode, payload in out:
+        if opcode >= 0:
+            append(_server_head(opcode, len(payload)))
+        append(payload)
+    return b"".join(parts)
 
 
 def rotate_key(key: bytes, n: int) -> bytes:
@@ -145,13 +153,12 @@ def rotate_key(key: bytes, n: int) -> bytes:
     return key[n:] + key[:n]
 
 
-def _server_frame(opcode: int, payload: bytes) -> bytes:
-    n = len(payload)
+def _server_head(opcode: int, n: int) -> bytes:
     if n < 126:
-        return bytes((0x80 | opcode, n)) + payload
+        return bytes((0x80 | opcode, n))
     if n < 65536:
-        return _H16.pack(0x80 | opcode, 126, n) + payload
-    return _H64.pack(0x80 | opcode, 127, n) + payload
+        return _H16.pack(0x80 | opcode, 126, n)
+    return _H64.pack(0x80 | opcode, 127, n)
 
 
 def close_payload(code: int, reason: str) -> bytes:

@@ -346,9 +346,7 @@ class Protocol:
     def _decode(self, data: bytes) -> None:
         if self._chunks:
             self._chunks.append(data)
-            if self._take_large_frame():
-                return
-            buf = b"".join([self._buf, *self._chunks])  # one copy of a large frame's pieces
+            buf = b"".join([self._buf, *self._chunks])  # one copy of a frame's pieces
             self._chunks = []
             self._chunks_len = 0
         else:
@@ -524,47 +522,6 @@ class Protocol:
         self._buf = buf[pos:] if pos else buf
         if self._eof and not self.blocked:
             self.abort(self._eof_reason)
-
-    def _take_large_frame(self) -> bool:
-        """Queue a large whole binary message straight from the pieces it arrived in (one copy,
-        not a join and then a slice), then decode what followed it. False when the frame is not
-        that simple case; the general path then handles it."""
-        head_bytes = self._buf
-        if self._mask_in or self._frag_opcode or len(head_bytes) < 10 or head_bytes[0] != 0x82:
-            return False
-        n = head_bytes[1]
-        if n == 126:
-            head, length = 4, (head_bytes[2] << 8) | head_bytes[3]
-        elif n == 127:
-            head, length = 10, int.from_bytes(head_bytes[2:10], "big")
-        else:
-            return False
-        queue = self.queue
-        packets = queue.packets
-        if packets and (len(packets) >= queue.max_packets or queue.nbytes + length
-                        > queue.max_bytes):
-            return False  # no room: the general path blocks
-        if len(head_bytes) - head + self._chunks_len < length:
-            return False  # read ahead while blocked, not yet whole
-        pieces: list[bytes | memoryview] = [memoryview(head_bytes)[head:]]
-        have = len(head_bytes) - head
-        rest: list[bytes | memoryview] = []
-        for i, chunk in enumerate(self._chunks):
-            if have + len(chunk) >= length:
-                cut = length - have
-                pieces.append(memoryview(chunk)[:cut])
-                rest = [memoryview(chunk)[cut:], *self._chunks[i + 1 :]]
-                break
-            pieces.append(chunk)
-            have += len(chunk)
-        packets.append((b"".join(pieces), False))
-        queue.nbytes += length
-        self._buf = b""
-        self._chunks = []
-        self._chunks_len = 0
-        self._need = 0
-        self._decode(b"".join(rest))
-        return True
 
     def _fragment(
         self, opcode: int, fin: bool, part: bytes, compressed: int = 0

@@ -93,7 +93,10 @@ class WebSocketServer(WebSocketMultiplayerPeer):
         self._listener: socket.socket | None = None
         self._context: ssl.SSLContext | None = None
         self._protocols: tuple[str, ...] = ()
-        self._pending: list[Connection] = []
+        # Handshaking connections (accept order) -> socket number, and those to step in the
+        # next poll whatever their socket says (new, TLS, a reply not yet written).
+        self._pending: dict[Connection, int] = {}
+        self._due: dict[Connection, None] = {}
         self._clients: dict[int, _Client] = {}
         self._relay: Relay | None = None  # multiplayer mode's relay, else None
         self._selector: selectors.BaseSelector | None = None
@@ -174,6 +177,7 @@ class WebSocketServer(WebSocketMultiplayerPeer):
             conn.transport.close()
         self._clients.clear()
         self._pending.clear()
+        self._due.clear()
         self._busy.clear()
         self._ready.clear()
         self._relay = None
@@ -217,13 +221,18 @@ class WebSocketServer(WebSocketMultiplayerPeer):
         assert selector is not None
         visit = self._busy
         self._busy = {}
+        due = self._due
+        self._due = {}
         for key, _ in selector.select(0):
-            if key.data is None:
-                self._accept()
+            data = key.data
+            if data is None:
+                self._accept(due)
+            elif type(data) is _Client:
+                visit[data] = None
             else:
-                visit[key.data] = None
+                due[data] = None  # a handshaking connection
         if self._pending:
-            self._advance_pending()
+            self._advance_pending(due)
         relay = self._relay
         clients = self._clients
         timeout = self.close_timeout
@@ -259,7 +268,23 @@ class WebSocketServer(WebSocketMultiplayerPeer):
                 ready.popleft()
             client.queued = False
 
-    def _accept(self) -> None:
+    def _register(self, fd: int, data: Any) -> None:
+        selector = self._selector
+        assert selector is not None
+        try:
+            selector.register(fd, selectors.EVENT_READ, data)
+        except KeyError:  # a closed socket's number, reused: replace its stale entry
+            selector.unregister(fd)
+            selector.register(fd, selectors.EVENT_READ, data)
+
+    def _unregister(self, fd: int) -> None:
+        if self._selector is not None and fd >= 0:
+            try:
+                self._selector.unregister(fd)
+            except (KeyError, ValueError):
+                pass
+
+    def _accept(self, due: dict[Connection, None]) -> None:
         assert self._listener is not None
         for _ in range(_ACCEPTS_PER_POLL):
             try:
@@ -279,12 +304,20 @@ class WebSocketServer(WebSocketMultiplayerPeer):
                               self._out_bytes, self._out_packets)
             conn.deadline = time.monotonic() + self.handshake_timeout
             conn.heartbeat_interval = self._heartbeat_interval
-            self._pending.append(conn)
+            stream = conn.transport.sock
+            fd = stream.fileno() if stream is not None else -1
+            if fd >= 0:
+                self._register(fd, conn)
+            self._pending[conn] = fd
+            due[conn] = None  # its first step: TCP is up (TLS begins)
 
-    def _advance_pending(self) -> None:
-        now = time.monotonic()
-        keep = []
-        for conn in self._pending:
+    def _advance_pending(self, due: dict[Connection, None]) -> None:
+        """Step the handshakes whose sockets are ready (or that are due), then time out the
+        oldest: a thousand slow handshakes cost a poll nothing while they send nothing."""
+        pending = self._pending
+        for conn in due:
+            if conn not in pending:
+                continue
             if not conn.ready:
                 conn.advance()
             if conn.ready:
@@ -296,28 +329,37 @@ class WebSocketServer(WebSocketMultiplayerPeer):
                 reason = next(getattr(e, "reason", "") for e in happened)
                 log.info("client handshake failed: %s", reason)
                 conn.flush()  # the 400 reply, if any
-                conn.transport.close()
-            elif now > conn.deadline:
+                self._drop_pending(conn)
+            elif conn.transport.is_tls or conn.transport._out or not conn.ready:
+                # TLS may wait to write, not only to read: step it every poll.
+                self._due[conn] = None
+        if pending:
+            now = time.monotonic()
+            # Accept order is deadline order (unless handshake_timeout changed meanwhile).
+            late = []
+            for conn in pending:
+                if now <= conn.deadline:
+                    break
+                late.append(conn)
+            for conn in late:
                 log.info("client handshake timed out after %s s", self.handshake_timeout)
-                conn.transport.close()
-            else:
-                keep.append(conn)
-        self._pending = keep
+                self._drop_pending(conn)
+
+    def _drop_pending(self, conn: Connection) -> None:
+        self._unregister(self._pending.pop(conn, -1))
+        self._due.pop(conn, None)
+        conn.transport.close()
 
     def _admit(self, conn: Connection, happened: list[events.Event]) -> None:
         conn.deadline = 0.0
         peer_id = self._new_id()
-        sock = conn.transport.sock
-        assert sock is not None and self._selector is not None
-        fd = sock.fileno()
+        fd = self._pending.pop(conn, -1)
+        self._due.pop(conn, None)
         client = _Client(peer_id, conn, WebSocketPeer(conn.protocol.queue, conn), fd)
         conn.tag = client
         conn.wake = self._wake
-        try:
-            self._selector.register(fd, selectors.EVENT_READ, client)
-        except KeyError:  # a closed socket's number, reused: replace its stale entry
-            self._selector.unregister(fd)
-            self._selector.register(fd, selectors.EVENT_READ, client)
+        self._unregister(fd)
+        self._register(fd, client)
         self._clients[peer_id] = client
         if self._relay is not None:
             self._relay.add(peer_id, conn)
@@ -373,11 +415,7 @@ class WebSocketServer(WebSocketMultiplayerPeer):
             log.info("client %d closed (code %d): %s", peer_id, event.code, event.reason)
         conn = client.conn
         conn.flush()
-        if self._selector is not None:
-            try:
-                self._selector.unregister(client.fd)
-            except (KeyError, ValueError):
-                pass
+        self._unregister(client.fd)
         conn.transport.close()
         self._busy.pop(client, None)
         # has_peer(id) still holds inside the signal, as in Godot.

@@ -17,6 +17,12 @@ if _TESTS_DIR not in sys.path:  # helper modules (godot_peer, support) live besi
 if TYPE_CHECKING:
     from godot_peer import GodotProcess
 
+# WebSocketClient reads http_proxy / https_proxy like curl and websocket-client: a CI machine's
+# proxy must not capture the tests' connections to 127.0.0.1 (nor those of the processes they
+# start). tests/test_proxy.py sets these variables itself where it tests them.
+for _name in ("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"):
+    os.environ.pop(_name, None)
+
 
 # ------------------------------------------------------------------ real Godot 3.2.3 peers
 # Fixtures that run tests/godot/*.gd in Debian's headless Godot 3.2.3 (godot3-server).

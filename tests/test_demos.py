@@ -153,6 +153,12 @@ def test_arena_host_leaving_clears_the_screen_and_says_why(arena: Any) -> None:
     screen = pygame.display.set_mode((arena.WIDTH + arena.SIDEBAR, arena.HEIGHT))
     font = pygame.font.Font(None, 22)
     arena.draw(screen, font, font, me)  # the problem panel draws
+    me.retry_now()  # the host is gone for good: rejoining fails, the story stays on screen
+    _poll(None, None, [me], lambda: "rejoining failed" in me.problem, "a failed rejoin")
+    assert me.problem_title == f"disconnected from {me.url}"
+    assert me.problem_details[0] == "the host closed the connection (1001 server stopped)"
+    assert "ECONNREFUSED" in me.problem_details[1]
+    arena.draw(screen, font, font, me)
 
 
 def test_arena_failed_join_shows_the_reason(arena: Any) -> None:

@@ -212,6 +212,7 @@ def test_subprotocol_and_handshake_headers() -> None:
     peer = open_peer(server.url, supported_protocols=["chat", "v2"],
                      handshake_headers=["X-Token: abc"])
     assert peer.get_selected_protocol() in ("chat", "v2")
+    poll_until(peer, lambda: bool(seen), what="the server's handler")  # runs after the 101
     assert seen["x-token"] == "abc"
     assert seen["sec-websocket-protocol"] == "chat,v2"  # Godot: comma, no space
     close_peer(peer)
@@ -450,3 +451,40 @@ def test_heartbeat_drops_a_peer_that_stops_answering() -> None:
     assert peer.get_close_code() == -1  # an abrupt close
     server.close()
     assert pings == [b""]  # one empty ping, then the drop when the next was due
+
+
+# ------------------------------------------------------------------ the whole API
+
+# Godot 4.7's extension API (godot-cpp's generated web_socket_peer.cpp and the class docs);
+# StreamPeerTCP is only what accept_stream needs (no bind, no StreamPeer put_u8 & co.).
+GODOT4_API = {
+    "WebSocketPeer": """connect_to_url accept_stream send send_text was_string_packet poll close
+        get_connected_host get_connected_port get_selected_protocol get_requested_url
+        set_no_delay get_current_outbound_buffered_amount get_ready_state get_close_code
+        get_close_reason get_supported_protocols set_supported_protocols get_handshake_headers
+        set_handshake_headers get_inbound_buffer_size set_inbound_buffer_size
+        get_outbound_buffer_size set_outbound_buffer_size set_max_queued_packets
+        get_max_queued_packets set_heartbeat_interval get_heartbeat_interval
+        supported_protocols handshake_headers inbound_buffer_size outbound_buffer_size
+        max_queued_packets heartbeat_interval STATE_CONNECTING STATE_OPEN STATE_CLOSING
+        STATE_CLOSED WRITE_MODE_TEXT WRITE_MODE_BINARY get_var put_var get_packet put_packet
+        get_packet_error get_available_packet_count get_encode_buffer_max_size
+        set_encode_buffer_max_size encode_buffer_max_size""",
+    "TCPServer": "listen is_connection_available is_listening get_local_port take_connection stop",
+    "StreamPeerTLS": """poll accept_stream connect_to_stream get_status get_stream
+        disconnect_from_host STATUS_DISCONNECTED STATUS_HANDSHAKING STATUS_CONNECTED
+        STATUS_ERROR STATUS_ERROR_HOSTNAME_MISMATCH""",
+    "StreamPeerTCP": """connect_to_host poll get_status get_connected_host get_connected_port
+        get_local_port disconnect_from_host set_no_delay STATUS_NONE STATUS_CONNECTING
+        STATUS_CONNECTED STATUS_ERROR""",
+    "TLSOptions": """client client_unsafe server is_server is_unsafe_client
+        get_common_name_override get_trusted_ca_chain get_private_key get_own_certificate""",
+}
+
+
+@pytest.mark.parametrize("cls", sorted(GODOT4_API))
+def test_godot4_api_is_complete(cls: str) -> None:
+    import godot_ws.godot4 as g4
+
+    missing = [name for name in GODOT4_API[cls].split() if not hasattr(getattr(g4, cls), name)]
+    assert missing == []

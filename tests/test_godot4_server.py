@@ -454,6 +454,37 @@ def test_tls_stream_status_steps_on_poll(ca: trustme.CA) -> None:
     tcp.stop()
 
 
+def test_tls_streams_both_ways(ca: trustme.CA) -> None:
+    tcp = TCPServer()
+    assert tcp.listen(0, "127.0.0.1") == OK
+    port = tcp.get_local_port()
+
+    def pair(name: str) -> tuple[StreamPeerTLS, StreamPeerTLS]:
+        raw = StreamPeerTCP()
+        assert raw.connect_to_host("127.0.0.1", port) == OK
+        poll_all(raw, until=lambda: raw.get_status() != StreamPeerTCP.STATUS_CONNECTING)
+        assert raw.get_status() == StreamPeerTCP.STATUS_CONNECTED
+        poll_all(until=tcp.is_connection_available)
+        accepted = tcp.take_connection()
+        assert accepted is not None
+        server, client = StreamPeerTLS(), StreamPeerTLS()
+        assert server.accept_stream(accepted, server_options(ca, "localhost")) == OK
+        assert client.connect_to_stream(raw, name, TLSOptions.client(ca_cert(ca))) == OK
+        poll_all(server, client, until=lambda: client.get_status() != 1, what="TLS")
+        return server, client
+
+    server, client = pair("localhost")
+    assert client.get_status() == StreamPeerTLS.STATUS_CONNECTED
+    poll_all(server, until=lambda: server.get_status() == StreamPeerTLS.STATUS_CONNECTED)
+    assert client.put_data(b"over tls") == OK
+    poll_all(until=lambda: server.get_partial_data(100) == [OK, b"over tls"], what="data")
+    client.disconnect_from_host()
+    server.disconnect_from_host()
+    _, client = pair("example.org")
+    assert client.get_status() == StreamPeerTLS.STATUS_ERROR_HOSTNAME_MISMATCH
+    tcp.stop()
+
+
 def test_websockets_tls_client_against_godot4_server(ca: trustme.CA) -> None:
     server = Godot4EchoServer(tls=server_options(ca))
     runner = Threaded(server)

@@ -197,3 +197,21 @@ def test_multiplayer_peers_heartbeat_each_other() -> None:
     assert server.get_packet() == b"hello"
     client.disconnect_from_host()
     server.stop()
+
+
+def test_client_answers_websockets_keepalive() -> None:
+    """websockets' server pings every 50 ms and closes (1011) if a pong is late by 200 ms:
+    the client, polled like a game, answers in time (no heartbeat of its own needed)."""
+    server = WebsocketsServer(lambda ws: [ws.send(m) for m in ws], ping_interval=0.05,
+                              ping_timeout=0.2)
+    client = WebSocketClient()
+    rec = Recorder(client)
+    client.connect_to_url(server.url)
+    poll_until(client, lambda: rec.has("connection_established"))
+    end = time.monotonic() + 0.6
+    poll_until(client, lambda: time.monotonic() > end, what="0.6 s of polling")
+    assert rec.names() == ["connection_established"]
+    client.disconnect_from_host()
+    poll_until(client, lambda: rec.has("connection_closed"))
+    assert rec.calls[-1] == ("connection_closed", True)
+    server.close()

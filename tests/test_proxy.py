@@ -256,3 +256,26 @@ def test_proxy_settings() -> None:
     client = WebSocketClient()
     client.proxy = "socks5://127.0.0.1:1080"
     assert client.connect_to_url("ws://127.0.0.1:9/") == ERR_INVALID_PARAMETER
+
+
+def test_godot4_peer_through_tinyproxy(tinyproxy: Callable[[str], Tinyproxy]) -> None:
+    """godot_ws.godot4.WebSocketPeer takes the same proxy and no_proxy settings."""
+    from godot_ws.godot4 import WebSocketPeer as Peer4
+
+    proxy = tinyproxy("")
+    server = WebsocketsServer(_echo)
+    peer = Peer4()
+    peer.proxy = proxy.url
+    assert peer.connect_to_url(server.url) == OK
+    poll_until(peer, lambda: peer.get_ready_state() != Peer4.STATE_CONNECTING)
+    assert peer.get_ready_state() == Peer4.STATE_OPEN
+    assert peer.put_packet(b"4.x through the tunnel") == OK
+    poll_until(peer, lambda: peer.get_available_packet_count() == 1)
+    assert peer.get_packet() == b"4.x through the tunnel"
+    peer.close()
+    poll_until(peer, lambda: peer.get_ready_state() == Peer4.STATE_CLOSED)
+    assert proxy.connects() == 1
+    refused = Peer4()
+    refused.proxy = "socks5://127.0.0.1:1080"
+    assert refused.connect_to_url(server.url) == ERR_INVALID_PARAMETER
+    server.close()

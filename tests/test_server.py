@@ -464,3 +464,38 @@ def test_a_plain_client_on_a_multiplayer_host_is_closed_with_a_reason(
     assert len(lines) == 1, lines  # rate-limited: one line for the four
     assert "a message of type 112, which no multiplayer peer sends" in lines[0]
     server.stop()
+
+
+def test_hostile_control_and_fragment_floods_are_closed_at_once() -> None:
+    """Issue 11.2/11.3 on the server: a ping claiming 2**62 bytes (then a stream of data) is
+    a 1002 at its header; empty continuation frames end in 1009 at the fragment cap; an honest
+    client keeps echoing meanwhile."""
+    server = make_server()
+    loop, client = join(server, ())
+    ping = raw_client(server)
+    handshake_raw(server, ping)
+    ping.sendall(masked(9, b"", length=2**62) + bytes(300_000))
+    empty = raw_client(server)
+    handshake_raw(server, empty)
+
+    def unfinished(frame_bytes: bytes) -> bytes:  # clear FIN
+        return bytes([frame_bytes[0] & 0x7F]) + frame_bytes[1:]
+
+    empty.sendall(unfinished(masked(2, b"x")) + unfinished(masked(0, b"")) * 3000)
+    poll_until(loop, lambda: names(server).count("disconnected") == 2, what="both closed")
+    for sock, code in ((ping, 1002), (empty, 1009)):
+        data = b""
+        sock.settimeout(2)
+        try:
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        except ConnectionResetError:
+            pass
+        assert data.startswith(frame(8, struct.pack("!H", code))), (code, data[:20])
+    peer = client.get_peer(1)
+    assert peer.put_packet(b"still here") == OK
+    poll_until(loop, lambda: peer.get_available_packet_count() == 1, what="the echo")
+    server.stop()

@@ -51,3 +51,48 @@ def test_idle_clients_are_not_pumped_and_an_active_one_is(monkeypatch: Any) -> N
     for c in clients:
         c.disconnect_from_host()
     server.stop()
+
+
+def test_slow_handshakes_are_not_stepped_while_they_send_nothing(monkeypatch: Any) -> None:
+    import socket
+
+    server = WebSocketServer()
+    server.bind_ip = "127.0.0.1"
+    server.handshake_timeout = 30.0
+    assert server.listen(0) == OK
+    port = server.get_local_port()
+    slow = [socket.create_connection(("127.0.0.1", port)) for _ in range(30)]
+    for s in slow:
+        s.sendall(b"GET / HTTP/1.1\r\n")  # and nothing more
+    for _ in range(20):
+        server.poll()
+    stepped: list[Connection] = []
+    real_pump = Connection.pump
+
+    def counting_pump(self: Connection, first: bytes | None = None) -> int:
+        stepped.append(self)
+        return real_pump(self, first)
+
+    monkeypatch.setattr(Connection, "pump", counting_pump)
+    for _ in range(20):
+        server.poll()
+    assert stepped == []
+    joined: list[int] = []
+    server.client_connected.connect(lambda pid, proto: joined.append(pid))
+    client = WebSocketClient()
+    client.connect_to_url(f"ws://127.0.0.1:{port}")
+    deadline = time.monotonic() + 5
+    while not joined:
+        assert time.monotonic() < deadline
+        server.poll()
+        client.poll()
+    slow[0].sendall(b"Host: x\r\n")  # a chunk: that connection alone is stepped
+    before = len(stepped)
+    deadline = time.monotonic() + 5
+    while len(stepped) == before:
+        assert time.monotonic() < deadline
+        server.poll()
+    for s in slow:
+        s.close()
+    client.disconnect_from_host()
+    server.stop()

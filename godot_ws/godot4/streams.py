@@ -179,19 +179,24 @@ class StreamPeerTLS(StreamPeer):
         if not server_options.is_server():
             log.error("accept_stream: the options are not TLSOptions.server(key, certificate)")
             return Error.ERR_INVALID_PARAMETER
+        return self._start(stream, server_options, server_side=True, name="")
+
+    def _start(self, stream: StreamPeerTCP, options: TLSOptions, server_side: bool,
+               name: str) -> Error:
+        what = "accept_stream" if server_side else "connect_to_stream"
         if self._status is not StreamPeerTLS.STATUS_DISCONNECTED:
-            log.error("accept_stream: this StreamPeerTLS is already in use")
+            log.error("%s: this StreamPeerTLS is already in use", what)
             return Error.ERR_ALREADY_IN_USE
         transport = stream._transport
         if not stream._connected() or transport is None or transport.sock is None:
-            log.error("accept_stream: the TCP stream is not connected")
+            log.error("%s: the TCP stream is not connected", what)
             return Error.ERR_INVALID_PARAMETER
         try:
-            context = server_options.ssl_context()
+            context = options.ssl_context()
         except (ssl.SSLError, ValueError, OSError) as exc:
-            log.error("accept_stream: the private key and certificate do not fit: %s", exc)
+            log.error("%s: the TLS key or certificates do not load: %s", what, exc)
             return Error.ERR_INVALID_PARAMETER
-        tls = Transport("", 0, context, accepted=transport.sock)
+        tls = Transport(name, 0, context, accepted=transport.sock, server_side=server_side)
         # The TCP stream now sees the same (wrapped) socket, as Godot's StreamPeerTLS keeps
         # using its base stream.
         stream._transport = tls
@@ -201,6 +206,24 @@ class StreamPeerTLS(StreamPeer):
         self.poll()
         return Error.OK
 
+    def connect_to_stream(self, stream: StreamPeer, common_name: str,
+                          client_options: TLSOptions | None = None) -> Error:
+        """Run TLS as the client over a connected ``StreamPeerTCP``, checking the server's
+        certificate against ``common_name`` (or the options' override) as
+        ``client_options`` (default ``TLSOptions.client()``) say. ``poll()`` steps the
+        handshake; a failed check ends in STATUS_ERROR."""
+        if not isinstance(stream, StreamPeerTCP) or not isinstance(common_name, str):
+            raise TypeError("connect_to_stream(stream: StreamPeerTCP, common_name: str, "
+                            "client_options: TLSOptions | None = None)")
+        if client_options is not None and not isinstance(client_options, TLSOptions):
+            raise TypeError("client_options must be a TLSOptions or None")
+        options = client_options or TLSOptions.client()
+        if options.is_server():
+            log.error("connect_to_stream: TLSOptions.server() options cannot connect a client")
+            return Error.ERR_INVALID_PARAMETER
+        return self._start(stream, options, server_side=False,
+                           name=options.server_name(common_name))
+
     def poll(self) -> None:
         """Step the handshake (while handshaking)."""
         if self._status is StreamPeerTLS.STATUS_HANDSHAKING and self._transport is not None:
@@ -208,8 +231,10 @@ class StreamPeerTLS(StreamPeer):
             if step:
                 self._status = StreamPeerTLS.STATUS_CONNECTED
             elif step is False:
-                log.warning("StreamPeerTLS: %s", self._transport.error)
-                self._status = StreamPeerTLS.STATUS_ERROR
+                error = self._transport.error
+                log.warning("StreamPeerTLS: %s", error)
+                self._status = (StreamPeerTLS.STATUS_ERROR_HOSTNAME_MISMATCH
+                                if "mismatch" in error else StreamPeerTLS.STATUS_ERROR)
 
     def get_status(self) -> StreamPeerTLS.Status:
         transport = self._transport

@@ -22,6 +22,7 @@ from typing import Any
 from .. import events
 from .._connection import Connection
 from .._deflate import DeflateOptions
+from .._proxy import ProxyError, choose_proxy
 from .._handshake import parse_target
 from .._transport import RECV_SIZE, Transport
 from ..constants import Error, WriteMode
@@ -103,6 +104,12 @@ class WebSocketPeer(PacketPeer):
         self._selected_protocol = ""
         self._tls = False
         self._stream: StreamPeer | None = None  # the stream accept_stream took (kept alive)
+        #: HTTP proxy for ``connect_to_url`` (ours; Godot has none), as
+        #: ``WebSocketClient.proxy``: None reads https_proxy / http_proxy, "" never, or
+        #: "http://[user:password@]host[:port]".
+        self.proxy: str | None = None
+        #: Hosts reached directly; None reads the ``no_proxy`` environment variable.
+        self.no_proxy: list[str] | None = None
         self._lingering: list[tuple[Transport, float]] = []  # closed, still flushing a close
 
     # ------------------------------------------------------------------ properties
@@ -229,13 +236,18 @@ class WebSocketPeer(PacketPeer):
             except (ssl.SSLError, ValueError, OSError) as exc:
                 log.error("connect_to_url: the trusted chain does not load: %s", exc)
                 return Error.ERR_INVALID_PARAMETER
+        try:
+            proxy = choose_proxy(target.host, target.secure, self.proxy, self.no_proxy)
+        except ProxyError as exc:
+            log.error("connect_to_url: %s", exc)
+            return Error.ERR_INVALID_PARAMETER
         self._clear()
         queue = self._new_queue()
         protocol = ClientProtocol(target, queue, self._supported_protocols,
                                   self._handshake_headers,
                                   max_message_size=self._inbound_buffer_size,
                                   deflate=self._deflate())
-        transport = Transport(target.host, target.port, context)
+        transport = Transport(target.host, target.port, context, proxy=proxy)
         transport.tls_name = options.server_name(target.host)
         self._start(Connection(transport, protocol, *self._out_limits()), queue)
         self._requested_url = url
