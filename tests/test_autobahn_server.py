@@ -79,7 +79,9 @@ def _wait_ready(proc: subprocess.Popen[bytes], log: Path, deadline: float) -> in
 
 
 @pytest.mark.autobahn
-def test_autobahn_fuzzingclient(tmp_path: Path) -> None:
+@pytest.mark.parametrize("face", ["godot3", "godot4"])
+def test_autobahn_fuzzingclient(tmp_path: Path, face: str) -> None:
+    """``godot3``: WebSocketServer; ``godot4``: TCPServer + godot_ws.godot4.WebSocketPeer."""
     python2, why = _autobahn_python()
     if python2 is None:
         _unavailable(why)
@@ -102,6 +104,7 @@ def test_autobahn_fuzzingclient(tmp_path: Path) -> None:
                 "0",
                 "--lifetime",
                 str(SERVER_LIFETIME),
+                *(["--godot4"] if face == "godot4" else []),
             ],
             cwd=str(tmp_path),
             env=env,

@@ -116,6 +116,78 @@ class EchoServer:
         self.server.stop()
 
 
+class EchoServer4:
+    """The same echo as a Godot 4 server script writes it: ``TCPServer`` accepts,
+    ``WebSocketPeer.accept_stream`` upgrades inside ``poll()``, every peer is polled and
+    echoes with ``send(data, mode)``; buffers are the peers' properties (``--buffers``'s
+    KiB and packets)."""
+
+    def __init__(self, buffers: tuple[int, int, int, int] = DEFAULT_BUFFERS) -> None:
+        from godot_ws.godot4 import TCPServer
+
+        self.tcp = TCPServer()
+        self.buffers = buffers
+        self.peers: list[Any] = []
+        self.backlog: dict[int, collections.deque[tuple[bytes, bool]]] = {}
+        self.stats: collections.Counter[str] = collections.Counter()
+
+    def listen(self, port: int) -> int:
+        err = self.tcp.listen(port, "127.0.0.1")
+        if err != gw.OK:
+            raise RuntimeError(f"listen({port}) returned {err!r}")
+        return int(self.tcp.get_local_port())
+
+    def frame(self) -> bool:
+        from godot_ws.godot4 import WebSocketPeer
+
+        busy = False
+        while self.tcp.is_connection_available():
+            peer = WebSocketPeer()
+            peer.inbound_buffer_size = self.buffers[0] * 1024
+            peer.max_queued_packets = max(self.buffers[1], self.buffers[3])
+            peer.outbound_buffer_size = self.buffers[2] * 1024
+            peer.accept_stream(self.tcp.take_connection())
+            self.peers.append(peer)
+            self.backlog[id(peer)] = collections.deque()
+            self.stats["connected"] += 1
+        for peer in list(self.peers):
+            peer.poll()
+            state = peer.get_ready_state()
+            pending = self.backlog[id(peer)]
+            if state == WebSocketPeer.STATE_OPEN:
+                while pending:
+                    data, is_text = pending[0]
+                    if not self._send(peer, data, is_text):
+                        break
+                    pending.popleft()
+                    busy = True
+                while not pending and peer.get_available_packet_count():
+                    data = peer.get_packet()
+                    is_text = bool(peer.was_string_packet())
+                    busy = True
+                    if not self._send(peer, data, is_text):
+                        pending.append((data, is_text))
+            elif state == WebSocketPeer.STATE_CLOSED:
+                self.peers.remove(peer)
+                del self.backlog[id(peer)]
+                self.stats["closed %d" % peer.get_close_code()] += 1
+        return busy
+
+    def _send(self, peer: Any, data: bytes, is_text: bool) -> bool:
+        err = peer.send(data, peer.WRITE_MODE_TEXT if is_text else peer.WRITE_MODE_BINARY)
+        if err == gw.ERR_OUT_OF_MEMORY:
+            self.stats["out_of_memory"] += 1
+            return False
+        if err != gw.OK:
+            self.stats[f"send {err!r}"] += 1
+        return True
+
+    def stop(self) -> None:
+        for peer in self.peers:
+            peer.close(-1)
+        self.tcp.stop()
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--port", type=int, default=0, help="0: any free port (default)")
@@ -133,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-v", "--verbose", action="store_true", help="log godot_ws's lines")
     ap.add_argument("--compression", action="store_true",
                     help="accept permessage-deflate (compression_enabled)")
+    ap.add_argument("--godot4", action="store_true",
+                    help="serve with godot_ws.godot4 (TCPServer + WebSocketPeer.accept_stream)")
     args = ap.parse_args(argv)
     parts = tuple(int(p) for p in args.buffers.split(","))
     if len(parts) != 4:
@@ -154,7 +228,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
-    echo = EchoServer(buffers, args.compression)
+    echo: EchoServer | EchoServer4 = (
+        EchoServer4(buffers) if args.godot4 else EchoServer(buffers, args.compression)
+    )
     try:
         port = echo.listen(args.port)
     except RuntimeError as exc:
