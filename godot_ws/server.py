@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import events
-from ._connection import Connection
+from ._connection import WRITE_THROUGH, Connection
 from ._relay import Relay
 from ._transport import Transport
 from .constants import ConnectionStatus, Error
@@ -43,6 +43,7 @@ _ACCEPTS_PER_POLL = 64
 
 
 _CLOSING = State.CLOSING
+_OPEN = State.OPEN
 
 
 class _Client:
@@ -103,6 +104,7 @@ class WebSocketServer(WebSocketMultiplayerPeer):
         # Clients to look at in the next poll whatever their socket says (dicts: ordered).
         self._busy: dict[_Client, None] = {}
         self._ready: deque[_Client] = deque()  # clients with signals to fire, in order
+        self._spent: list[Connection] = []  # wrote through since the last poll
         self._polling = False
 
     # ------------------------------------------------------------------ listening
@@ -178,6 +180,7 @@ class WebSocketServer(WebSocketMultiplayerPeer):
         self._clients.clear()
         self._pending.clear()
         self._due.clear()
+        self._spent.clear()
         self._busy.clear()
         self._ready.clear()
         self._relay = None
@@ -210,15 +213,25 @@ class WebSocketServer(WebSocketMultiplayerPeer):
                 conn.flush()
 
     def _wake(self, conn: Connection) -> None:
-        # A client's output started a new batch, or it began closing: look at it in the next
-        # poll; outside poll, write the message through now.
-        self._busy[conn.tag] = None
+        # A client's output started a new batch, or it began closing: outside poll, write
+        # the message through now; look at the client in the next poll unless that left
+        # nothing to do but restore its write-through budget (a host sending to everyone
+        # every frame must not make every client a socket read per poll).
         if not self._polling:
             conn.write_through()
+            if (conn.protocol.state is _OPEN and not conn.protocol._out
+                    and not conn.transport._out):
+                self._spent.append(conn)
+                return
+        self._busy[conn.tag] = None
 
     def _poll_io(self) -> None:
         selector = self._selector
         assert selector is not None
+        if self._spent:
+            for conn in self._spent:
+                conn.eager = WRITE_THROUGH
+            self._spent = []
         visit = self._busy
         self._busy = {}
         due = self._due

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 pytest.importorskip("pygame", reason="the demos need pygame-ce: pip install -e '.[demos]'")
 
 
-def run_demo(*args: str, timeout: float = 60) -> dict[str, str]:
+def run_demo(*args: str, timeout: float = 60, full: bool = False) -> Any:
     # The demos import the godot_ws of this checkout, installed or not (each engineer's
     # worktree runs its own copy).
     path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
@@ -24,6 +24,8 @@ def run_demo(*args: str, timeout: float = 60) -> dict[str, str]:
     done = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=timeout)
     assert done.returncode == 0, done.stdout + done.stderr
+    if full:
+        return done
     summary = done.stdout.strip().splitlines()[-1]
     return dict(re.findall(r"(\w+)=(\S+)", summary))
 
@@ -43,6 +45,20 @@ def test_arena_hosts_and_plays_with_bots(tmp_path: Path) -> None:
     assert int(summary["messages_in"]) > 100 and int(summary["messages_out"]) > 50
     assert float(summary["ping_ms"]) > 0
     assert shot.stat().st_size > 1000
+
+
+def test_arena_over_godot4_protocol(tmp_path: Path) -> None:
+    """--godot4: the same game over WebSocketMultiplayerPeer + SceneMultiplayer @rpc calls,
+    host and clients in Python; ERROR lines would mean a refused or undeliverable call."""
+    done = run_demo("demos/arena.py", "--godot4", "--headless", "--frames", "240", "--bots",
+                    "3", "--screenshot", str(tmp_path / "arena4.png"), full=True)
+    summary = dict(re.findall(r"(\w+)=(\S+)", done.stdout.strip().splitlines()[-1]))
+    assert int(summary["frames"]) == 240
+    assert int(summary["players_seen"]) == 4
+    assert int(summary["messages_in"]) > 100 and int(summary["messages_out"]) > 50
+    assert float(summary["ping_ms"]) > 0  # the host's pong RPCs arrived
+    assert "Godot 4 protocol" in done.stdout
+    assert "ERROR" not in done.stderr, done.stderr
 
 
 def test_arena_client_joins_the_godot_host(godot_process_factory: Any) -> None:
@@ -212,7 +228,7 @@ def test_arena_ctrl_c_closes_cleanly() -> None:
 
 def test_demos_pass_mypy_strict() -> None:
     done = subprocess.run([sys.executable, "-m", "mypy", "--strict", "demos/arena.py",
-                           "demos/arena_net.py", "demos/_common.py", "demos/chat.py",
-                           "demos/echo.py"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
+                           "demos/arena_net.py", "demos/arena_net4.py", "demos/_common.py",
+                           "demos/chat.py", "demos/echo.py"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr

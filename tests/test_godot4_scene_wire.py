@@ -72,7 +72,7 @@ def test_worked_example_decodes() -> None:
     assert decode_confirm_path(CONFIRM) == (True, 1)
 
 
-# ------------------------------------------------------------------ FACTS4 4.7, end to end in memory
+# ------------------------------------------------------------------ FACTS4 4.7 in memory, end to end
 
 
 class WirePeer(MultiplayerPeer):

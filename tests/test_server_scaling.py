@@ -96,3 +96,54 @@ def test_slow_handshakes_are_not_stepped_while_they_send_nothing(monkeypatch: An
         s.close()
     client.disconnect_from_host()
     server.stop()
+
+
+def test_a_host_sending_to_everyone_each_frame_reads_nobody(monkeypatch: Any) -> None:
+    server = WebSocketServer()
+    server.bind_ip = "127.0.0.1"
+    assert server.listen(0) == OK
+    joined: list[int] = []
+    server.client_connected.connect(lambda pid, proto: joined.append(pid))
+    url = f"ws://127.0.0.1:{server.get_local_port()}"
+    clients = [WebSocketClient() for _ in range(10)]
+    for c in clients:
+        c.connect_to_url(url)
+    deadline = time.monotonic() + 10
+    while len(joined) < 10 or not all(c.get_connection_status() == CONNECTION_CONNECTED
+                                      for c in clients):
+        assert time.monotonic() < deadline
+        server.poll()
+        for c in clients:
+            c.poll()
+    for _ in range(5):
+        server.poll()
+    pumped: list[Connection] = []
+    real_pump = Connection.pump
+
+    def counting_pump(self: Connection, first: bytes | None = None) -> int:
+        pumped.append(self)
+        return real_pump(self, first)
+
+    monkeypatch.setattr(Connection, "pump", counting_pump)
+    frames = 30  # more frames than one write-through budget: the budget comes back each poll
+    for frame_no in range(frames):
+        server.poll()
+        for pid in joined:
+            peer = server.get_peer(pid)
+            assert peer is not None
+            assert peer.put_packet(b"state %d" % frame_no) == OK
+    monkeypatch.setattr(Connection, "pump", real_pump)
+    assert pumped == []
+    got: dict[int, list[bytes]] = {i: [] for i in range(len(clients))}
+    deadline = time.monotonic() + 5
+    while any(len(v) < frames for v in got.values()):
+        assert time.monotonic() < deadline
+        for i, c in enumerate(clients):
+            c.poll()
+            peer = c.get_peer(1)
+            while peer.get_available_packet_count():
+                got[i].append(peer.get_packet())
+    assert all(v == [b"state %d" % n for n in range(frames)] for v in got.values())
+    for c in clients:
+        c.disconnect_from_host()
+    server.stop()
