@@ -161,6 +161,38 @@ def test_arena_host_leaving_clears_the_screen_and_says_why(arena: Any) -> None:
     arena.draw(screen, font, font, me)
 
 
+def test_arena_godot4_game_host_leaving_and_rejoin(arena: Any,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """--godot4 in-process: three players see each other and the host's state RPCs; when the
+    host goes away the screen clears and says so; rejoining a dead host fails visibly."""
+    import arena_net4
+
+    from godot_ws.godot4 import OK, SceneMultiplayer, WebSocketMultiplayerPeer
+
+    monkeypatch.setattr(arena, "Link", arena_net4.ArenaLink)
+    peer = WebSocketMultiplayerPeer()
+    assert peer.create_server(0, "127.0.0.1") == OK
+    multiplayer = SceneMultiplayer()
+    multiplayer.multiplayer_peer = peer
+    host = arena_net4.ArenaHost(multiplayer)
+    url = f"ws://127.0.0.1:{peer.get_local_port()}/"
+    players = [arena.Player(url, f"p{i}", bot=True) for i in range(3)]
+    _poll(multiplayer, host, players,
+          lambda: all(len(p.others) == 2 and len(p.scores) == 3 for p in players),
+          "everyone to see everyone and the host's state")
+    me = players[0]
+    assert me.it in host.scores and me.scores == host.scores
+    assert arena.status_line(me).startswith(f"connected to {me.url}   players online: 3")
+    host.close()
+    _poll(None, None, players, lambda: all(p.link.offline for p in players), "the end")
+    assert me.others == {} and me.scores == {} and me.it == 0
+    assert arena.status_line(me).startswith(f"disconnected from {me.url}   players online: 0")
+    # The host dropped every socket (Godot 4's close()): the reason is the logged reset.
+    assert me.problem.startswith(f"disconnected from {me.url}: ")
+    me.retry_now()
+    _poll(None, None, [me], lambda: "rejoining failed" in me.problem, "a failed rejoin")
+
+
 def test_arena_failed_join_shows_the_reason(arena: Any) -> None:
     import socket
 
