@@ -227,14 +227,9 @@ class WebSocketPeer(PacketPeer):
             return Error.ERR_INVALID_PARAMETER
         if not self._headers_ok("connect_to_url"):
             return Error.ERR_INVALID_PARAMETER
-        context = None
         options = tls_client_options or TLSOptions.client()
-        if target.secure:
-            try:
-                context = options.ssl_context()
-            except (ssl.SSLError, ValueError, OSError) as exc:
-                log.error("connect_to_url: the trusted chain does not load: %s", exc)
-                return Error.ERR_INVALID_PARAMETER
+        # Built off the game's thread; TCP connects meanwhile.
+        context = options.client_context() if target.secure else None
         try:
             proxy = choose_proxy(target.host, target.secure, self.proxy, self.no_proxy)
         except ProxyError as exc:
@@ -275,9 +270,11 @@ class WebSocketPeer(PacketPeer):
             log.error("accept_stream: needs a StreamPeerTCP or a StreamPeerTLS")
             return Error.ERR_INVALID_PARAMETER
         transport = stream._transport
-        if transport is None or transport.sock is None:
-            log.error("accept_stream: the stream is not connected")
+        if transport is None:
+            log.error("accept_stream: the stream was never connected")
             return Error.ERR_INVALID_PARAMETER
+        # A stream that failed or closed since is accepted, as in Godot: poll() then ends
+        # in STATE_CLOSED.
         if not self._headers_ok("accept_stream"):
             return Error.ERR_INVALID_PARAMETER
         self._clear()
