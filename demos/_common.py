@@ -15,8 +15,13 @@ from typing import Any
 from godot_ws import OK, WebSocketClient, WebSocketServer
 
 
-def parse_args(description: str, default_name: str) -> argparse.Namespace:
+def parse_args(description: str, default_name: str, godot4: bool = False) -> argparse.Namespace:
+    """The demos' options; ``godot4`` adds ``--godot4`` (play over Godot 4's protocol)."""
     parser = argparse.ArgumentParser(description=description)
+    if godot4:
+        parser.add_argument("--godot4", action="store_true",
+                            help="play over Godot 4's multiplayer protocol (SceneMultiplayer "
+                                 "RPCs) instead of Godot 3's")
     parser.add_argument("--join", metavar="URL", help="join this host instead of hosting")
     parser.add_argument("--host", metavar="PORT", type=int,
                         help="host on every interface at PORT (default: 127.0.0.1, any port)")

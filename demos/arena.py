@@ -2,18 +2,23 @@
 
 Every player is a coloured disc moved with the arrow keys. One player is "it" (red ring):
 touching another player scores a point and makes them "it". Positions and events travel as
-Godot Variants in Godot's multiplayer mode (``gd_mp_api``), with one ``poll()`` per frame.
+Godot 3 RPCs (positions with ``rpc_unreliable`` to puppet methods, tags as master calls to the
+host) in Godot's multiplayer mode (``gd_mp_api``), with one ``poll()`` per frame.
 
     python demos/arena.py                       # host on 127.0.0.1 and play (+1 bot)
     python demos/arena.py --bots 5              # more company
     python demos/arena.py --host 9080           # host for others on every interface
     python demos/arena.py --join ws://HOST:9080/  # join a Python host or demos/godot_server
     python demos/arena.py --headless --frames 300 --screenshot arena.png
+    python demos/arena.py --godot4              # the same game over Godot 4's protocol
 
 This file is the game and its drawing; demos/arena_net.py is all of its networking (the host
-logic, the same as demos/godot_server/arena_server.gd, and each player's link), so the client
-works unchanged against a Godot 3 host. When the host goes away or a join fails, the screen
-says why and the game retries every few seconds (R retries now, Esc quits).
+logic, the same nodes as demos/godot_server/arena.gd, and each player's link), so the client
+works unchanged against a Godot 3 host, and Godot players (arena_bot.gd) join a Python host. With ``--godot4`` the networking is
+demos/arena_net4.py instead: Godot 4's WebSocketMultiplayerPeer and SceneMultiplayer, the
+messages as ``@rpc`` calls (host and clients in Python; every player must use --godot4).
+When the host goes away or a join fails, the screen says why and the game retries every few
+seconds (R retries now, Esc quits).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from _common import host, parse_args, save_screenshot, set_up_logging, shut_down
+import arena_net4
 from arena_net import RADIUS, TAG_COOLDOWN, ArenaHost, ArenaLink, ping_text
 
 from godot_ws import Color, Rect2, Vector2
@@ -89,7 +95,7 @@ class Player:
         self.problem_details: list[str] = []
         self.lost_reason = ""  # why the game we were in ended (kept while rejoining fails)
         self.retry_at = 0.0
-        self.link = ArenaLink(url, self)
+        self.link = Link(url, self)
         self.link.connect()
 
     # ------------------------------------------------------------------ from the network
@@ -315,13 +321,19 @@ def _draw_problem(screen: Any, font: Any, big: Any, me: Player) -> None:
 
 
 def main() -> int:
-    args = parse_args("godot_ws multiplayer tag arena", "You")
+    args = parse_args("godot_ws multiplayer tag arena", "You", godot4=True)
     set_up_logging()
-    global pygame
+    global pygame, Link
     import pygame
 
-    server, url = host(args, gd_mp_api=True)
-    arena_host = ArenaHost(server) if server is not None else None
+    server: Any
+    if args.godot4:  # Godot 4's protocol: every message is an @rpc call (arena_net4.py)
+        Link = arena_net4.ArenaLink
+        server, url = arena_net4.host(args)
+        arena_host: Any = arena_net4.ArenaHost(server) if server is not None else None
+    else:
+        server, url = host(args, gd_mp_api=True)
+        arena_host = ArenaHost(server) if server is not None else None
 
     pygame.init()
     screen = pygame.display.set_mode((WIDTH + SIDEBAR, HEIGHT))
@@ -376,7 +388,10 @@ def main() -> int:
     for player in everyone:
         player.quitting = True
     try:
-        shut_down(server, (p.link.client for p in everyone))
+        if args.godot4:
+            arena_net4.shut_down(server, [p.link for p in everyone])
+        else:
+            shut_down(server, (p.link.client for p in everyone))
     except KeyboardInterrupt:
         pass  # a second Ctrl+C: skip the goodbyes
     pygame.quit()
@@ -384,6 +399,7 @@ def main() -> int:
 
 
 pygame: Any = None
+Link: Any = ArenaLink  # arena_net4.ArenaLink with --godot4
 
 if __name__ == "__main__":
     try:

@@ -27,7 +27,7 @@ from .frames import is_valid_close_code
 from ._inbound import FRAMES_PER_POLL, READ_AHEAD
 from .protocol import Protocol, State
 
-__all__ = ["Connection"]
+__all__ = ["Connection", "Lingering"]
 
 log = logging.getLogger(__name__)
 
@@ -116,9 +116,16 @@ class Connection:
                         continue
                     data = b""
                 else:
-                    data = transport.recv()
+                    size = protocol.next_read or RECV_SIZE
+                    protocol.next_read = 0
+                    data = transport.recv(size)
                     if data is None:
                         break
+                    if size < RECV_SIZE:  # just the header after a large frame: go on
+                        if data:
+                            protocol.receive_data(data)
+                            data = None
+                            continue
             if not data:
                 # Held messages are decoded first; the connection ends after them.
                 protocol.receive_eof(transport.error)
@@ -133,6 +140,17 @@ class Connection:
             self.flush()
         self.eager = WRITE_THROUGH
         return len(packets) - before
+
+    def idle_reader(self) -> Any:
+        """The socket's ``recv`` when the owner's next idle ``poll()`` may be just that one
+        call (open, nothing to write, decode or resume, no heartbeat clock, no large frame
+        arriving through ``recv_into``); else None. Owners add their own conditions."""
+        protocol = self.protocol
+        transport = self.transport
+        if (protocol.state is _OPEN and not protocol.blocked and not transport.pending
+                and not self._heartbeat and not protocol._out and protocol._large is None):
+            return transport.recv_nowait
+        return None
 
     # ------------------------------------------------------------------ heartbeat
 
@@ -307,3 +325,40 @@ class Connection:
 
     def buffered_amount(self) -> int:
         return sum(len(payload) for _, payload in self.protocol._out) + self.transport.pending
+
+
+LINGER = 1.0  # seconds a finished connection may spend writing its last bytes
+
+
+class Lingering:
+    """Transports of finished connections still writing their last bytes (a close frame, a
+    refusal), each for at most ``LINGER`` seconds; the owner's ``poll()`` calls ``flush``.
+    Shared by the 3.x client and Godot 4's ``WebSocketPeer``."""
+
+    __slots__ = ("items",)
+
+    def __init__(self) -> None:
+        self.items: list[tuple[Transport, float]] = []
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def finish(self, conn: Connection) -> None:
+        """Write what the connection still owes; linger if the socket cannot take it now,
+        else close it."""
+        transport = conn.transport
+        conn.quiet_recv = None
+        if conn.ready and transport.send(conn.protocol.data_to_send()) and transport.pending:
+            self.items.append((transport, time.monotonic() + LINGER))
+        else:
+            transport.close()
+
+    def flush(self) -> None:
+        now = time.monotonic()
+        keep = []
+        for transport, deadline in self.items:
+            if transport.flush() and transport.pending and now < deadline:
+                keep.append((transport, deadline))
+            else:
+                transport.close()
+        self.items = keep

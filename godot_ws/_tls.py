@@ -35,21 +35,25 @@ class ContextFuture:
         return self.context is not None or bool(self.error)
 
 
-_cache: dict[tuple[bool, str | None], ContextFuture] = {}
+_cache: dict[tuple[bool, str | None, bool], ContextFuture] = {}
 _lock = _thread.allocate_lock()
 
 
-def client_context(verify: bool, pinned_pem: str | None) -> ContextFuture:
+def client_context(
+    verify: bool, pinned_pem: str | None, check_hostname: bool = True
+) -> ContextFuture:
     """The shared context for this configuration, being built or ready. ``pinned_pem``: the
-    only trust anchor (Godot's ``trusted_ssl_certificate``), else the system CA store."""
-    key = (bool(verify), pinned_pem if verify else None)
+    only trust anchor (Godot's ``trusted_ssl_certificate``), else the system CA store.
+    ``check_hostname=False`` with verification: the chain is checked, the name is not
+    (Godot 4's ``TLSOptions.client_unsafe(chain)``)."""
+    key = (bool(verify), pinned_pem if verify else None, bool(check_hostname) or not verify)
     with _lock:
         future = _cache.get(key)
         if future is None or future.error:
             if len(_cache) >= _MAX_CONFIGURATIONS:
                 _cache.clear()
             future = _cache[key] = ContextFuture()
-            _thread.start_new_thread(_build, (future, key[0], key[1]))
+            _thread.start_new_thread(_build, (future, key[0], key[1], key[2]))
     return future
 
 
@@ -59,7 +63,9 @@ def clear_cache() -> None:
         _cache.clear()
 
 
-def _build(future: ContextFuture, verify: bool, pinned_pem: str | None) -> None:
+def _build(
+    future: ContextFuture, verify: bool, pinned_pem: str | None, check_hostname: bool = True
+) -> None:
     """Thread body: build the context (loading the CA store) and publish it or the error."""
     future.build_thread = _thread.get_ident()
     try:
@@ -75,6 +81,8 @@ def _build(future: ContextFuture, verify: bool, pinned_pem: str | None) -> None:
             context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
         else:
             context = ssl.create_default_context()
+        if verify and not check_hostname:
+            context.check_hostname = False
     except (ssl.SSLError, OSError, ValueError) as exc:
         future.error = f"TLS set-up failed: {exc}"
         return

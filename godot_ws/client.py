@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import events
-from ._connection import Connection
+from ._connection import Connection, Lingering
 from ._handshake import custom_header_problem, parse_target
 from ._proxy import ProxyError, choose_proxy
 from ._tls import ContextFuture, client_context
@@ -80,7 +80,7 @@ class WebSocketClient(WebSocketMultiplayerPeer):
         self._verify_tls = True
         self._trusted_certificate: X509Certificate | None = None
         self._conn: Connection | None = None
-        self._lingering: list[tuple[Transport, float]] = []  # closed, still flushing a close
+        self._lingering = Lingering()  # closed, still flushing a close
         self._status = _DISCONNECTED
         self._peer = WebSocketPeer()
         self._mp: MultiplayerClient | None = None  # multiplayer mode's state, else None
@@ -203,7 +203,7 @@ class WebSocketClient(WebSocketMultiplayerPeer):
                       "(return from the handler instead)")
             return
         if self._lingering:
-            self._flush_lingering()
+            self._lingering.flush()
         if conn is None:
             return
         if not conn.ready:
@@ -237,11 +237,8 @@ class WebSocketClient(WebSocketMultiplayerPeer):
             self._dispatch(conn, new)
         if self._conn is conn:
             conn.quiet_recv = (
-                conn.transport.recv_nowait
-                if protocol.state is _OPEN and not protocol.blocked and not conn.transport.pending
-                and not self._lingering and not (packets and self._mp is not None)
-                and not conn.heartbeat_interval and not protocol._out
-                and protocol._large is None  # a large frame arrives through recv_into
+                conn.idle_reader()
+                if not self._lingering and not (packets and self._mp is not None)
                 else None
             )
 
@@ -327,24 +324,10 @@ class WebSocketClient(WebSocketMultiplayerPeer):
 
     def _finish(self, conn: Connection) -> None:
         """Tear down: write what is left (a close frame), keep flushing it briefly if needed."""
-        transport = conn.transport
-        if conn.ready and transport.send(conn.protocol.data_to_send()) and transport.pending:
-            self._lingering.append((transport, time.monotonic() + 1.0))
-        else:
-            transport.close()
+        self._lingering.finish(conn)
         if self._conn is conn:
             self._conn = None
             self._status = _DISCONNECTED
-
-    def _flush_lingering(self) -> None:
-        now = time.monotonic()
-        keep = []
-        for transport, deadline in self._lingering:
-            if transport.flush() and transport.pending and now < deadline:
-                keep.append((transport, deadline))
-            else:
-                transport.close()
-        self._lingering = keep
 
     # ------------------------------------------------------------------ state and peers
 

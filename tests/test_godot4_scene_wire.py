@@ -72,7 +72,7 @@ def test_worked_example_decodes() -> None:
     assert decode_confirm_path(CONFIRM) == (True, 1)
 
 
-# ------------------------------------------------------------------ FACTS4 4.7, end to end in memory
+# ------------------------------------------------------------------ FACTS4 4.7 in memory, end to end
 
 
 class WirePeer(MultiplayerPeer):
@@ -357,3 +357,99 @@ def test_poll_never_raises_on_any_packet(packet: bytes) -> None:
         assert server.poll() == Error.OK
     finally:
         logging.disable(logging.NOTSET)
+
+
+def test_checksum_mismatch_is_reported_both_ways(caplog: pytest.LogCaptureFixture) -> None:
+    """Different RPC methods on the two sides: the receiver still confirms (valid = 0) and
+    both sides log Godot's checksum message."""
+
+    class Other(Node):
+        @rpc("any_peer")
+        def hello(self, a: int, b: str) -> None: ...
+
+        @rpc("any_peer")
+        def extra(self) -> None: ...
+
+    server = SceneMultiplayer()
+    wire = WirePeer(1, [1234567])
+    server.multiplayer_peer = wire
+    Other(server, "Main")
+    server.poll()
+    wire.deliver(1234567, SIMPLIFY)  # the client's md5 is md5("hello")
+    server.poll()
+    assert wire.sent == [(1234567, hx("02 00 01 00 00 00"))]
+    assert "The rpc node checksum failed" in caplog.text
+
+    client = SceneMultiplayer()
+    cwire = WirePeer(1234567, [1])
+    client.multiplayer_peer = cwire
+    client.poll()
+    main = Main(client)
+    main.rpc_id(1, "hello", 1, "x")
+    caplog.clear()
+    cwire.deliver(1, hx("02 00 01 00 00 00"))
+    client.poll()
+    assert "The rpc node checksum failed" in caplog.text and "/root/Main" in caplog.text
+    cwire.sent.clear()
+    main.rpc_id(1, "hello", 1, "x")
+    assert cwire.sent[0][1][0] == 0x00  # confirmed anyway: compressed ids from now on
+
+
+def test_simplify_path_for_a_missing_node_gets_no_reply(caplog: pytest.LogCaptureFixture) -> None:
+    server = SceneMultiplayer()
+    wire = WirePeer(1, [77])
+    server.multiplayer_peer = wire
+    server.poll()
+    wire.deliver(77, simplify_path_packet(rpc_md5(["hello"]), 1, "Nope"))
+    wire.deliver(77, remote_call_packet(1, 0, b"", True))  # cache id 1 was never stored
+    server.poll()
+    assert wire.sent == []
+    assert "no node at path 'Nope'" in caplog.text
+    assert "ID 1 not found in cache of peer 77." in caplog.text
+
+
+class Pinger(Node):
+    """No @rpc methods: only a node-level config (rpc_config)."""
+
+    def __init__(self, multiplayer: SceneMultiplayer, path: str) -> None:
+        super().__init__(multiplayer, path)
+        self.got: list[tuple[int, Any]] = []
+
+    def ping(self, value: Any) -> None:
+        self.got.append((self.multiplayer.get_remote_sender_id(), value))
+
+
+def test_node_level_config_and_16_bit_ids_end_to_end() -> None:
+    """A node-level method (id 0x8000: 16-bit) and a node cache id above 255 (16-bit)."""
+    sender = SceneMultiplayer()
+    swire = WirePeer(1, [5])
+    sender.multiplayer_peer = swire
+    sender.poll()
+    receiver = SceneMultiplayer()
+    rwire = WirePeer(5, [1])
+    receiver.multiplayer_peer = rwire
+    receiver.poll()
+    nodes = [Pinger(sender, f"N{i}") for i in range(300)]
+    target = Pinger(receiver, "N299")
+    target.rpc_config("ping", {"rpc_mode": RPCMode.RPC_MODE_AUTHORITY})
+    for node in nodes:
+        node.rpc_config("ping", {"rpc_mode": RPCMode.RPC_MODE_ANY_PEER})
+        assert node.rpc_id(5, "ping", 0 if node is not nodes[-1] else 7) == Error.OK
+    for _pid, packet in swire.sent:  # N0..N298 do not exist there: logged, dropped
+        rwire.deliver(1, packet)
+    swire.sent.clear()
+    logging.disable(logging.CRITICAL)
+    try:
+        receiver.poll()
+    finally:
+        logging.disable(logging.NOTSET)
+    assert target.got == [(1, 7)]
+    for _pid, packet in rwire.sent:  # the CONFIRM_PATH for N299 (cache id 300)
+        swire.deliver(5, packet)
+    sender.poll()
+    nodes[-1].rpc_id(5, "ping", 8)
+    ((_, packet),) = swire.sent
+    assert packet[:6] == hx("50 2c 01 00 80 01")  # 16-bit node 300, 16-bit method 0x8000
+    rwire.deliver(1, packet)
+    receiver.poll()
+    assert target.got == [(1, 7), (1, 8)]

@@ -5,6 +5,7 @@ with and without TLS (certificates from trustme)."""
 
 from __future__ import annotations
 
+import datetime
 import socket
 import ssl
 import threading
@@ -426,6 +427,70 @@ def test_tls_client_options(ca: trustme.CA, names: tuple[str, ...], host: str, o
     assert client.get_close_code() == 1000
     assert server.closed[0].get_requested_url().startswith("wss://")
     server.stop()
+
+
+def test_pinning_the_leaf_certificate_itself(ca: trustme.CA) -> None:
+    leaf = ca.issue_cert("localhost", "127.0.0.1")
+    key = CryptoKey()
+    assert key.load_from_string(leaf.private_key_pem.bytes().decode()) == OK
+    own = X509Certificate()
+    assert own.load_from_string(leaf.cert_chain_pems[0].bytes().decode()) == OK
+    server = Godot4EchoServer(tls=TLSOptions.server(key, own))
+    client = tls_outcome(server, f"wss://localhost:{server.port}/", TLSOptions.client(own))
+    assert client.get_ready_state() == WebSocketPeer.STATE_OPEN
+    other = X509Certificate()
+    other_pem = ca.issue_cert("localhost").cert_chain_pems[0].bytes().decode()
+    assert other.load_from_string(other_pem) == OK
+    stranger = tls_outcome(server, f"wss://localhost:{server.port}/", TLSOptions.client(other))
+    assert stranger.get_ready_state() == WebSocketPeer.STATE_CLOSED
+    client.close(-1)
+    server.stop()
+
+
+def test_expired_certificate_is_refused(ca: trustme.CA) -> None:
+    expired = ca.issue_cert("localhost", not_after=datetime.datetime(2000, 1, 1,
+                                                                     tzinfo=datetime.timezone.utc))
+    key = CryptoKey()
+    assert key.load_from_string(expired.private_key_pem.bytes().decode()) == OK
+    cert = X509Certificate()
+    assert cert.load_from_string(expired.cert_chain_pems[0].bytes().decode()) == OK
+    server = Godot4EchoServer(tls=TLSOptions.server(key, cert))
+    client = tls_outcome(server, f"wss://localhost:{server.port}/", TLSOptions.client(ca_cert(ca)))
+    assert client.get_ready_state() == WebSocketPeer.STATE_CLOSED
+    assert client.get_close_code() == -1
+    server.stop()
+
+
+def test_wss_to_a_plain_server_and_ws_to_a_tls_server_fail_cleanly(ca: trustme.CA) -> None:
+    plain = Godot4EchoServer()
+    client = tls_outcome(plain, f"wss://localhost:{plain.port}/", TLSOptions.client(ca_cert(ca)))
+    assert client.get_ready_state() == WebSocketPeer.STATE_CLOSED
+    poll_all(plain, until=lambda: bool(plain.closed), what="the server peer")
+    plain.stop()
+    secure = Godot4EchoServer(tls=server_options(ca))
+    client = tls_outcome(secure, f"ws://localhost:{secure.port}/", None)
+    assert client.get_ready_state() == WebSocketPeer.STATE_CLOSED
+    poll_all(secure, until=lambda: bool(secure.closed), what="the server peer")
+    secure.stop()
+
+
+def test_bad_key_material_is_invalid_parameter(ca: trustme.CA) -> None:
+    mine = ca.issue_cert("localhost")
+    theirs = ca.issue_cert("localhost")
+    key = CryptoKey()
+    assert key.load_from_string(theirs.private_key_pem.bytes().decode()) == OK
+    cert = X509Certificate()
+    assert cert.load_from_string(mine.cert_chain_pems[0].bytes().decode()) == OK
+    tcp = TCPServer()
+    assert tcp.listen(0, "127.0.0.1") == OK
+    with socket.create_connection(("127.0.0.1", tcp.get_local_port())):
+        poll_all(until=tcp.is_connection_available)
+        conn = tcp.take_connection()
+        assert conn is not None
+        tls = StreamPeerTLS()
+        assert tls.accept_stream(conn, TLSOptions.server(key, cert)) == ERR_INVALID_PARAMETER
+        assert tls.get_status() == StreamPeerTLS.STATUS_DISCONNECTED
+    tcp.stop()
 
 
 def test_tls_stream_status_steps_on_poll(ca: trustme.CA) -> None:

@@ -166,6 +166,7 @@ from .multiplayer_peer import MultiplayerPeer, OfflineMultiplayerPeer  # noqa: E
 from .node import Node  # noqa: E402
 from .rpc_config import RPCMode, rpc  # noqa: E402
 from .scene_multiplayer import MultiplayerAPI, SceneMultiplayer  # noqa: E402
+from .websocket_multiplayer_peer import WebSocketMultiplayerPeer  # noqa: E402
 
 __all__ = [
     # @GlobalScope Error
@@ -318,5 +319,6 @@ __all__ = [
     "OfflineMultiplayerPeer",
     "RPCMode",
     "SceneMultiplayer",
+    "WebSocketMultiplayerPeer",
     "rpc",
 ]

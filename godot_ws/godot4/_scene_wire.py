@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from enum import IntEnum
 from typing import Any, NamedTuple
 
+from ..variant import VariantDecodeError, decode_var_from, encode_var
+
 __all__ = [
     "CMD_MASK",
     "SYS_CMD_SIZE",
@@ -187,8 +189,6 @@ def encode_variant(value: Any, allow_objects: bool = False) -> bytes:
         if -(1 << 63) <= v < 1 << 63:
             return struct.pack("<Bq", _INT | 3 << _MODE_SHIFT, v)
         raise ValueError(f"int {v} does not fit Godot's 64-bit int")
-    from ..variant import encode_var
-
     # Godot then overwrites byte 0 with the Variant type, which it already is: the only case
     # that differs, a null Object typed OBJECT, has no Python value (None is NIL).
     return encode_var(value, allow_objects, version=4)
@@ -213,8 +213,6 @@ def decode_variant(data: bytes, offset: int, end: int, allow_objects: bool) -> t
             raise ValueError("Invalid packet received. Size too small.")
         fmt = {1: "<b", 2: "<h", 4: "<i", 8: "<q"}[width]
         return struct.unpack_from(fmt, data, offset + 1)[0], offset + 1 + width
-    from ..variant import VariantDecodeError, decode_var_from
-
     try:
         value, after = decode_var_from(data[:end], offset, allow_objects, version=4)
     except VariantDecodeError as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import ssl
 
+from .._tls import ContextFuture, client_context
 from ..crypto import CryptoKey, X509Certificate, server_context
 
 __all__ = ["TLSOptions", "X509Certificate", "CryptoKey"]
@@ -126,11 +127,26 @@ class TLSOptions:
             # Only the given chain is trusted (create_default_context loads no system CAs
             # when cadata is given).
             context = ssl.create_default_context(cadata=self._trusted_chain.save_to_string())
+            # A pinned leaf is a trust anchor too (as for the 3.x client, godot_ws._tls).
+            context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
             if self._mode == "unsafe":
                 log.warning("TLSOptions.client_unsafe: the server's host name is not checked")
                 context.check_hostname = False
         self._context = context
         return context
+
+    def client_context(self) -> ContextFuture:
+        """A client's context, built off the game's thread and shared by every connection
+        with the same options (``godot_ws._tls``: loading the system store takes frames)."""
+        chain = self._trusted_chain
+        if self._mode == "unsafe":
+            log.warning("TLSOptions.client_unsafe: the server's host name is not checked%s",
+                        "" if chain is not None else ", nor its certificate")
+        return client_context(
+            verify=not (self._mode == "unsafe" and chain is None),
+            pinned_pem=chain.save_to_string() if chain is not None else None,
+            check_hostname=self._mode == "client",
+        )
 
     def server_name(self, host: str) -> str:
         """The name a client checks the certificate against (and sends as SNI)."""

@@ -15,12 +15,11 @@ import enum
 import logging
 import ssl
 import sys
-import time
 from collections.abc import Sequence
 from typing import Any
 
 from .. import events
-from .._connection import Connection
+from .._connection import Connection, Lingering
 from .._deflate import DeflateOptions
 from .._proxy import ProxyError, choose_proxy
 from .._handshake import parse_target
@@ -110,7 +109,7 @@ class WebSocketPeer(PacketPeer):
         self.proxy: str | None = None
         #: Hosts reached directly; None reads the ``no_proxy`` environment variable.
         self.no_proxy: list[str] | None = None
-        self._lingering: list[tuple[Transport, float]] = []  # closed, still flushing a close
+        self._lingering = Lingering()  # closed, still flushing a close
 
     # ------------------------------------------------------------------ properties
 
@@ -228,14 +227,9 @@ class WebSocketPeer(PacketPeer):
             return Error.ERR_INVALID_PARAMETER
         if not self._headers_ok("connect_to_url"):
             return Error.ERR_INVALID_PARAMETER
-        context = None
         options = tls_client_options or TLSOptions.client()
-        if target.secure:
-            try:
-                context = options.ssl_context()
-            except (ssl.SSLError, ValueError, OSError) as exc:
-                log.error("connect_to_url: the trusted chain does not load: %s", exc)
-                return Error.ERR_INVALID_PARAMETER
+        # Built off the game's thread; TCP connects meanwhile.
+        context = options.client_context() if target.secure else None
         try:
             proxy = choose_proxy(target.host, target.secure, self.proxy, self.no_proxy)
         except ProxyError as exc:
@@ -276,9 +270,11 @@ class WebSocketPeer(PacketPeer):
             log.error("accept_stream: needs a StreamPeerTCP or a StreamPeerTLS")
             return Error.ERR_INVALID_PARAMETER
         transport = stream._transport
-        if transport is None or transport.sock is None:
-            log.error("accept_stream: the stream is not connected")
+        if transport is None:
+            log.error("accept_stream: the stream was never connected")
             return Error.ERR_INVALID_PARAMETER
+        # A stream that failed or closed since is accepted, as in Godot: poll() then ends
+        # in STATE_CLOSED.
         if not self._headers_ok("accept_stream"):
             return Error.ERR_INVALID_PARAMETER
         self._clear()
@@ -345,9 +341,9 @@ class WebSocketPeer(PacketPeer):
         conn = self._conn
         if conn is None:
             if self._lingering:
-                self._flush_lingering()
+                self._lingering.flush()
             return
-        if conn.quiet_recv is not None and not self._heartbeat_interval and not conn.protocol._out:
+        if conn.quiet_recv is not None and not conn.protocol._out:
             # Open, nothing to write: an idle poll is one recv call.
             try:
                 data = conn.quiet_recv(RECV_SIZE)
@@ -359,7 +355,7 @@ class WebSocketPeer(PacketPeer):
             self._after_pump(conn)
             return
         if self._lingering:
-            self._flush_lingering()
+            self._lingering.flush()
         protocol = conn.protocol
         if protocol.state is _CORE_CLOSED:
             return
@@ -377,12 +373,7 @@ class WebSocketPeer(PacketPeer):
         if protocol._events:
             self._handle_events(conn)
         if self._conn is conn:
-            conn.quiet_recv = (
-                conn.transport.recv_nowait
-                if protocol.state is _CORE_OPEN and not protocol.blocked
-                and not conn.transport.pending and not self._lingering
-                else None
-            )
+            conn.quiet_recv = conn.idle_reader() if not self._lingering else None
 
     def _handle_events(self, conn: Connection) -> None:
         for event in conn.protocol.events_received():
@@ -419,22 +410,7 @@ class WebSocketPeer(PacketPeer):
     def _finish(self, conn: Connection) -> None:
         """The connection is over: write what is left (a close frame, a 400 reply), keep
         flushing it briefly if the socket cannot take it now, then close the socket."""
-        transport = conn.transport
-        conn.quiet_recv = None
-        if conn.ready and transport.send(conn.protocol.data_to_send()) and transport.pending:
-            self._lingering.append((transport, time.monotonic() + 1.0))
-        else:
-            transport.close()
-
-    def _flush_lingering(self) -> None:
-        now = time.monotonic()
-        keep = []
-        for transport, deadline in self._lingering:
-            if transport.flush() and transport.pending and now < deadline:
-                keep.append((transport, deadline))
-            else:
-                transport.close()
-        self._lingering = keep
+        self._lingering.finish(conn)
 
     # ------------------------------------------------------------------ state
 
