@@ -2,7 +2,8 @@
 
 Every player is a coloured disc moved with the arrow keys. One player is "it" (red ring):
 touching another player scores a point and makes them "it". Positions and events travel as
-Godot Variants in Godot's multiplayer mode (``gd_mp_api``), with one ``poll()`` per frame.
+Godot 3 RPCs (positions with ``rpc_unreliable`` to puppet methods, tags as master calls to the
+host) in Godot's multiplayer mode (``gd_mp_api``), with one ``poll()`` per frame.
 
     python demos/arena.py                       # host on 127.0.0.1 and play (+1 bot)
     python demos/arena.py --bots 5              # more company
@@ -12,8 +13,8 @@ Godot Variants in Godot's multiplayer mode (``gd_mp_api``), with one ``poll()`` 
     python demos/arena.py --godot4              # the same game over Godot 4's protocol
 
 This file is the game and its drawing; demos/arena_net.py is all of its networking (the host
-logic, the same as demos/godot_server/arena_server.gd, and each player's link), so the client
-works unchanged against a Godot 3 host. With ``--godot4`` the networking is
+logic, the same nodes as demos/godot_server/arena.gd, and each player's link), so the client
+works unchanged against a Godot 3 host, and Godot players (arena_bot.gd) join a Python host. With ``--godot4`` the networking is
 demos/arena_net4.py instead: Godot 4's WebSocketMultiplayerPeer and SceneMultiplayer, the
 messages as ``@rpc`` calls (host and clients in Python; every player must use --godot4).
 When the host goes away or a join fails, the screen says why and the game retries every few

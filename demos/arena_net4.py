@@ -22,6 +22,7 @@ import sys
 import time
 from typing import Any
 
+from _common import lan_address
 from arena_net import RADIUS, TAG_COOLDOWN, LinkEvents
 
 from godot_ws.godot4 import (
@@ -94,8 +95,12 @@ def host(args: argparse.Namespace) -> tuple[SceneMultiplayer | None, str]:
     multiplayer = SceneMultiplayer()
     multiplayer.multiplayer_peer = peer
     port = peer.get_local_port()
-    print(f"hosting (Godot 4 protocol) on {bind}:{port}: others join with "
-          f"--godot4 --join ws://<this machine>:{port}/")
+    if args.host is not None:
+        print(f"hosting (Godot 4 protocol) on every interface, port {port}: others join with "
+              f"--godot4 --join ws://{lan_address()}:{port}/")
+    else:
+        print(f"hosting (Godot 4 protocol) on 127.0.0.1:{port}, this machine only (--host PORT "
+              f"lets others join): --godot4 --join ws://127.0.0.1:{port}/")
     return multiplayer, f"ws://127.0.0.1:{port}/"
 
 

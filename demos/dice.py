@@ -131,15 +131,16 @@ def main() -> int:
     dice.goal, dice.wanted_players, dice.my_name = args.goal, args.players, args.name
     over: list[int] = []
     dice.finished.connect(over.append)
+    peer: WebSocketServer | WebSocketClient
     if args.host is not None:
-        peer: WebSocketServer | WebSocketClient = WebSocketServer()
-        if peer.listen(args.host, [], True) != OK:
+        server = peer = WebSocketServer()
+        if server.listen(args.host, [], True) != OK:
             print(f"could not listen on port {args.host}")
             return 2
-        print(f"READY {peer.get_local_port()}", flush=True)
+        print(f"READY {server.get_local_port()}", flush=True)
     else:
-        peer = WebSocketClient()
-        if peer.connect_to_url(args.join, [], True) != OK:
+        client = peer = WebSocketClient()
+        if client.connect_to_url(args.join, [], True) != OK:
             return 2
     tree.set_network_peer(peer)
     deadline = time.monotonic() + args.timeout

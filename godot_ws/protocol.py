@@ -42,11 +42,13 @@ from ._deflate import (
 from ._inbound import (
     FRAGMENT_BYTES,
     FRAMES_PER_POLL,
+    AFTER_LARGE_READ,
     LARGE_FRAME,
     MIN_FRAGMENTS,
     LargeFrame,
     PacketQueue,
     header_error,
+    reusable,
 )
 from .events import Closed, CloseRequested, Event, HandshakeDone, HandshakeFailed
 from .frames import (
@@ -126,6 +128,8 @@ class Protocol:
         self.frames_left = FRAMES_PER_POLL  # control frames and fragments left this poll
         self._frag_opcode = 0
         self._large: LargeFrame | None = None  # a large binary frame still arriving
+        self._spare: bytearray | None = None  # the last large packet handed out (reusable)
+        self.next_read = 0  # a read size the transport should use next (0: its default)
         self._frag_buf = bytearray()
         self._frag_len = 0
         self._frag_count = 0
@@ -224,6 +228,7 @@ class Protocol:
         large.at += n
         if large.full:
             self._finish_large()
+            self.next_read = AFTER_LARGE_READ
 
     def _finish_large(self) -> None:
         """Queue the large frame that has fully arrived (or add it to its message)."""
@@ -245,6 +250,8 @@ class Protocol:
         message: tuple[bytes, bool] | None
         if large.fin and not self._frag_opcode:
             message = (payload, False)
+            if not large.key:
+                self._spare = large.buffer  # refilled if the game has dropped it by then
         else:
             message = self._fragment(large.opcode, bool(large.fin), payload)
         if message is not None:
@@ -450,8 +457,12 @@ class Protocol:
                     # Receive the rest straight into the payload's own buffer (issue 13); if
                     # the queue has no room when it is whole, it waits there.
                     queue.nbytes = nbytes
+                    # Checked before any local name takes a second reference to it.
+                    spare = self._spare if reusable(self._spare, n) else bytearray(n)
+                    self._spare = None
                     self._large = LargeFrame(
-                        n, opcode, b0 & 0x80, buf[pos + head - 4 : pos + head] if mask_in else b"",
+                        spare, opcode, b0 & 0x80,
+                        buf[pos + head - 4 : pos + head] if mask_in else b"",
                         memoryview(buf)[pos + head : end])
                     pos = end
                     break

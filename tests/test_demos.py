@@ -161,6 +161,38 @@ def test_arena_host_leaving_clears_the_screen_and_says_why(arena: Any) -> None:
     arena.draw(screen, font, font, me)
 
 
+def test_arena_godot4_game_host_leaving_and_rejoin(arena: Any,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """--godot4 in-process: three players see each other and the host's state RPCs; when the
+    host goes away the screen clears and says so; rejoining a dead host fails visibly."""
+    import arena_net4
+
+    from godot_ws.godot4 import OK, SceneMultiplayer, WebSocketMultiplayerPeer
+
+    monkeypatch.setattr(arena, "Link", arena_net4.ArenaLink)
+    peer = WebSocketMultiplayerPeer()
+    assert peer.create_server(0, "127.0.0.1") == OK
+    multiplayer = SceneMultiplayer()
+    multiplayer.multiplayer_peer = peer
+    host = arena_net4.ArenaHost(multiplayer)
+    url = f"ws://127.0.0.1:{peer.get_local_port()}/"
+    players = [arena.Player(url, f"p{i}", bot=True) for i in range(3)]
+    _poll(multiplayer, host, players,
+          lambda: all(len(p.others) == 2 and len(p.scores) == 3 for p in players),
+          "everyone to see everyone and the host's state")
+    me = players[0]
+    assert me.it in host.scores and me.scores == host.scores
+    assert arena.status_line(me).startswith(f"connected to {me.url}   players online: 3")
+    host.close()
+    _poll(None, None, players, lambda: all(p.link.offline for p in players), "the end")
+    assert me.others == {} and me.scores == {} and me.it == 0
+    assert arena.status_line(me).startswith(f"disconnected from {me.url}   players online: 0")
+    # The host dropped every socket (Godot 4's close()): the reason is the logged reset.
+    assert me.problem.startswith(f"disconnected from {me.url}: ")
+    me.retry_now()
+    _poll(None, None, [me], lambda: "rejoining failed" in me.problem, "a failed rejoin")
+
+
 def test_arena_failed_join_shows_the_reason(arena: Any) -> None:
     import socket
 
@@ -229,6 +261,38 @@ def test_arena_ctrl_c_closes_cleanly() -> None:
 def test_demos_pass_mypy_strict() -> None:
     done = subprocess.run([sys.executable, "-m", "mypy", "--strict", "demos/arena.py",
                            "demos/arena_net.py", "demos/arena_net4.py", "demos/_common.py",
-                           "demos/chat.py", "demos/echo.py"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
+                           "demos/chat.py", "demos/echo.py", "demos/dice.py"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_arena_godot_player_joins_the_python_host(godot_process_factory: Any) -> None:
+    """A Godot 3.2.3 player (demos/godot_server/arena_bot.gd, the same arena.gd as the Godot
+    host) plays in a Python-hosted arena next to Python players: everyone sees everyone."""
+    from godot_peer import free_port
+
+    port = free_port()
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy",
+               PYGAME_HIDE_SUPPORT_PROMPT="1", PYTHONPATH=path)
+    proc = subprocess.Popen([sys.executable, "demos/arena.py", "--host", str(port),
+                             "--headless", "--frames", "360", "--bots", "1"], cwd=ROOT,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.startswith("playing"):
+                break
+        bot = godot_process_factory("arena_bot.gd", f"url=ws://127.0.0.1:{port}/",
+                                    "frames=180", project=ROOT / "demos" / "godot_server")
+        match = bot.wait_for(r"^BOT id=(\d+) seen=(\d+) tags=\d+ pongs=(\d+)$", timeout=30)
+        out = proc.communicate(timeout=60)[0]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, out
+    summary = dict(re.findall(r"(\w+)=(\S+)", out.strip().splitlines()[-1]))
+    assert int(summary["players_seen"]) == 3, out  # me, the Python bot, the Godot bot
+    assert int(match.group(2)) == 3 and int(match.group(3)) > 0, bot.output()
+    assert "ERROR" not in out and "not allowed" not in bot.output()
