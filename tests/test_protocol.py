@@ -605,3 +605,13 @@ def test_a_dropped_large_packet_buffer_is_reused() -> None:
         del packet
     # CPython with a GIL: reference counts tell; elsewhere every buffer is fresh.
     assert (len(set(ids)) == 1) == bool(_inbound._ALONE)
+
+
+def test_spare_large_buffers_stay_within_the_input_buffer() -> None:
+    proto = opened(max_bytes=300_000, max_message=300_000)
+    held = []
+    for i in range(10):
+        feed_large(proto, frame(2, bytes([i]) * 100_000))
+        held.append(proto.queue.pop()[0])  # a game holding every packet: nothing is refilled
+    assert [p[0] for p in held] == list(range(10)) and len({id(p) for p in held}) == 10
+    assert sum(len(b) for b in proto._spares) <= 300_000
