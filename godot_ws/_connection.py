@@ -116,9 +116,16 @@ class Connection:
                         continue
                     data = b""
                 else:
-                    data = transport.recv()
+                    size = protocol.next_read or RECV_SIZE
+                    protocol.next_read = 0
+                    data = transport.recv(size)
                     if data is None:
                         break
+                    if size < RECV_SIZE:  # just the header after a large frame: go on
+                        if data:
+                            protocol.receive_data(data)
+                            data = None
+                            continue
             if not data:
                 # Held messages are decoded first; the connection ends after them.
                 protocol.receive_eof(transport.error)

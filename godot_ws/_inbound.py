@@ -7,12 +7,14 @@ Sans-IO like ``protocol.py``, which decodes with these; no socket, ssl or time.
 
 from __future__ import annotations
 
+import sys
 from collections import deque
+from typing import TypeGuard
 
 from .frames import MAX_CONTROL, Opcode
 
 __all__ = ["PacketQueue", "LargeFrame", "header_error", "MIN_FRAGMENTS", "FRAGMENT_BYTES",
-           "FRAMES_PER_POLL", "READ_AHEAD", "LARGE_FRAME"]
+           "FRAMES_PER_POLL", "READ_AHEAD", "LARGE_FRAME", "AFTER_LARGE_READ", "reusable"]
 
 # A fragmented message may have max(MIN_FRAGMENTS, input buffer // FRAGMENT_BYTES) frames:
 # 1024 at Godot's default 64 KiB, 16384 at 1 MiB, a million at Autobahn's 64 MiB.
@@ -78,14 +80,56 @@ class PacketQueue:
 LARGE_FRAME = 1 << 16
 
 
+# After a large frame the next read asks for this much: the next frame's header and a little
+# payload, so a following large frame is not first read into a fresh 256 KiB piece and copied.
+AFTER_LARGE_READ = 64
+
+def _count(spare: bytearray) -> int:
+    return sys.getrefcount(spare)
+
+
+def _calibrate() -> int:
+    """The count ``_count`` sees when one attribute holds the buffer, or 0 when counts cannot
+    be trusted to tell (not CPython, no GIL, or another holder does not raise the count)."""
+    if sys.implementation.name != "cpython" or not getattr(sys, "_is_gil_enabled", lambda: True)():
+        return 0
+
+    class Holder:
+        spare: bytearray
+
+    def probe(spare: bytearray) -> int:  # the same call shape as reusable's
+        return _count(spare)
+
+    holder = Holder()
+    holder.spare = bytearray(1)
+    alone = probe(holder.spare)
+    other = holder.spare
+    shared = probe(holder.spare)
+    del other
+    return alone if shared == alone + 1 else 0
+
+
+_ALONE = _calibrate()
+
+
+def reusable(spare: bytearray | None, length: int) -> TypeGuard[bytearray]:
+    """Whether ``spare`` (a buffer handed out earlier, held by one attribute of the caller)
+    can be filled again: same length, and CPython's reference count says nobody else holds it
+    (the game dropped that packet), so no one can see it change. A reused buffer skips the
+    allocation, the zeroing and the page faults of a fresh one."""
+    return (spare is not None and _ALONE != 0 and len(spare) == length
+            and _count(spare) == _ALONE)
+
+
 class LargeFrame:
     """The payload of one large binary frame while it arrives: the buffer the transport
     reads into (``view``), how much is filled, and the frame's opcode, FIN and mask key."""
 
     __slots__ = ("buffer", "view", "at", "opcode", "fin", "key")
 
-    def __init__(self, length: int, opcode: int, fin: int, key: bytes, first: memoryview) -> None:
-        self.buffer = bytearray(length)
+    def __init__(self, buffer: bytearray, opcode: int, fin: int, key: bytes,
+                 first: memoryview) -> None:
+        self.buffer = buffer
         self.view = memoryview(self.buffer)
         self.view[: len(first)] = first
         self.at = len(first)

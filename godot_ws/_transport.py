@@ -263,10 +263,11 @@ class Transport:
 
     # ------------------------------------------------------------------ streaming
 
-    def recv(self) -> bytes | None:
-        """Bytes that are ready; None if none are, b"" at end of stream or on error."""
+    def recv(self, size: int = RECV_SIZE) -> bytes | None:
+        """Up to ``size`` bytes that are ready; None if none are, b"" at end of stream or on
+        error."""
         try:
-            return self.sock.recv(RECV_SIZE)  # type: ignore[union-attr]
+            return self.sock.recv(size)  # type: ignore[union-attr]
         except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError, InterruptedError):
             return None
         except (OSError, AttributeError) as exc:

@@ -42,11 +42,13 @@ from ._deflate import (
 from ._inbound import (
     FRAGMENT_BYTES,
     FRAMES_PER_POLL,
+    AFTER_LARGE_READ,
     LARGE_FRAME,
     MIN_FRAGMENTS,
     LargeFrame,
     PacketQueue,
     header_error,
+    reusable,
 )
 from .events import Closed, CloseRequested, Event, HandshakeDone, HandshakeFailed
 from .frames import (
@@ -126,6 +128,9 @@ class Protocol:
         self.frames_left = FRAMES_PER_POLL  # control frames and fragments left this poll
         self._frag_opcode = 0
         self._large: LargeFrame | None = None  # a large binary frame still arriving
+        # Large packets handed out (a client's), refilled once the game has dropped them.
+        self._spares: list[bytearray] = []
+        self.next_read = 0  # a read size the transport should use next (0: its default)
         self._frag_buf = bytearray()
         self._frag_len = 0
         self._frag_count = 0
@@ -224,6 +229,7 @@ class Protocol:
         large.at += n
         if large.full:
             self._finish_large()
+            self.next_read = AFTER_LARGE_READ
 
     def _finish_large(self) -> None:
         """Queue the large frame that has fully arrived (or add it to its message)."""
@@ -245,11 +251,32 @@ class Protocol:
         message: tuple[bytes, bool] | None
         if large.fin and not self._frag_opcode:
             message = (payload, False)
+            if not large.key:
+                self._keep_spare(large.buffer)
         else:
             message = self._fragment(large.opcode, bool(large.fin), payload)
         if message is not None:
             queue.packets.append(message)
             queue.nbytes += len(message[0])
+
+    def _reuse(self, n: int) -> bytearray:
+        """A buffer for an ``n``-byte payload: a spare nobody else holds, else a fresh one."""
+        spares = self._spares
+        for i in range(len(spares)):
+            # Checked before any local name takes a second reference to it.
+            if reusable(spares[i], n):
+                return spares.pop(i)
+        return bytearray(n)
+
+    def _keep_spare(self, buffer: bytearray) -> None:
+        """Remember a large packet handed out, to refill once the game has dropped it. The
+        newest are kept, at most the input buffer's size in all: packets still queued or held
+        by the game cannot be refilled, so a few are needed for one to come free."""
+        spares = self._spares
+        spares.append(buffer)
+        total = sum(len(b) for b in spares)
+        while total > self.queue.max_bytes and len(spares) > 1:
+            total -= len(spares.pop(0))
 
     @property
     def held(self) -> int:
@@ -450,8 +477,11 @@ class Protocol:
                     # Receive the rest straight into the payload's own buffer (issue 13); if
                     # the queue has no room when it is whole, it waits there.
                     queue.nbytes = nbytes
+                    # Checked before any local name takes a second reference to it.
+                    spare = self._reuse(n)
                     self._large = LargeFrame(
-                        n, opcode, b0 & 0x80, buf[pos + head - 4 : pos + head] if mask_in else b"",
+                        spare, opcode, b0 & 0x80,
+                        buf[pos + head - 4 : pos + head] if mask_in else b"",
                         memoryview(buf)[pos + head : end])
                     pos = end
                     break

@@ -570,3 +570,48 @@ def test_eof_inside_a_large_frame_is_an_unclean_close_after_the_data() -> None:
     assert packets(proto) == [(b"before", False)]
     event, = proto.events_received()
     assert isinstance(event, Closed) and not event.clean and event.code == 1006
+
+
+def test_a_large_packet_is_refilled_only_when_nobody_holds_it() -> None:
+    """The buffer of a dropped large packet may take the next one of the same size (no fresh
+    allocation); one the game still holds (even through a memoryview) is never touched."""
+    size = 100_000
+    proto = opened(max_bytes=1 << 20)
+    feed_large(proto, frame(2, b"a" * size))
+    held = proto.queue.pop()[0]
+    view = memoryview(held)
+    feed_large(proto, frame(2, b"b" * size))
+    second = proto.queue.pop()[0]
+    assert held == b"a" * size and bytes(view) == b"a" * size and second is not held
+    del view, held
+    feed_large(proto, frame(2, b"c" * size) + frame(2, b"d" * size))
+    third, fourth = proto.queue.pop()[0], proto.queue.pop()[0]
+    assert second == b"b" * size and third == b"c" * size and fourth == b"d" * size
+    del second, third
+    feed_large(proto, frame(2, b"e" * size))
+    assert fourth == b"d" * size and proto.queue.pop()[0] == b"e" * size
+
+
+def test_a_dropped_large_packet_buffer_is_reused() -> None:
+    from godot_ws import _inbound
+
+    proto = opened(max_bytes=1 << 20)
+    ids = []
+    for fill in b"xyz":
+        feed_large(proto, frame(2, bytes([fill]) * 100_000))
+        packet = proto.queue.pop()[0]
+        assert packet == bytes([fill]) * 100_000
+        ids.append(id(packet))
+        del packet
+    # CPython with a GIL: reference counts tell; elsewhere every buffer is fresh.
+    assert (len(set(ids)) == 1) == bool(_inbound._ALONE)
+
+
+def test_spare_large_buffers_stay_within_the_input_buffer() -> None:
+    proto = opened(max_bytes=300_000, max_message=300_000)
+    held = []
+    for i in range(10):
+        feed_large(proto, frame(2, bytes([i]) * 100_000))
+        held.append(proto.queue.pop()[0])  # a game holding every packet: nothing is refilled
+    assert [p[0] for p in held] == list(range(10)) and len({id(p) for p in held}) == 10
+    assert sum(len(b) for b in proto._spares) <= 300_000
