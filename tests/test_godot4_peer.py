@@ -419,6 +419,29 @@ def test_full_inbound_queue_pauses_reading_and_loses_nothing() -> None:
     server.close()
 
 
+def test_inbound_ring_bytes_pause_reading_too() -> None:
+    def blaster(ws: ServerConnection) -> None:
+        for i in range(10):
+            ws.send(bytes([i]) * 400)
+        try:
+            for _ in ws:
+                pass
+        except ConnectionClosed:
+            pass
+
+    server = WebsocketsServer(blaster)
+    # 1000 rounds up to a 1024-byte ring, 1023 of them usable: two 400-byte messages fit.
+    peer = open_peer(server.url, inbound_buffer_size=1000)
+    deadline = time.monotonic() + 0.3
+    while time.monotonic() < deadline:
+        peer.poll()
+        assert peer.get_available_packet_count() <= 2
+    got = receive(peer, 10)
+    assert [p for p, _ in got] == [bytes([i]) * 400 for i in range(10)]
+    close_peer(peer)
+    server.close()
+
+
 # ------------------------------------------------------------------ heartbeat
 
 

@@ -253,6 +253,20 @@ def test_server_peer_close_reaches_the_client(server: Godot4EchoServer) -> None:
     assert peer.get_close_code() == 1001  # the client echoed it
 
 
+def test_server_peer_heartbeat_drops_a_client_that_stopped_polling(
+        server: Godot4EchoServer) -> None:
+    client = connected(server)
+    poll_all(server, client, until=lambda: bool(server.opened))
+    peer = server.opened[0]
+    peer.heartbeat_interval = 0.05
+    # The client is never polled again, so it never answers the ping.
+    poll_all(server, until=lambda: peer.get_ready_state() == WebSocketPeer.STATE_CLOSED,
+             what="the heartbeat to drop the client")
+    assert peer.get_close_code() == -1
+    poll_until(client, lambda: client.get_ready_state() == WebSocketPeer.STATE_CLOSED)
+    assert client.get_close_code() == -1  # TCP ended without a close frame
+
+
 # ------------------------------------------------------------------ with other libraries
 
 
