@@ -99,3 +99,13 @@ def test_bench_quick_runs_and_reports_every_cell(tmp_path: Path) -> None:
     assert "| scenario" in r.stdout  # the table was printed
 
     assert not _session_members(proc.pid), "a benchmark server or worker outlived the run"
+
+
+def test_bench_rpc4_quick_runs(tmp_path: Path) -> None:
+    """``python -m bench.rpc4 --quick``: every row is a positive number (no timing asserted)."""
+    out = tmp_path / "rpc4.json"
+    done = subprocess.run([sys.executable, "-m", "bench.rpc4", "--quick", "--json", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = json.loads(out.read_text())["us_per_call"]
+    assert len(rows) == 4 and all(value > 0 for value in rows.values()), rows
