@@ -732,3 +732,74 @@ def test_readme_example_runs(tmp_path: Any) -> None:
     assert example.proc.returncode == 0, out
     lines = [line for line in out.splitlines() if line.startswith("hello 42 hi from ")]
     assert len(lines) == 2, out  # call_local ran on the client, and the host got the call
+
+
+# Godot 4.7's extension API for these classes (methods, properties, constants, signals).
+GODOT4_MP_API = {
+    "WebSocketMultiplayerPeer": """create_client create_server get_peer get_peer_address
+        get_peer_port get_supported_protocols set_supported_protocols get_handshake_headers
+        set_handshake_headers get_inbound_buffer_size set_inbound_buffer_size
+        get_outbound_buffer_size set_outbound_buffer_size get_handshake_timeout
+        set_handshake_timeout set_max_queued_packets get_max_queued_packets supported_protocols
+        handshake_headers inbound_buffer_size outbound_buffer_size handshake_timeout
+        max_queued_packets""",
+    "MultiplayerPeer": """set_transfer_channel get_transfer_channel set_transfer_mode
+        get_transfer_mode set_target_peer get_packet_peer get_packet_channel get_packet_mode
+        poll close disconnect_peer get_connection_status get_unique_id generate_unique_id
+        set_refuse_new_connections is_refusing_new_connections is_server_relay_supported
+        refuse_new_connections transfer_mode transfer_channel CONNECTION_DISCONNECTED
+        CONNECTION_CONNECTING CONNECTION_CONNECTED TARGET_PEER_BROADCAST TARGET_PEER_SERVER
+        TRANSFER_MODE_UNRELIABLE TRANSFER_MODE_UNRELIABLE_ORDERED TRANSFER_MODE_RELIABLE
+        get_var put_var get_packet put_packet get_packet_error get_available_packet_count
+        get_encode_buffer_max_size set_encode_buffer_max_size encode_buffer_max_size""",
+    "SceneMultiplayer": """has_multiplayer_peer get_multiplayer_peer set_multiplayer_peer
+        get_unique_id is_server get_remote_sender_id poll rpc get_peers multiplayer_peer
+        RPC_MODE_DISABLED RPC_MODE_ANY_PEER RPC_MODE_AUTHORITY set_root_path get_root_path
+        clear disconnect_peer get_authenticating_peers send_auth complete_auth
+        set_auth_callback get_auth_callback set_auth_timeout get_auth_timeout
+        set_refuse_new_connections is_refusing_new_connections set_allow_object_decoding
+        is_object_decoding_allowed set_server_relay_enabled is_server_relay_enabled send_bytes
+        root_path auth_callback auth_timeout allow_object_decoding refuse_new_connections
+        server_relay""",
+    "Node": """rpc rpc_id rpc_config get_node_rpc_config set_multiplayer_authority
+        get_multiplayer_authority is_multiplayer_authority get_multiplayer multiplayer get_path
+        get_name name is_inside_tree queue_free""",
+}
+GODOT4_MP_SIGNALS = {
+    "WebSocketMultiplayerPeer": ["peer_connected", "peer_disconnected"],
+    "SceneMultiplayer": ["peer_connected", "peer_disconnected", "connected_to_server",
+                         "connection_failed", "server_disconnected", "peer_packet",
+                         "peer_authenticating", "peer_authentication_failed"],
+}
+
+
+@pytest.mark.parametrize("cls", sorted(GODOT4_MP_API))
+def test_godot4_multiplayer_api_is_complete(cls: str) -> None:
+    import godot_ws.godot4 as g4
+
+    missing = [name for name in GODOT4_MP_API[cls].split() if not hasattr(getattr(g4, cls), name)]
+    assert missing == []
+    if cls in GODOT4_MP_SIGNALS:
+        obj = getattr(g4, cls)()
+        assert all(obj.has_signal(name) for name in GODOT4_MP_SIGNALS[cls])
+
+
+def test_multiplayer_peer_put_var_uses_godot4_variants(net: Net) -> None:
+    server, speer, port = net.host()
+    client = net.join(port)
+    cid = client.get_unique_id()
+    net.until(lambda: server.get_peers() == [cid], "the client")
+    from godot_ws.godot4 import Vector2i
+
+    # The peers' own PacketPeer API (their SceneMultiplayers are not polled here): put_var
+    # sends a Godot 4 Variant (Vector2i is type 6, which Godot 3 does not have).
+    speer.set_target_peer(cid)
+    assert speer.put_var(Vector2i(3, 4)) == Error.OK
+    cpeer = client.multiplayer_peer
+    deadline = time.monotonic() + 5
+    while not cpeer.get_available_packet_count():
+        assert time.monotonic() < deadline
+        cpeer.poll()
+        speer.poll()
+    assert cpeer.get_var() == Vector2i(3, 4)
+    assert cpeer.get_packet() == b"" and cpeer.get_packet_error() == Error.ERR_UNAVAILABLE

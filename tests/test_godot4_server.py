@@ -149,7 +149,7 @@ def test_tcp_server_api() -> None:
     assert tcp.listen(0, "127.0.0.1") == OK
     assert tcp.is_listening() and tcp.get_local_port() > 0
     assert tcp.listen(0) == ERR_ALREADY_IN_USE
-    with socket.create_connection(("127.0.0.1", tcp.get_local_port())) as raw:
+    with socket.create_connection(("127.0.0.1", tcp.get_local_port()), timeout=5) as raw:
         poll_all(until=tcp.is_connection_available, what="a connection")
         conn = tcp.take_connection()
         assert conn is not None
@@ -233,7 +233,7 @@ def test_server_handshake_headers_reach_the_client() -> None:
 
 
 def test_bad_request_is_dropped_and_the_peer_closes(server: Godot4EchoServer) -> None:
-    with socket.create_connection(("127.0.0.1", server.port)) as raw:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as raw:
         raw.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")  # not an upgrade
         poll_all(server, until=lambda: bool(server.closed), what="the refused peer")
         raw.settimeout(5)
@@ -497,7 +497,7 @@ def test_bad_key_material_is_invalid_parameter(ca: trustme.CA) -> None:
     assert cert.load_from_string(mine.cert_chain_pems[0].bytes().decode()) == OK
     tcp = TCPServer()
     assert tcp.listen(0, "127.0.0.1") == OK
-    with socket.create_connection(("127.0.0.1", tcp.get_local_port())):
+    with socket.create_connection(("127.0.0.1", tcp.get_local_port()), timeout=5):
         poll_all(until=tcp.is_connection_available)
         conn = tcp.take_connection()
         assert conn is not None

@@ -563,3 +563,13 @@ def test_custom_multiplayer_and_root_node() -> None:
     assert custom.get_node_wire_path(game) == "Game"  # the wire path under the custom root
     game.custom_multiplayer = None
     assert custom.get_node("Game") is None and game.multiplayer is tree
+
+
+def test_a_call_the_peer_cannot_take_is_logged(game: tuple[Player, Player, Player],
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    # Godot ignores put_packet's result in rpc(); a call larger than the output buffer
+    # (64 KiB by default) must not vanish without a word.
+    host, _, _ = game
+    caplog.set_level(logging.ERROR, LOG)
+    host.game.rpc("r_puppet", b"x" * 200_000)
+    assert "RPC packet of " in caplog.text and "not sent: ERR_OUT_OF_MEMORY" in caplog.text

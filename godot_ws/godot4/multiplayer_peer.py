@@ -1,6 +1,7 @@
 """Godot 4's ``MultiplayerPeer`` base and ``OfflineMultiplayerPeer``.
 
-Owns what every 4.x multiplayer peer shares (scene/main/multiplayer_peer.cpp): the
+Owns what every 4.x multiplayer peer shares (scene/main/multiplayer_peer.cpp; a PacketPeer, so
+``put_var``/``get_var`` with Godot 4's Variant table come with it): the
 ``ConnectionStatus`` / ``TransferMode`` constants, ``TARGET_PEER_*``, the ``peer_connected`` /
 ``peer_disconnected`` signals, ``transfer_mode`` / ``transfer_channel``,
 ``refuse_new_connections`` and ``generate_unique_id``; and the peer SceneMultiplayer uses when
@@ -12,13 +13,16 @@ from __future__ import annotations
 import secrets
 
 from ..constants import ConnectionStatus, Error, TransferMode
+from ..peer import PacketPeer
 from ..signals import Signal, SignalOwner
 
 __all__ = ["MultiplayerPeer", "OfflineMultiplayerPeer"]
 
 
-class MultiplayerPeer(SignalOwner):
+class MultiplayerPeer(PacketPeer, SignalOwner):
     """The packet API SceneMultiplayer is written against (not used directly)."""
+
+    _variant_version = 4  # put_var/get_var speak Godot 4's Variant table
 
     CONNECTION_DISCONNECTED = ConnectionStatus.CONNECTION_DISCONNECTED
     CONNECTION_CONNECTING = ConnectionStatus.CONNECTION_CONNECTING
@@ -30,6 +34,7 @@ class MultiplayerPeer(SignalOwner):
     TARGET_PEER_SERVER = 1
 
     def __init__(self) -> None:
+        PacketPeer.__init__(self)
         self.peer_connected = Signal("peer_connected")
         self.peer_disconnected = Signal("peer_disconnected")
         self._transfer_mode = TransferMode.TRANSFER_MODE_RELIABLE
@@ -126,6 +131,7 @@ class OfflineMultiplayerPeer(MultiplayerPeer):
         return 0
 
     def get_packet(self) -> bytes:
+        self._packet_error = Error.OK
         return b""
 
     def put_packet(self, buffer: bytes | bytearray | memoryview) -> Error:

@@ -87,10 +87,8 @@ class SceneMultiplayer(SignalOwner):
         self._remote_sender_override = 0
         self._root_path = ""
         self.set_root_path(root_path)
-        #: Decode full objects in RPC arguments (Godot's ``allow_object_decoding``).
-        self.allow_object_decoding = False
-        #: Relay client-to-client traffic through the server (default on, as in Godot).
-        self.server_relay = True
+        self._allow_object_decoding = False
+        self._server_relay = True
         self._nodes: dict[str, Node] = {}
         self._cache = SceneCache(self)
         self._rpc = SceneRPC(self, self._cache)
@@ -407,16 +405,22 @@ class SceneMultiplayer(SignalOwner):
     refuse_new_connections = property(is_refusing_new_connections, set_refuse_new_connections)
 
     def is_server_relay_enabled(self) -> bool:
-        return self.server_relay
+        return self._server_relay
 
     def set_server_relay_enabled(self, enabled: bool) -> None:
-        self.server_relay = bool(enabled)
+        """Relay client-to-client traffic through the server (default on, as in Godot)."""
+        self._server_relay = bool(enabled)
+
+    server_relay = property(is_server_relay_enabled, set_server_relay_enabled)
 
     def is_object_decoding_allowed(self) -> bool:
-        return self.allow_object_decoding
+        return self._allow_object_decoding
 
     def set_allow_object_decoding(self, enable: bool) -> None:
-        self.allow_object_decoding = bool(enable)
+        """Decode full objects in RPC arguments (off by default, as in Godot)."""
+        self._allow_object_decoding = bool(enable)
+
+    allow_object_decoding = property(is_object_decoding_allowed, set_allow_object_decoding)
 
     # ------------------------------------------------------------------ sending
 

@@ -383,12 +383,17 @@ class WebSocketMultiplayerPeer(MultiplayerPeer):
         return len(self._incoming)
 
     def get_packet(self) -> bytes:
+        """The next packet (``get_packet_peer()`` says who sent it); b"" with
+        ``get_packet_error()`` ERR_UNCONFIGURED (not connected) or ERR_UNAVAILABLE (none)."""
         if self._status != _CONNECTED:
             log.error("get_packet: not connected")
+            self._packet_error = Error.ERR_UNCONFIGURED
             return b""
         if not self._incoming:
             log.error("get_packet: no packet available")
+            self._packet_error = Error.ERR_UNAVAILABLE
             return b""
+        self._packet_error = Error.OK
         return self._incoming.popleft()[1]
 
     def get_packet_peer(self) -> int:

@@ -43,6 +43,7 @@ NETWORK_COMMAND_RAW = NetworkCommand.NETWORK_COMMAND_RAW
 
 _CONNECTED = ConnectionStatus.CONNECTION_CONNECTED
 _RELIABLE = TransferMode.TRANSFER_MODE_RELIABLE
+_OK = Error.OK
 _UNRELIABLE = TransferMode.TRANSFER_MODE_UNRELIABLE
 _NO_OVERRIDES: dict[str, Any] = {}
 
@@ -84,6 +85,14 @@ def _rpc_mode(node: object, method: str) -> int:
 def _rset_mode(node: object, prop: str) -> int:
     mode = property_config(node, prop, getattr(node, "_rset_modes", _NO_OVERRIDES))
     return int(mode) if mode is not None else RPCMode.DISABLED
+
+
+def _put(peer: Any, packet: bytes) -> None:
+    # Godot ignores put_packet's result here; a full output buffer would then lose the call
+    # without a word, so at least say so (the peer has already logged why).
+    err = peer.put_packet(packet)
+    if err != _OK:
+        log.error("RPC packet of %d bytes not sent: %s", len(packet), Error(err).name)
 
 
 class _SentPath:
@@ -238,7 +247,7 @@ class MultiplayerAPI(MultiplayerDispatcher):
         peer = self._network_peer
         peer.set_transfer_mode(_RELIABLE)
         peer.set_target_peer(sender)
-        peer.put_packet(codec.encode_confirm_path(path))
+        _put(peer, codec.encode_confirm_path(path))
 
     def _process_confirm_path(self, sender: int, packet: bytes) -> None:
         path = codec.parse_confirm_path(packet)
@@ -403,19 +412,19 @@ class MultiplayerAPI(MultiplayerDispatcher):
             if state is None:
                 peer.set_target_peer(target)
                 peer.set_transfer_mode(_RELIABLE)
-                peer.put_packet(codec.encode_simplify_path(sent.id, wire))
+                _put(peer, codec.encode_simplify_path(sent.id, wire))
                 sent.confirmed[target] = False
             if not state:
                 has_all = False
         peer.set_transfer_mode(_UNRELIABLE if unreliable else _RELIABLE)
         if has_all:
             peer.set_target_peer(to)
-            peer.put_packet(packet)
+            _put(peer, packet)
             return
         full = codec.with_full_path(packet, wire)
         for target in targets:
             peer.set_target_peer(target)
-            peer.put_packet(packet if sent.confirmed.get(target) else full)
+            _put(peer, packet if sent.confirmed.get(target) else full)
 
     def send_bytes(self, data: bytes | bytearray | memoryview, id: int = 0,  # noqa: A002
                    mode: int = _RELIABLE) -> Error:
