@@ -579,6 +579,11 @@ class WebSocketServer(WebSocketMultiplayerPeer):
         if self._relay is None:
             log.error("put_packet: in plain mode use get_peer(id)")
             return Error.ERR_UNCONFIGURED
+        size = buffer.nbytes if isinstance(buffer, memoryview) else len(buffer)
+        if size > self._out_bytes:  # never fits: refused before it is copied
+            log.error("put_packet: %d bytes exceed the whole output buffer (%d bytes); "
+                      "raise it with set_buffers", size, self._out_bytes)
+            return Error.ERR_OUT_OF_MEMORY
         return self._relay.put_packet(bytes(buffer))
 
     def get_packet_peer(self) -> int:

@@ -499,3 +499,19 @@ def test_hostile_control_and_fragment_floods_are_closed_at_once() -> None:
     assert peer.put_packet(b"still here") == OK
     poll_until(loop, lambda: peer.get_available_packet_count() == 1, what="the echo")
     server.stop()
+
+
+def test_multiplayer_put_packet_refuses_an_oversized_bytearray_before_copying() -> None:
+    """Issue 11.9: the host's put_packet checks the size first (no copy of 100 MB)."""
+    server = WebSocketServer()
+    server.bind_ip = "127.0.0.1"
+    assert server.listen(0, gd_mp_api=True) == OK
+    big = bytearray(100_000_000)
+    tracemalloc.start()
+    try:
+        assert server.put_packet(big) == ERR_OUT_OF_MEMORY
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000, peak
+    server.stop()
