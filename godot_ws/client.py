@@ -266,6 +266,8 @@ class WebSocketClient(WebSocketMultiplayerPeer):
                 self._receive_mp(conn, self._mp)
             else:
                 signal = self.data_received
+                if not signal:
+                    self._owed = 0  # nobody listens: no per-packet loop on the hot path
                 while self._owed:
                     self._owed -= 1
                     if signal:
