@@ -255,7 +255,11 @@ def _compressing_server(frames: bytes) -> RawServer:
     return RawServer(script)
 
 
-def _closed_with(frames: bytes) -> tuple[Recorder, list[tuple[int, bytes]]]:
+def _run_until_closed(
+    frames: bytes,
+) -> tuple[WebSocketClient, Recorder, list[tuple[int, bytes]]]:
+    """A compressing client against a raw server that sends ``frames``, polled until the
+    connection ends: the client, its signals and the frames it sent (unmasked)."""
     server = _compressing_server(frames)
     client = WebSocketClient()
     client.compression_enabled = True
@@ -263,7 +267,12 @@ def _closed_with(frames: bytes) -> tuple[Recorder, list[tuple[int, bytes]]]:
     client.connect_to_url(server.url)
     poll_until(client, lambda: rec.has("connection_closed"))
     server.close()
-    return rec, list(unmask_frames(server.received))
+    return client, rec, list(unmask_frames(server.received))
+
+
+def _closed_with(frames: bytes) -> tuple[Recorder, list[tuple[int, bytes]]]:
+    _, rec, sent = _run_until_closed(frames)
+    return rec, sent
 
 
 def test_decompression_bomb_closes_1009_without_a_huge_allocation() -> None:
@@ -285,13 +294,7 @@ def test_compressed_message_from_a_raw_server() -> None:
     data = _deflate(TEXT)
     frames = (frame(0x1, data[:10], fin=False, rsv=4) + frame(0x0, data[10:20], fin=False)
               + frame(0x0, data[20:]) + frame(0x2, b"plain") + frame(0x8, b"\x03\xe8"))
-    server = _compressing_server(frames)
-    client = WebSocketClient()
-    client.compression_enabled = True
-    rec = Recorder(client)
-    client.connect_to_url(server.url)
-    poll_until(client, lambda: rec.has("connection_closed"))
-    server.close()
+    client, _, _ = _run_until_closed(frames)
     peer = client.get_peer(1)
     assert peer is not None
     assert peer.get_packet() == TEXT and peer.was_string_packet()
