@@ -49,3 +49,13 @@ def test_godot4_multiplayer_example_runs(tmp_path: Path) -> None:
     # call_local: the player's own Main runs it, and the host's Main gets the RPC.
     lines = [line for line in out.splitlines() if line.startswith("hello 42 hi from ")]
     assert len(lines) == 2, out
+
+
+def test_layout_names_every_module() -> None:
+    """README's Layout names each module of the package (written in parallel, it drifts)."""
+    layout = README.split("\nLayout\n------\n", 1)[1]
+    modules = sorted(path.relative_to(ROOT / "godot_ws")
+                     for path in (ROOT / "godot_ws").rglob("*.py") if path.name != "__init__.py")
+    missing = [str(path) for path in modules if f"``{path.name}``" not in layout
+               and f"``godot_ws/{path.as_posix()}``" not in layout]
+    assert not missing, f"README's Layout does not name {missing}"
