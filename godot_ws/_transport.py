@@ -18,7 +18,7 @@ from typing import Any
 from ._proxy import MAX_REPLY, ProxyConfig, ProxyError, check_reply, connect_request
 from ._tls import ContextFuture
 
-__all__ = ["Transport", "RECV_SIZE"]
+__all__ = ["Transport", "RECV_SIZE", "listen_socket"]
 
 RECV_SIZE = 262144
 
@@ -43,6 +43,23 @@ def _numeric(host: str, port: int) -> list[Any] | None:
             continue
         return [(family, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", address)]
     return None
+
+
+def listen_socket(bind_address: str, port: int) -> socket.socket:
+    """A non-blocking listening TCP socket on ``bind_address`` ("*": every IPv4 address; an
+    address with ':' is IPv6) and ``port`` (0: a free one). Raises OSError when it cannot."""
+    host = "" if bind_address == "*" else bind_address
+    listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET,
+                             socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(128)
+    except OSError:
+        listener.close()
+        raise
+    listener.setblocking(False)
+    return listener
 
 
 class Transport:

@@ -26,7 +26,7 @@ from typing import Any
 from . import events
 from ._connection import WRITE_THROUGH, Connection
 from ._relay import Relay
-from ._transport import Transport
+from ._transport import Transport, listen_socket
 from .constants import ConnectionStatus, Error
 from .crypto import CryptoKey, X509Certificate, server_context
 from .multiplayer_peer import WebSocketMultiplayerPeer, godot_reason
@@ -132,19 +132,11 @@ class WebSocketServer(WebSocketMultiplayerPeer):
             except (ssl.SSLError, ValueError, OSError) as exc:
                 log.error("listen: the private key and certificate do not fit: %s", exc)
                 return Error.ERR_INVALID_PARAMETER
-        host = "" if self._bind_ip == "*" else self._bind_ip
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        listener = socket.socket(family, socket.SOCK_STREAM)
         try:
-            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            listener.bind((host, port))
-            listener.listen(128)
+            listener = self._listener = listen_socket(self._bind_ip, port)
         except OSError as exc:
-            listener.close()
             log.error("listen: cannot listen on %s:%d: %s", self._bind_ip, port, exc)
             return Error.ERR_CANT_CREATE
-        listener.setblocking(False)
-        self._listener = listener
         self._selector = selectors.DefaultSelector()
         self._selector.register(listener.fileno(), selectors.EVENT_READ, None)
         self._context = context

@@ -16,7 +16,7 @@ import socket
 import ssl
 from collections import deque
 
-from .._transport import Transport
+from .._transport import Transport, listen_socket
 from ..constants import Error
 from .tls import TLSOptions
 
@@ -285,17 +285,11 @@ class TCPServer:
             except (OSError, ValueError):
                 log.error("listen: %r is not an IP address or '*'", bind_address)
                 return Error.ERR_INVALID_PARAMETER
-        listener = socket.socket(family, socket.SOCK_STREAM)
         try:
-            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            listener.bind((host, port))
-            listener.listen(128)
+            self._listener = listen_socket(bind_address, port)
         except OSError as exc:
-            listener.close()
             log.error("listen: cannot listen on %s:%d: %s", bind_address, port, exc)
             return Error.ERR_CANT_CREATE
-        listener.setblocking(False)
-        self._listener = listener
         return Error.OK
 
     def is_listening(self) -> bool:
