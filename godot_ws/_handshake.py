@@ -119,6 +119,20 @@ def build_request(
     return "\r\n".join(lines).encode("utf-8"), key
 
 
+def _parse_headers(lines: Sequence[str]) -> dict[str, str]:
+    """Header lines -> {lowercased name: value}; a line without ':' is a HandshakeError."""
+    headers: dict[str, str] = {}
+    for line in lines:
+        name, sep, value = line.partition(":")
+        if not sep:
+            raise HandshakeError(f"malformed header line {line[:80]!r}")
+        name = name.strip().lower()
+        value = value.strip()
+        # Repeated headers are joined with "," (RFC 7230 3.2.2; Godot does the same).
+        headers[name] = f"{headers[name]},{value}" if name in headers else value
+    return headers
+
+
 class ResponseParser:
     """Collects the server's reply until the blank line, then validates it.
 
@@ -157,16 +171,7 @@ class ResponseParser:
         parts = status_line.split(" ", 2)
         if len(parts) < 2 or parts[0] != "HTTP/1.1" or parts[1] != "101":
             raise HandshakeError(f"expected 'HTTP/1.1 101', got {status_line[:80]!r}")
-        headers: dict[str, str] = {}
-        for line in lines:
-            name, sep, value = line.partition(":")
-            if not sep:
-                raise HandshakeError(f"malformed header line {line[:80]!r}")
-            name = name.strip().lower()
-            value = value.strip()
-            # Repeated headers are joined with "," (RFC 7230 3.2.2; Godot does the same).
-            headers[name] = f"{headers[name]},{value}" if name in headers else value
-        self.headers = headers
+        self.headers = headers = _parse_headers(lines)
         ok, _ = _validate(headers, self._key, None)
         if not ok:
             raise HandshakeError("bad Upgrade, Connection or Sec-WebSocket-Accept header")
@@ -230,15 +235,7 @@ class RequestParser:
         if len(parts) != 3 or parts[0] != "GET" or parts[2] != "HTTP/1.1":
             raise HandshakeError(f"expected 'GET <path> HTTP/1.1', got {request_line[:80]!r}")
         self.resource = parts[1]
-        headers: dict[str, str] = {}
-        for line in lines:
-            name, sep, value = line.partition(":")
-            if not sep:
-                raise HandshakeError(f"malformed header line {line[:80]!r}")
-            name = name.strip().lower()
-            value = value.strip()
-            headers[name] = f"{headers[name]},{value}" if name in headers else value
-        self.headers = headers
+        self.headers = headers = _parse_headers(lines)
         upgrade = [v.strip().lower() for v in headers.get("upgrade", "").split(",")]
         connection = [v.strip().lower() for v in headers.get("connection", "").split(",")]
         if "websocket" not in upgrade or "upgrade" not in connection:
