@@ -95,14 +95,8 @@ class WebSocketPeer(PacketPeer):
         self._compression_enabled = False  # permessage-deflate (ours; Godot has none)
         self._compression_options = DeflateOptions()
         self._conn: Connection | None = None
-        self._queue = PacketQueue(1, 1)
-        self._was_string = False
-        self._close_code = -1
-        self._close_reason = ""
-        self._requested_url = ""
-        self._selected_protocol = ""
-        self._tls = False
         self._stream: StreamPeer | None = None  # the stream accept_stream took (kept alive)
+        self._clear()  # the per-connection state, as Godot's _clear() resets it
         #: HTTP proxy for ``connect_to_url`` (ours; Godot has none), as
         #: ``WebSocketClient.proxy``: None reads https_proxy / http_proxy, "" never, or
         #: "http://[user:password@]host[:port]".
