@@ -6,8 +6,23 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
+
 from godot_ws import CONNECTION_CONNECTED, OK, WebSocketClient, WebSocketServer
 from godot_ws._connection import Connection
+
+
+def count_pumps(monkeypatch: pytest.MonkeyPatch) -> list[Connection]:
+    """From now on, every Connection.pump call appends its connection to the returned list."""
+    pumped: list[Connection] = []
+    real_pump = Connection.pump
+
+    def counting_pump(self: Connection, first: bytes | None = None) -> int:
+        pumped.append(self)
+        return real_pump(self, first)
+
+    monkeypatch.setattr(Connection, "pump", counting_pump)
+    return pumped
 
 
 def test_idle_clients_are_not_pumped_and_an_active_one_is(monkeypatch: Any) -> None:
@@ -28,14 +43,7 @@ def test_idle_clients_are_not_pumped_and_an_active_one_is(monkeypatch: Any) -> N
             c.poll()
     for _ in range(5):
         server.poll()
-    pumped: list[Connection] = []
-    real_pump = Connection.pump
-
-    def counting_pump(self: Connection, first: bytes | None = None) -> int:
-        pumped.append(self)
-        return real_pump(self, first)
-
-    monkeypatch.setattr(Connection, "pump", counting_pump)
+    pumped = count_pumps(monkeypatch)
     for _ in range(20):
         server.poll()
     assert pumped == []  # 30 idle clients, 20 polls: nobody looked at
@@ -66,14 +74,7 @@ def test_slow_handshakes_are_not_stepped_while_they_send_nothing(monkeypatch: An
         s.sendall(b"GET / HTTP/1.1\r\n")  # and nothing more
     for _ in range(20):
         server.poll()
-    stepped: list[Connection] = []
-    real_pump = Connection.pump
-
-    def counting_pump(self: Connection, first: bytes | None = None) -> int:
-        stepped.append(self)
-        return real_pump(self, first)
-
-    monkeypatch.setattr(Connection, "pump", counting_pump)
+    stepped = count_pumps(monkeypatch)
     for _ in range(20):
         server.poll()
     assert stepped == []
@@ -117,14 +118,7 @@ def test_a_host_sending_to_everyone_each_frame_reads_nobody(monkeypatch: Any) ->
             c.poll()
     for _ in range(5):
         server.poll()
-    pumped: list[Connection] = []
-    real_pump = Connection.pump
-
-    def counting_pump(self: Connection, first: bytes | None = None) -> int:
-        pumped.append(self)
-        return real_pump(self, first)
-
-    monkeypatch.setattr(Connection, "pump", counting_pump)
+    pumped = count_pumps(monkeypatch)
     frames = 30  # more frames than one write-through budget: the budget comes back each poll
     for frame_no in range(frames):
         server.poll()
@@ -132,7 +126,7 @@ def test_a_host_sending_to_everyone_each_frame_reads_nobody(monkeypatch: Any) ->
             peer = server.get_peer(pid)
             assert peer is not None
             assert peer.put_packet(b"state %d" % frame_no) == OK
-    monkeypatch.setattr(Connection, "pump", real_pump)
+    monkeypatch.undo()  # reading again below must not count
     assert pumped == []
     got: dict[int, list[bytes]] = {i: [] for i in range(len(clients))}
     deadline = time.monotonic() + 5
