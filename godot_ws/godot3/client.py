@@ -17,6 +17,7 @@ from typing import Any
 from ..core import events
 from ..net.connection import Connection, Lingering
 from ..core.handshake import custom_header_problem, parse_target
+from ..core.logtext import redact_url
 from ..net.proxy import ProxyError, choose_proxy
 from ..net.tls import ContextFuture, client_context
 from ..net.transport import RECV_SIZE, Transport
@@ -113,7 +114,7 @@ class WebSocketClient(WebSocketMultiplayerPeer):
             return Error.ERR_ALREADY_IN_USE
         target = parse_target(url)
         if target is None:
-            log.error("connect_to_url: invalid WebSocket URL %r", url)
+            log.error("connect_to_url: invalid WebSocket URL %r", redact_url(url))
             return Error.ERR_INVALID_PARAMETER
         for value in protocols:
             if "\r" in value or "\n" in value:

@@ -20,6 +20,7 @@ from ..core import events
 from ..net.connection import Connection, Lingering
 from ..net.proxy import ProxyError, choose_proxy
 from ..core.handshake import parse_target
+from ..core.logtext import redact_url
 from ..net.transport import RECV_SIZE, Transport
 from ..core.constants import Error, WriteMode
 from ..core.protocol import ClientProtocol, PacketQueue, ServerProtocol
@@ -105,7 +106,7 @@ class WebSocketPeer(PeerSettings):
             return Error.ERR_ALREADY_IN_USE
         target = parse_target(url) if url else None
         if target is None:
-            log.error("connect_to_url: invalid WebSocket URL %r", url)
+            log.error("connect_to_url: invalid WebSocket URL %r", redact_url(url))
             return Error.ERR_INVALID_PARAMETER
         if not self._headers_ok("connect_to_url"):
             return Error.ERR_INVALID_PARAMETER

@@ -17,6 +17,8 @@ from urllib.parse import unquote, urlsplit
 
 from websocket._url import get_proxy_info
 
+from ..core.logtext import redact_url
+
 __all__ = ["ProxyConfig", "ProxyError", "parse_proxy", "choose_proxy", "connect_request",
            "check_reply", "MAX_REPLY"]
 
@@ -52,9 +54,9 @@ def parse_proxy(url: str) -> ProxyConfig:
     try:
         port = parts.port or 80
     except ValueError:
-        raise ProxyError(f"bad proxy port in {url!r}") from None
+        raise ProxyError(f"bad proxy port in {redact_url(url)!r}") from None
     if not parts.hostname:
-        raise ProxyError(f"no host in proxy URL {url!r}")
+        raise ProxyError(f"no host in proxy URL {redact_url(url)!r}")
     return ProxyConfig(parts.hostname, port, unquote(parts.username or ""),
                        unquote(parts.password or ""))
 
@@ -75,13 +77,16 @@ def choose_proxy(
         config = parse_proxy(proxy)
         found = get_proxy_info(host, secure, config.host, config.port, None, no_proxy)
         return config if found[0] else None
-    found_host, _, _ = get_proxy_info(host, secure, no_proxy=no_proxy)
-    if not found_host:
-        return None
     # Read the variable ourselves as well: get_proxy_info drops a missing port (None) and
     # misreads a value without a scheme, which curl and urllib accept.
     name = "https_proxy" if secure else "http_proxy"
     value = os.environ.get(name, os.environ.get(name.upper(), "")).replace(" ", "")
+    try:
+        found_host, _, _ = get_proxy_info(host, secure, no_proxy=no_proxy)
+    except ValueError:  # e.g. a typo'd port: say so without the password in the value
+        raise ProxyError(f"bad proxy port in ${name} {redact_url(value)!r}") from None
+    if not found_host:
+        return None
     return parse_proxy(value)
 
 

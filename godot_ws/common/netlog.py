@@ -1,0 +1,126 @@
+"""Log lines that peers cause, rate-limited per peer and kind, and protocol-error strikes.
+
+Owns ``PeerLog``: what a host or client logs because of what a peer sent (a malformed packet,
+a refused RPC, an unknown node path) goes through it, so a peer that sends junk as fast as it
+can costs a few lines per ``WINDOW``, not one line per packet (a 3-byte junk flood once wrote
+ten times its traffic to the log). The kind of a line is its format string. What is held back
+is counted and said on the next line of that kind, or when the peer is forgotten. It also
+counts each peer's protocol errors, so the owner can close a peer that keeps sending what no
+honest peer sends. Both faces use it; it never closes anything itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["PeerLog"]
+
+
+class _Kind:
+    __slots__ = ("start", "count", "held")
+
+    def __init__(self, start: float) -> None:
+        self.start = start
+        self.count = 0  # lines logged in this window
+        self.held = 0  # lines held back since the last one logged
+
+
+class PeerLog:
+    """Per-peer, per-kind rate limiting in front of ``logger``."""
+
+    BURST = 5
+    """Lines of one kind one peer may cause per ``WINDOW``; the rest are counted."""
+    WINDOW = 10.0
+    """Seconds of one rate window."""
+    TOTAL = 100
+    """Lines all peers together may cause per ``WINDOW`` (many hostile connections)."""
+    STRIKES = 20
+    """Protocol errors per ``WINDOW`` after which ``strike`` tells the owner to close."""
+    MAX_PEERS = 4096
+    """Peers tracked at once; the oldest is forgotten past it (bounded memory)."""
+
+    def __init__(self, logger: logging.Logger,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.logger = logger
+        self._clock = clock
+        self._peers: dict[int, dict[str, _Kind]] = {}
+        self._strikes: dict[int, _Kind] = {}
+        self._total = _Kind(clock())
+
+    def error(self, peer: int, msg: str, *args: Any) -> None:
+        self.log(logging.ERROR, peer, msg, *args)
+
+    def warning(self, peer: int, msg: str, *args: Any) -> None:
+        self.log(logging.WARNING, peer, msg, *args)
+
+    def exception(self, peer: int, msg: str, *args: Any) -> None:
+        """An ERROR line with the traceback of the exception being handled."""
+        self.log(logging.ERROR, peer, msg, *args, exc_info=True)
+
+    def log(self, level: int, peer: int, msg: str, *args: Any, exc_info: bool = False) -> None:
+        """Log ``msg % args`` unless ``peer`` already caused ``BURST`` lines of this kind (or
+        all peers ``TOTAL`` lines) in this window; then count it."""
+        logger = self.logger
+        if not logger.isEnabledFor(level):
+            return
+        now = self._clock()
+        kinds = self._peers.get(peer)
+        if kinds is None:
+            if len(self._peers) >= self.MAX_PEERS:
+                self._peers.pop(next(iter(self._peers)))
+            kinds = self._peers[peer] = {}
+        kind = kinds.get(msg)
+        if kind is None:
+            kind = kinds[msg] = _Kind(now)
+        elif now - kind.start >= self.WINDOW:
+            kind.start, kind.count = now, 0
+        total = self._total
+        if now - total.start >= self.WINDOW:
+            total.start, total.count = now, 0
+        if kind.count >= self.BURST or total.count >= self.TOTAL:
+            kind.held += 1
+            return
+        kind.count += 1
+        total.count += 1
+        if kind.held:
+            msg = f"{msg} [%d more such lines from peer %d were not logged]"
+            args = (*args, kind.held, peer)
+            kind.held = 0
+        elif kind.count == self.BURST:
+            msg = f"{msg} [more such lines from peer %d in the next %g s are counted, not logged]"
+            args = (*args, peer, self.WINDOW)
+        logger.log(level, msg, *args, exc_info=exc_info)
+
+    def strike(self, peer: int) -> bool:
+        """Count one protocol error of ``peer``; True once it reaches ``STRIKES`` in one
+        window (the owner closes the peer then)."""
+        now = self._clock()
+        strikes = self._strikes.get(peer)
+        if strikes is None:
+            if len(self._strikes) >= self.MAX_PEERS:
+                self._strikes.pop(next(iter(self._strikes)))
+            strikes = self._strikes[peer] = _Kind(now)
+        elif now - strikes.start >= self.WINDOW:
+            strikes.start, strikes.count = now, 0
+        strikes.count += 1
+        return strikes.count == self.STRIKES
+
+    def forget(self, peer: int) -> None:
+        """The peer left: say what was held back for it, and drop its counters."""
+        self._strikes.pop(peer, None)
+        kinds = self._peers.pop(peer, None)
+        if not kinds:
+            return
+        held = sum(kind.held for kind in kinds.values())
+        total = self._total
+        if held and total.count < self.TOTAL and self.logger.isEnabledFor(logging.WARNING):
+            total.count += 1  # a mass disconnect must not write one summary per peer
+            self.logger.warning("%d log lines caused by peer %d were not logged (rate limit)",
+                                held, peer)
+
+    def clear(self) -> None:
+        self._peers.clear()
+        self._strikes.clear()
