@@ -5,16 +5,12 @@ lines per window (with a count of the rest), then is closed for its protocol err
 from __future__ import annotations
 
 import logging
-import socket
-import struct
-import time
-from typing import Any
 
 import pytest
 
 from godot_ws import WebSocketClient
 from godot_ws.core.constants import Error
-from godot_ws.godot4 import SceneMultiplayer, WebSocketMultiplayerPeer, WebSocketPeer
+from godot_ws.godot4 import WebSocketPeer
 
 SECRET = "s3cr3t-Pa55"
 
@@ -72,3 +68,128 @@ def test_redact_url_and_shown() -> None:
     assert shown("a\nCRITICAL b") == repr("a\nCRITICAL b")
     long = shown("x" * 10_000)
     assert len(long) < 200 and "9880 more characters" in long
+
+
+# ------------------------------------------------------------------ finding 11: log flooding
+
+JUNK = 2000  # 3-byte packets a hostile client sends (bounded)
+
+
+def _godot_ws_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name.startswith("godot_ws")]
+
+
+def test_godot4_junk_flood_costs_a_few_lines_then_the_peer(
+        caplog: pytest.LogCaptureFixture) -> None:
+    from test_godot4_multiplayer import Net
+
+    caplog.set_level(logging.DEBUG, logger="godot_ws")
+    net = Net()
+    try:
+        server, _speer, port = net.host()
+        client = net.join(port)
+        cid = client.get_unique_id()
+        net.until(lambda: server.get_peers() == [cid], "the client")
+        left: list[int] = []
+        server.peer_disconnected.connect(left.append)
+        caplog.clear()
+        peer = client.multiplayer_peer
+        for _ in range(JUNK):
+            while peer.put_packet(b"\x07\x09\x00") != Error.OK:  # SYS, too short
+                net.poll()
+        net.until(lambda: left == [cid], "the host to close the junk sender", timeout=30)
+        lines = _godot_ws_lines(caplog)
+        assert len(lines) <= 12, lines
+        assert any("closing peer" in line for line in lines), lines
+    finally:
+        net.close()
+
+
+def test_godot3_junk_flood_costs_a_few_lines_then_the_peer(
+        caplog: pytest.LogCaptureFixture) -> None:
+    from rpc_support import Player, pump
+
+    from godot_ws.godot3.multiplayer import encode_header
+
+    caplog.set_level(logging.DEBUG, logger="godot_ws")
+    host = Player.host()
+    p1 = Player.join(host.url)
+    try:
+        pump([host, p1], lambda: p1.tree.get_network_connected_peers() == [1])
+        gone: list[int] = []
+        host.tree.network_peer_disconnected.connect(gone.append)
+        caplog.clear()
+        p1.peer.set_target_peer(1)
+        for _ in range(JUNK):  # a REMOTE_CALL too short to hold a target
+            while p1.peer.put_packet(b"\x00\x01\x02") != Error.OK:
+                host.tree.poll()
+                p1.tree.poll()
+        pump([host, p1], lambda: gone == [p1.id], timeout=30,
+             what="the host to close the junk sender")
+        lines = _godot_ws_lines(caplog)
+        assert len(lines) <= 12, lines
+        assert any("closing peer" in line for line in lines), lines
+    finally:
+        p1.close()
+        host.close()
+
+
+def test_godot3_relay_closes_a_spoofing_client(caplog: pytest.LogCaptureFixture) -> None:
+    from rpc_support import Player, pump
+
+    from godot_ws.godot3.multiplayer import encode_header
+
+    caplog.set_level(logging.DEBUG, logger="godot_ws")
+    host = Player.host()
+    p1 = Player.join(host.url)
+    try:
+        pump([host, p1], lambda: p1.tree.get_network_connected_peers() == [1])
+        gone: list[int] = []
+        host.tree.network_peer_disconnected.connect(gone.append)
+        caplog.clear()
+        conn = p1.peer._conn
+        spoof = encode_header(0, 12345, 1) + b"\x03hi"  # "from" someone else
+        for _ in range(JUNK):
+            while conn.send(spoof, False) != Error.OK:
+                host.tree.poll()
+                p1.tree.poll()
+        pump([host, p1], lambda: gone == [p1.id], timeout=30,
+             what="the host to close the spoofing client")
+        lines = _godot_ws_lines(caplog)
+        assert len(lines) <= 12, lines
+    finally:
+        p1.close()
+        host.close()
+
+
+def test_peer_log_holds_back_and_counts() -> None:
+    from godot_ws.common.netlog import PeerLog
+
+    now = [0.0]
+    records: list[str] = []
+
+    class Sink(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record.getMessage())
+
+    logger = logging.getLogger("godot_ws.test_peer_log")
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(Sink())
+    netlog = PeerLog(logger, clock=lambda: now[0])
+    for i in range(100):
+        netlog.error(7, "bad packet %d", i)
+    netlog.error(8, "bad packet %d", 0)  # another peer has its own budget
+    assert len(records) == PeerLog.BURST + 1
+    assert "counted, not logged" in records[PeerLog.BURST - 1]
+    now[0] += PeerLog.WINDOW
+    netlog.error(7, "bad packet %d", 100)
+    assert records[-1] == f"bad packet 100 [{100 - PeerLog.BURST} more such lines from peer 7 " \
+                          "were not logged]"
+    netlog.error(None, "the caller's own mistake")  # never held back
+    strikes = [netlog.strike(9) for _ in range(PeerLog.STRIKES + 5)]
+    assert strikes.count(True) == 1 and strikes[PeerLog.STRIKES - 1]
+    netlog.error(7, "bad packet %d", 101)
+    for _ in range(10):
+        netlog.error(7, "bad packet %d", 102)
+    netlog.forget(7)
+    assert "were not logged (rate limit)" in records[-1]

@@ -50,21 +50,26 @@ class PeerLog:
         self._strikes: dict[int, _Kind] = {}
         self._total = _Kind(clock())
 
-    def error(self, peer: int, msg: str, *args: Any) -> None:
+    def error(self, peer: int | None, msg: str, *args: Any) -> None:
         self.log(logging.ERROR, peer, msg, *args)
 
-    def warning(self, peer: int, msg: str, *args: Any) -> None:
+    def warning(self, peer: int | None, msg: str, *args: Any) -> None:
         self.log(logging.WARNING, peer, msg, *args)
 
-    def exception(self, peer: int, msg: str, *args: Any) -> None:
+    def exception(self, peer: int | None, msg: str, *args: Any) -> None:
         """An ERROR line with the traceback of the exception being handled."""
         self.log(logging.ERROR, peer, msg, *args, exc_info=True)
 
-    def log(self, level: int, peer: int, msg: str, *args: Any, exc_info: bool = False) -> None:
+    def log(self, level: int, peer: int | None, msg: str, *args: Any,
+            exc_info: bool = False) -> None:
         """Log ``msg % args`` unless ``peer`` already caused ``BURST`` lines of this kind (or
-        all peers ``TOTAL`` lines) in this window; then count it."""
+        all peers ``TOTAL`` lines) in this window; then count it. ``peer`` None: the line
+        is not the network's doing (the caller's own call) and is never held back."""
         logger = self.logger
         if not logger.isEnabledFor(level):
+            return
+        if peer is None:
+            logger.log(level, msg, *args, exc_info=exc_info)
             return
         now = self._clock()
         kinds = self._peers.get(peer)

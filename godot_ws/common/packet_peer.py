@@ -11,12 +11,14 @@ from __future__ import annotations
 import logging
 from typing import Any, ClassVar
 
+from .netlog import PeerLog
 from ..core.constants import Error
 from ..variant.codec import VariantDecodeError, decode_var, encode_var
 
 __all__ = ["PacketPeer"]
 
 log = logging.getLogger("godot_ws.peer")  # the name README documents
+_netlog = PeerLog(log)
 
 # PacketPeer's encode buffer (core/io/packet_peer.cpp): default 8 MiB, setter range 1 KiB..256 MiB.
 _ENCODE_BUFFER_DEFAULT = 8 * 1024 * 1024
@@ -88,8 +90,9 @@ class PacketPeer:
                 data, bool(allow_objects) or self._allow_object_decoding, self._variant_version
             )
         except VariantDecodeError as exc:
-            log.error("get_var: dropped a packet of %d bytes that is not a Variant: %s",
-                      len(data), exc)
+            # The network's doing, however often it comes: rate-limited (one key for all).
+            _netlog.error(0, "get_var: dropped a packet of %d bytes that is not a Variant: %s",
+                          len(data), exc)
             return None
 
     def is_object_decoding_allowed(self) -> bool:

@@ -16,6 +16,10 @@ __all__ = [
     "WriteMode",
     "TARGET_PEER_BROADCAST",
     "TARGET_PEER_SERVER",
+    "MAX_CACHED_PATHS",
+    "MAX_PATH_BYTES",
+    "MAX_UNKNOWN_PATH_BYTES",
+    "MAX_PEERS",
 ]
 
 
@@ -98,3 +102,16 @@ class WriteMode(IntEnum):
 
 TARGET_PEER_BROADCAST = 0
 TARGET_PEER_SERVER = 1
+
+# Bounds on what one peer can make the multiplayer layers keep (not in Godot, which keeps
+# whatever a peer sends: README "Limits a peer cannot exceed").
+MAX_CACHED_PATHS = 1024
+"""Path cache entries (SIMPLIFY_PATH ids) kept per peer; past it a path is not confirmed, so
+the sender goes on with full paths, which still arrive."""
+MAX_PATH_BYTES = 1024
+"""Longest node path (UTF-8 bytes) a peer's SIMPLIFY_PATH may cache; longer ones are refused
+unread and never echoed."""
+MAX_UNKNOWN_PATH_BYTES = 64 * 1024
+"""Godot 3 caches paths with no node yet (looked up per call): their bytes per peer."""
+MAX_PEERS = 4096
+"""Peers a Godot 4 client accepts from its server's ADD_PEER announcements."""

@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 from websocket._handshake import _get_handshake_headers, _validate
 from websocket._url import parse_url
 
+from .logtext import shown
+
 __all__ = [
     "HandshakeError",
     "Target",
@@ -183,9 +185,9 @@ class ResponseParser:
         chosen = headers.get("sec-websocket-protocol")
         if not self._protocols:
             if chosen is not None:
-                raise HandshakeError(f"server selected protocol {chosen!r}; none was requested")
+                raise HandshakeError(f"server selected protocol {shown(chosen)}; none was requested")
         elif chosen is None or chosen.strip() not in self._protocols:
-            raise HandshakeError(f"server selected protocol {chosen!r}, not one requested")
+            raise HandshakeError(f"server selected protocol {shown(chosen)}, not one requested")
         else:
             self.protocol = chosen.strip()
 

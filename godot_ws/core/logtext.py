@@ -1,17 +1,18 @@
 """How text that came from the network, or holds a secret, appears in a log line.
 
-Owns two pure functions every layer uses before it logs: ``shown`` (peer-supplied text --
+Owns the pure functions every layer uses before it logs: ``shown`` (peer-supplied text --
 node paths, close reasons, header values -- escaped with ``repr`` and cut short, so a newline
-or an ANSI escape in it can never forge a record and a megabyte of it never reaches a log)
-and ``redact_url`` (a URL without its ``user:password@`` part, so a proxy password never
-reaches a log). No I/O, no logging of its own.
+or an ANSI escape in it can never forge a record and a megabyte of it never reaches a log),
+``clean`` (the same, but ordinary text is left as Godot's messages show it) and
+``redact_url`` (a URL without its ``user:password@`` part, so a proxy password never reaches
+a log). No I/O, no logging of its own.
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["SHOWN_CHARS", "redact_url", "shown"]
+__all__ = ["SHOWN_CHARS", "clean", "redact_url", "shown"]
 
 SHOWN_CHARS = 120
 """Characters of peer-supplied text a log line shows; the rest is counted, not shown."""
@@ -30,6 +31,13 @@ def shown(text: object, limit: int = SHOWN_CHARS) -> str:
     if len(text) <= limit:
         return repr(text)
     return f"{text[:limit]!r}... ({len(text) - limit} more characters)"
+
+
+def clean(text: str, limit: int = SHOWN_CHARS) -> str:
+    """``text`` itself when it is short and printable (a node path or a method name as Godot's
+    messages show them), else ``shown(text)``: a line break, a terminal escape or a flood in
+    it is escaped and cut, never written raw."""
+    return text if len(text) <= limit and text.isprintable() else shown(text, limit)
 
 
 def redact_url(url: object) -> str:

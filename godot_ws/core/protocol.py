@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 
+from .logtext import shown
 from .handshake import (
     REFUSAL,
     HandshakeError,
@@ -195,7 +196,8 @@ class ServerProtocol(Protocol):
         if protocol is None:
             self._out.append((RAW, REFUSAL))
             self._handshake_failed(
-                f"client offered protocols {self._request.protocols}, none of {self._supported}"
+                f"client offered protocols {shown(self._request.protocols)}, none of "
+                f"{self._supported}"
             )
             return
         self.protocol = protocol

@@ -17,7 +17,7 @@ from typing import Any
 from ..core import events
 from ..net.connection import Connection, Lingering
 from ..core.handshake import custom_header_problem, parse_target
-from ..core.logtext import redact_url
+from ..core.logtext import clean, redact_url
 from ..net.proxy import ProxyError, choose_proxy
 from ..net.tls import ContextFuture, client_context
 from ..net.transport import RECV_SIZE, Transport
@@ -315,7 +315,8 @@ class WebSocketClient(WebSocketMultiplayerPeer):
         elif isinstance(event, events.Closed):
             if mp is not None:
                 log_ = log.info if event.clean else log.warning
-                log_("multiplayer connection closed (code %d): %s", event.code, event.reason)
+                log_("multiplayer connection closed (code %d): %s", event.code,
+                     clean(event.reason))  # a clean close's reason is the server's text
                 mp.receive(conn.protocol.queue, force=True)
                 self._finish(conn)
                 mp.connection_lost()

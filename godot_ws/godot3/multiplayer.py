@@ -26,6 +26,7 @@ from collections import deque
 from enum import IntEnum
 from typing import NamedTuple, Protocol
 
+from ..common.netlog import PeerLog
 from ..core.protocol import PacketQueue
 from ..common.signals import Signal
 
@@ -41,6 +42,7 @@ __all__ = [
 ]
 
 log = logging.getLogger("godot_ws.multiplayer")  # the name README documents
+_netlog = PeerLog(log)  # what the server's messages cause, rate-limited
 
 
 class SysType(IntEnum):
@@ -147,8 +149,8 @@ class MultiplayerClient:
 
     def _handle(self, data: bytes) -> None:
         if len(data) < PROTO_SIZE:
-            log.error("multiplayer: dropped a %d-byte message, shorter than the 9-byte header",
-                      len(data))
+            _netlog.error(SERVER_ID, "multiplayer: dropped a %d-byte message, shorter than the "
+                          "9-byte header", len(data))
             return
         kind, source, _to = _HEADER.unpack_from(data)
         signals = self.signals
@@ -160,11 +162,12 @@ class MultiplayerClient:
                 signals.peer_packet.emit(source)
             return
         if source != SERVER_ID:
-            log.error("multiplayer: dropped a system message (type %d) from peer %d: only the "
-                      "server (1) sends them", kind, source)
+            _netlog.error(SERVER_ID, "multiplayer: dropped a system message (type %d) from peer "
+                          "%d: only the server (1) sends them", kind, source)
             return
         if len(data) < PROTO_SIZE + 4:
-            log.error("multiplayer: dropped a system message (type %d) without a peer id", kind)
+            _netlog.error(SERVER_ID, "multiplayer: dropped a system message (type %d) without a "
+                          "peer id", kind)
             return
         (peer_id,) = _ID.unpack_from(data, PROTO_SIZE)
         if kind == SysType.SYS_ADD:
@@ -176,11 +179,12 @@ class MultiplayerClient:
             signals.peer_disconnected.emit(peer_id)
         elif kind == SysType.SYS_ID:
             if peer_id <= SERVER_ID:
-                log.error("multiplayer: ignored an invalid id %d from the server", peer_id)
+                _netlog.error(SERVER_ID, "multiplayer: ignored an invalid id %d from the server",
+                              peer_id)
             else:
                 self.unique_id = peer_id
         else:
-            log.error("multiplayer: dropped a message of unknown type %d", kind)
+            _netlog.error(SERVER_ID, "multiplayer: dropped a message of unknown type %d", kind)
 
     def connection_lost(self) -> None:
         """The connection is over (or never opened): ``connection_failed``, as Godot 3 emits

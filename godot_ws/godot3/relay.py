@@ -30,6 +30,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 
+from ..common.netlog import PeerLog
 from ..net.connection import Connection
 from ..core.constants import Error
 from .multiplayer import PROTO_SIZE, SERVER_ID, SysType, encode_header
@@ -50,6 +51,9 @@ class Relay:
     def __init__(self, max_packets: int, max_bytes: int,
                  emit_packet: Callable[[int], None]) -> None:
         self.links: dict[int, Connection] = {}
+        # Links found closing while a departure was announced: they hear of no more
+        # departures (a mass disconnect would otherwise queue N^2 SYS_DELs in one poll).
+        self._leaving: dict[int, Connection] = {}
         self.packets: deque[tuple[int, bytes]] = deque()
         self.nbytes = 0
         self.max_packets = max_packets
@@ -60,6 +64,7 @@ class Relay:
         self.stall_timeout = 5.0
         self._full_since: dict[Connection, float] = {}
         self._foreign = 0  # non-multiplayer clients closed since the last log line
+        self.netlog = PeerLog(log)  # what clients' messages cause, rate-limited per client
         self._foreign_log_at = 0.0
 
     LOG_INTERVAL = 10.0  # seconds between "not a multiplayer client" log lines
@@ -77,11 +82,21 @@ class Relay:
         self.links[peer_id] = link
 
     def remove(self, peer_id: int) -> None:
-        link = self.links.pop(peer_id, None)
-        if link is not None:
-            self._full_since.pop(link, None)
-            for link in self.links.values():
-                self._sys(link, SysType.SYS_DEL, peer_id)
+        """Announce ``peer_id``'s departure to the clients that stay open. Those found not
+        open are set aside as leaving, so each link is looked at once per mass departure."""
+        link = self.links.pop(peer_id, None) or self._leaving.pop(peer_id, None)
+        if link is None:
+            return
+        self._full_since.pop(link, None)
+        self.netlog.forget(peer_id)
+        closing = []
+        for other_id, other in self.links.items():
+            if other.protocol.state is State.OPEN:
+                self._sys(other, SysType.SYS_DEL, peer_id)
+            else:
+                closing.append(other_id)
+        for other_id in closing:
+            self._leaving[other_id] = self.links.pop(other_id)
 
     def _sys(self, link: Connection, kind: int, peer_id: int) -> None:
         # SYS messages bypass the output limit: they are tiny and must not be lost.
@@ -126,21 +141,24 @@ class Relay:
                                   "peer sends (its first byte)")
             return [], False
         if kind != _SYS_NONE:
-            log.error("multiplayer: dropped a system message from client %d (only the server "
-                      "sends them)", source)
+            self._violation(source, "multiplayer: dropped a system message from client %d "
+                            "(only the server sends them)", source)
             return [], False
         if from_ != source:
-            log.error("multiplayer: dropped a message from %d claiming to be from %d",
-                      source, from_)
+            self._violation(source, "multiplayer: dropped a message from %d claiming to be "
+                            "from %d", source, from_)
             return [], False
         if to == SERVER_ID:
             return [], True
         if to > SERVER_ID:
             link = self.links.get(to)
             if to == source:
-                log.error("multiplayer: client %d sent a message to itself", source)
+                self.netlog.error(source, "multiplayer: client %d sent a message to itself",
+                                  source)
             elif link is None:
-                log.error("multiplayer: client %d sent to unknown peer %d", source, to)
+                if to not in self._leaving:  # one leaving is a race, not a mistake
+                    self.netlog.error(source, "multiplayer: client %d sent to unknown peer %d",
+                                      source, to)
             elif link.protocol.state is State.OPEN:
                 return [link], False
             return [], False  # a leaving target: its SYS_DEL follows
@@ -148,6 +166,17 @@ class Relay:
         return ([link for pid, link in self.links.items()
                  if pid != source and pid != excluded and link.protocol.state is State.OPEN],
                 excluded != SERVER_ID)
+
+    def _violation(self, source: int, msg: str, *args: object) -> None:
+        """A message no honest client sends (a spoofed sender, a system message): logged,
+        rate-limited; a client that sends ``PeerLog.STRIKES`` of them in ``PeerLog.WINDOW``
+        seconds is closed with 1008 (Godot logs each and keeps it)."""
+        self.netlog.error(source, msg, *args)
+        link = self.links.get(source)
+        if self.netlog.strike(source) and link is not None:
+            log.warning("multiplayer: closing client %d (1008): %d forbidden messages in %g s",
+                        source, self.netlog.STRIKES, self.netlog.WINDOW)
+            link.close(1008, "forbidden multiplayer messages")
 
     def _not_multiplayer(self, source: int, why: str) -> None:
         """Close a client that evidently does not speak the multiplayer protocol (a plain
@@ -207,7 +236,8 @@ class Relay:
         if target > SERVER_ID:
             link = self.links.get(target)
             if link is None:
-                log.error("put_packet: no peer with id %d", target)
+                if target not in self._leaving:  # one leaving is a race, not a mistake
+                    log.error("put_packet: no peer with id %d", target)
                 return Error.FAILED
             return link.send(data, False)
         result = Error.OK

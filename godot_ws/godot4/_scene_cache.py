@@ -4,6 +4,11 @@ Owns, per SceneMultiplayer: which cache id this side gave each node it sent (one
 the same id for every peer), which peers confirmed which node, and the ids other peers gave
 nodes here. Sends SIMPLIFY_PATH and answers with CONFIRM_PATH (4.3+ form) through the
 multiplayer's ``send_command``; never touches a socket.
+
+What a peer can make it keep is bounded (Godot keeps all): it keeps the node a path names,
+never the peer's string (``/root/Main`` padded with a megabyte of ``/`` still names Main), at
+most ``MAX_CACHED_PATHS`` ids per peer, and refuses unread a path over ``MAX_PATH_BYTES``. A
+path it does not cache gets no CONFIRM_PATH, so the sender goes on with full paths.
 """
 
 from __future__ import annotations
@@ -11,7 +16,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from ..core.constants import Error, TransferMode
+from ..core.constants import MAX_CACHED_PATHS, MAX_PATH_BYTES, Error, TransferMode
+from ..core.logtext import clean, shown
 from ._scene_wire import (
     confirm_path_packet,
     decode_confirm_path,
@@ -41,7 +47,7 @@ class _PeerInfo:
     __slots__ = ("recv_nodes", "sent_nodes")
 
     def __init__(self) -> None:
-        self.recv_nodes: dict[int, tuple[Node | None, str]] = {}
+        self.recv_nodes: dict[int, Node] = {}  # the peer's cache id -> the node it named
         self.sent_nodes: set[int] = set()  # id() of the nodes
 
 
@@ -68,8 +74,8 @@ class SceneCache:
         info = self.peers_info.pop(peer, None)
         if info is None:
             return
-        for node, _path in info.recv_nodes.values():
-            cache = self.nodes_cache.get(id(node)) if node is not None else None
+        for node in info.recv_nodes.values():
+            cache = self.nodes_cache.get(id(node))
             if cache is not None:
                 cache.recv_ids.pop(peer, None)
         for key in info.sent_nodes:
@@ -98,26 +104,38 @@ class SceneCache:
     # ------------------------------------------------------------------ receiving
 
     def process_simplify_path(self, sender: int, packet: bytes) -> None:
+        mp = self.multiplayer
+        netlog = mp.netlog
         info = self.peers_info.get(sender)
         if info is None:
-            log.error("SIMPLIFY_PATH from unknown peer %d dropped", sender)
+            netlog.error(sender, "SIMPLIFY_PATH from unknown peer %d dropped", sender)
+            return
+        end = packet.find(b"\0", 38)
+        if (len(packet) if end < 0 else end) - 38 > MAX_PATH_BYTES:
+            netlog.error(sender, "SIMPLIFY_PATH from peer %d refused: its path is over %d "
+                         "bytes", sender, MAX_PATH_BYTES)
             return
         md5, cache_id, path = decode_simplify_path(packet)
         if cache_id in info.recv_nodes:
-            log.error("Duplicate remote cache ID %d for peer %d", cache_id, sender)
+            netlog.error(sender, "Duplicate remote cache ID %d for peer %d", cache_id, sender)
             return
-        node = self.multiplayer.get_node_or_null(path)
+        if len(info.recv_nodes) >= MAX_CACHED_PATHS:
+            netlog.warning(sender, "SIMPLIFY_PATH from peer %d not cached: it has %d paths "
+                           "cached (the limit); its RPCs to %s go by full path", sender,
+                           MAX_CACHED_PATHS, clean(path))
+            return
+        node = mp.get_node_or_null(path)
         if node is None:
             # Godot: ERR_FAIL_NULL(node): no CONFIRM_PATH is sent back.
-            log.error("SIMPLIFY_PATH from peer %d: no node at path %r", sender, path)
+            netlog.error(sender, "SIMPLIFY_PATH from peer %d: no node at path %s", sender,
+                         shown(path))
             return
-        valid = self.multiplayer.get_rpc_md5(node) == md5
+        valid = mp.get_rpc_md5(node) == md5
         if not valid:
-            log.error("The rpc node checksum failed. Make sure to have the same methods on "
-                      "both nodes. Node path: %s", path)
-        info.recv_nodes[cache_id] = (node, path)
+            netlog.error(sender, "The rpc node checksum failed. Make sure to have the same "
+                         "methods on both nodes. Node path: %s", clean(path))
+        info.recv_nodes[cache_id] = node  # the node, not the peer's string for it
         self._track(node).recv_ids[sender] = cache_id
-        mp = self.multiplayer
         mp.multiplayer_peer.set_transfer_channel(0)
         mp.multiplayer_peer.set_transfer_mode(TransferMode.TRANSFER_MODE_RELIABLE)
         mp.send_command(sender, confirm_path_packet(valid, cache_id))
@@ -127,13 +145,14 @@ class SceneCache:
         node = self.assigned_ids.get(cache_id)
         if node is None:
             return  # may be confirming a node that was removed
+        netlog = self.multiplayer.netlog
         if not valid:
-            log.error("The rpc node checksum failed. Make sure to have the same methods on "
-                      "both nodes. Node path: %s", node.get_path())
+            netlog.error(sender, "The rpc node checksum failed. Make sure to have the same "
+                         "methods on both nodes. Node path: %s", node.get_path())
         cache = self.nodes_cache.get(id(node))
         if cache is None or sender not in cache.confirmed_peers:
-            log.error("Invalid packet received. Tries to confirm a node which was not "
-                      "requested.")
+            netlog.error(sender, "Invalid packet received. Tries to confirm a node which was "
+                         "not requested.")
             return
         cache.confirmed_peers[sender] = True
 
@@ -141,18 +160,19 @@ class SceneCache:
         info = self.peers_info.get(sender)
         if info is None:
             return None
-        entry = info.recv_nodes.get(cache_id)
-        if entry is None:
-            log.error("ID %d not found in cache of peer %d.", cache_id, sender)
-            return None
-        node, path = entry
-        if node is None or not node.is_inside_tree():
-            node = self.multiplayer.get_node_or_null(path)  # fallback to the path (4.3+)
-            if node is not None:
-                info.recv_nodes[cache_id] = (node, path)
+        node: Node | None = info.recv_nodes.get(cache_id)
         if node is None:
-            log.error("Failed to get cached node from peer %d with cache ID %d.", sender,
-                      cache_id)
+            self.multiplayer.netlog.error(sender, "ID %d not found in cache of peer %d.",
+                                          cache_id, sender)
+            return None
+        if not node.is_inside_tree():
+            # Fall back to the path (4.3+): a node added again at the same path.
+            node = self.multiplayer.get_node_or_null(node.get_path())
+            if node is not None:
+                info.recv_nodes[cache_id] = node
+        if node is None:
+            self.multiplayer.netlog.error(sender, "Failed to get cached node from peer %d "
+                                          "with cache ID %d.", sender, cache_id)
         return node
 
     # ------------------------------------------------------------------ sending

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..core.constants import ConnectionStatus, Error
+from ..core.logtext import clean
 from ..common.rpc_registry import call_error_text, check_arity
 from ._scene_wire import decode_args, decode_remote_call, encode_args, remote_call_packet
 from .rpc_config import RPCConfig, RPCMode, RPCTable, build_table
@@ -53,19 +54,20 @@ class SceneRPC:
     def process_rpc(self, sender: int, packet: bytes) -> None:
         call = decode_remote_call(packet)
         mp = self.multiplayer
+        netlog = mp.netlog
         if call.path is not None:
             node = mp.get_node_or_null(call.path)
             if node is None:
-                log.error("Failed to get path from RPC: %s.", call.path)
+                netlog.error(sender, "Failed to get path from RPC: %s.", clean(call.path))
         else:
             node = self.cache.get_cached_node(sender, call.node_target)
         if node is None:
-            log.error("Invalid packet received. Requested node was not found.")
+            netlog.error(sender, "Invalid packet received. Requested node was not found.")
             return
         config = self.table(node).configs.get(call.method_id)
         if config is None:
-            log.error("RPC from peer %d: node %s has no RPC method with id %d", sender,
-                      node.get_path(), call.method_id)
+            netlog.error(sender, "RPC from peer %d: node %s has no RPC method with id %d",
+                         sender, node.get_path(), call.method_id)
             return
         if config.rpc_mode == RPCMode.RPC_MODE_ANY_PEER:
             allowed = True
@@ -74,30 +76,34 @@ class SceneRPC:
         else:
             allowed = False
         if not allowed:
-            log.error("RPC '%s' is not allowed on node %s from: %d. Mode is \"%s\", authority "
-                      "is %d.", config.name, node.get_path(), sender,
-                      _MODE_NAMES.get(config.rpc_mode, "?"), node.get_multiplayer_authority())
+            netlog.error(sender, "RPC '%s' is not allowed on node %s from: %d. Mode is \"%s\", "
+                         "authority is %d.", config.name, node.get_path(), sender,
+                         _MODE_NAMES.get(config.rpc_mode, "?"),
+                         node.get_multiplayer_authority())
             return
         args = decode_args(packet, call.args_offset, call.args_end, call.raw,
                            mp.allow_object_decoding)
-        self._call(node, config.name, args, "RPC - ")
+        self._call(node, config.name, args, "RPC - ", sender)
 
-    @staticmethod
-    def _call(node: Node, name: str, args: Sequence[Any], prefix: str) -> bool:
+    def _call(self, node: Node, name: str, args: Sequence[Any], prefix: str,
+              sender: int | None = None) -> bool:
         """``node.callp(name, args)``: Godot's call error text (shared with the Godot 3
-        layer) when the method is missing or the argument count is wrong."""
+        layer) when the method is missing or the argument count is wrong. A remote call's
+        errors (``sender``) are rate-limited per peer: a peer can make a handler raise."""
+        netlog = self.multiplayer.netlog
         method = getattr(node, name, None)
         if not callable(method):
-            log.error("%s%s", prefix, call_error_text(node, name, "Method not found."))
+            netlog.error(sender, "%s%s", prefix, call_error_text(node, name, "Method not found."))
             return False
         error = check_arity(node, name, method, len(args))
         if error is not None:
-            log.error("%s%s", prefix, error)
+            netlog.error(sender, "%s%s", prefix, error)
             return False
         try:
             method(*args)
         except Exception:
-            log.exception("%s%s", prefix, call_error_text(node, name, "the method raised"))
+            netlog.exception(sender, "%s%s", prefix,
+                             call_error_text(node, name, "the method raised"))
             return False
         return True
 

@@ -2,8 +2,9 @@
 of any 4.x ``MultiplayerPeer``'s packet API (modules/multiplayer/scene_multiplayer.cpp).
 
 Owns the connected-peer set, the connection signals, authentication (``auth_callback``,
-``send_auth``, ``complete_auth``, ``auth_timeout``), the SYS commands (ADD_PEER, DEL_PEER,
-RELAY: the server relays client-to-client traffic), RAW packets (``send_bytes`` /
+``send_auth``, ``complete_auth``, ``auth_timeout``; in ``_scene_auth``), the SYS commands
+(ADD_PEER, DEL_PEER: the peer set is ``_scene_peers``; RELAY: the server relays
+client-to-client traffic), RAW packets (``send_bytes`` /
 ``peer_packet``), the tree of ``Node``s RPCs address, and the dispatch of received commands to
 the path cache (``_scene_cache``) and the RPCs (``_scene_rpc``). It never touches a connection
 or a socket: only ``put_packet`` / ``get_packet`` / ``get_packet_peer`` / ``set_target_peer``.
@@ -22,7 +23,7 @@ from typing import Any
 from ..core.constants import ConnectionStatus, Error, TransferMode
 from ..common.signals import Signal
 from ._scene_cache import SceneCache
-from ._scene_auth import SceneAuth, _Pending
+from ._scene_peers import ScenePeers
 from ._scene_rpc import SceneRPC
 from ._scene_wire import (
     CMD_MASK,
@@ -47,7 +48,7 @@ _DISCONNECTED = ConnectionStatus.CONNECTION_DISCONNECTED
 _RELIABLE = TransferMode.TRANSFER_MODE_RELIABLE
 
 
-class SceneMultiplayer(SceneAuth):
+class SceneMultiplayer(ScenePeers):
     """Godot 4's SceneMultiplayer. Call ``poll()`` once per frame (SceneTree does in Godot).
 
     Signals: ``peer_connected(id)``, ``peer_disconnected(id)``, ``connected_to_server``,
@@ -69,7 +70,6 @@ class SceneMultiplayer(SceneAuth):
         self.peer_authenticating = Signal("peer_authenticating")
         self.peer_authentication_failed = Signal("peer_authentication_failed")
         self._last_status = _DISCONNECTED
-        self.connected_peers: dict[int, None] = {}  # insertion-ordered set, as Godot's HashSet
         self._remote_sender_id = 0
         self._remote_sender_override = 0
         super().__init__(root_path)
@@ -125,7 +125,9 @@ class SceneMultiplayer(SceneAuth):
         self._last_status = _DISCONNECTED
         self._pending.clear()
         self.connected_peers.clear()
+        self._leaving.clear()
         self._cache.clear()
+        self.netlog.clear()
 
     # ------------------------------------------------------------------ poll
 
@@ -148,8 +150,8 @@ class SceneMultiplayer(SceneAuth):
             try:
                 self._handle(sender, packet, mode, channel)
             except Exception:  # a bug here must not take the game loop down
-                log.exception("multiplayer: dropped a %d-byte packet from peer %d",
-                              len(packet), sender)
+                self.netlog.exception(sender, "multiplayer: dropped a %d-byte packet from "
+                                      "peer %d", len(packet), sender)
             self._update_status()
             if self._last_status != _CONNECTED:
                 return Error.OK
@@ -169,8 +171,8 @@ class SceneMultiplayer(SceneAuth):
         if pending is not None:
             if len(packet) < 2 or packet[0] & CMD_MASK != NetworkCommand.SYS \
                     or packet[1] != SysCommand.AUTH:
-                log.error("multiplayer: dropped a packet from peer %d, which is still "
-                          "authenticating", sender)
+                self.netlog.error(sender, "multiplayer: dropped a packet from peer %d, which "
+                                  "is still authenticating", sender)
                 return
             if len(packet) > 2:
                 if self._auth_callback is None:
@@ -178,7 +180,7 @@ class SceneMultiplayer(SceneAuth):
                 try:
                     self._auth_callback(sender, packet[2:])
                 except Exception:
-                    log.exception("Failed to call authentication callback")
+                    self.netlog.exception(sender, "Failed to call authentication callback")
             else:
                 pending.remote = True
                 if pending.local:
@@ -186,13 +188,14 @@ class SceneMultiplayer(SceneAuth):
                     self._admit_peer(sender)
             return
         if sender not in self.connected_peers:
-            log.error("multiplayer: dropped a packet from unknown peer %d", sender)
+            self.netlog.error(sender, "multiplayer: dropped a packet from unknown peer %d",
+                              sender)
             return
         if packet and packet[0] & CMD_MASK == NetworkCommand.SYS:
             if len(packet) > 1 and packet[1] == SysCommand.AUTH:
                 if len(packet) != 2:
-                    log.error("multiplayer: dropped auth data from peer %d, already admitted",
-                              sender)
+                    self.netlog.error(sender, "multiplayer: dropped auth data from peer %d, "
+                                      "already admitted", sender)
                 return  # a late "completed" from a peer admitted here already
             self._process_sys(sender, packet, mode, channel)
         else:
@@ -204,7 +207,7 @@ class SceneMultiplayer(SceneAuth):
 
     def _process_packet(self, sender: int, packet: bytes) -> None:
         if not packet:
-            log.error("Invalid packet received. Size too small.")
+            self._protocol_error(sender, "Invalid packet received. Size too small.")
             return
         command = packet[0] & CMD_MASK
         try:
@@ -216,21 +219,23 @@ class SceneMultiplayer(SceneAuth):
                 self._rpc.process_rpc(sender, packet)
             elif command == NetworkCommand.RAW:
                 if len(packet) < 2:
-                    log.error("Invalid packet received. Size too small.")
+                    self._protocol_error(sender, "Invalid packet received. Size too small.")
                     return
                 self.peer_packet.emit(sender, packet[1:])
             elif command in (NetworkCommand.SPAWN, NetworkCommand.DESPAWN, NetworkCommand.SYNC):
                 # MultiplayerSpawner / MultiplayerSynchronizer are not ported.
-                log.warning("multiplayer: ignored a %s packet from peer %d (replication is not "
-                            "supported)", NetworkCommand(command).name, sender)
+                self.netlog.warning(sender, "multiplayer: ignored a %s packet from peer %d "
+                                    "(replication is not supported)",
+                                    NetworkCommand(command).name, sender)
             else:
-                log.error("Invalid network command from %d", sender)
+                self._protocol_error(sender, "Invalid network command from %d", sender)
         except ValueError as exc:
-            log.error("multiplayer: packet from peer %d dropped: %s", sender, exc)
+            self._protocol_error(sender, "multiplayer: packet from peer %d dropped: %s", sender,
+                                 exc)
 
     def _process_sys(self, sender: int, packet: bytes, mode: int, channel: int) -> None:
         if len(packet) < SYS_CMD_SIZE:
-            log.error("Invalid packet received. Size too small.")
+            self._protocol_error(sender, "Invalid packet received. Size too small.")
             return
         command, target = decode_sys(packet)
         peer = self._peer
@@ -239,21 +244,19 @@ class SceneMultiplayer(SceneAuth):
         me = self.get_unique_id()
         if command in (SysCommand.ADD_PEER, SysCommand.DEL_PEER):
             if not relay or me == 1 or sender != 1:
-                log.error("multiplayer: dropped a SYS %s from peer %d: only the server sends "
-                          "it, and only with server_relay on",
-                          SysCommand(command).name, sender)
+                self._protocol_error(sender, "multiplayer: dropped a SYS %s from peer %d: only "
+                                     "the server sends it, and only with server_relay on",
+                                     SysCommand(command).name, sender)
                 return
-            if command == SysCommand.ADD_PEER:
-                self._admit_peer(target)  # relayed peers are accepted without auth
-            else:
-                self._del_peer(target)
+            self._peer_sys(sender, command, target)
         elif command == SysCommand.RELAY:
             if not relay:
-                log.error("multiplayer: dropped a RELAY from peer %d: server_relay is off",
-                          sender)
+                self.netlog.error(sender, "multiplayer: dropped a RELAY from peer %d: "
+                                  "server_relay is off", sender)
                 return
             if len(packet) < SYS_CMD_SIZE + 1:
-                log.error("multiplayer: dropped an empty RELAY from peer %d", sender)
+                self._protocol_error(sender, "multiplayer: dropped an empty RELAY from peer %d",
+                                     sender)
                 return
             inner = packet[SYS_CMD_SIZE:]
             source = sender
@@ -276,8 +279,8 @@ class SceneMultiplayer(SceneAuth):
                     return  # the server is the excluded one
             else:
                 if sender != 1:
-                    log.error("multiplayer: dropped a RELAY from peer %d (not the server)",
-                              sender)
+                    self._protocol_error(sender, "multiplayer: dropped a RELAY from peer %d (not "
+                                         "the server)", sender)
                     return
                 source = target
             self._remote_sender_id = source
@@ -286,89 +289,11 @@ class SceneMultiplayer(SceneAuth):
             finally:
                 self._remote_sender_id = 0
         else:
-            log.error("multiplayer: dropped a SYS packet with unknown command %d from peer %d",
-                      command, sender)
-
-    # ------------------------------------------------------------------ peers
-
-    def _add_peer(self, peer_id: int) -> None:
-        if self._auth_callback is not None:
-            self._pending[peer_id] = _Pending(time.monotonic())
-            self.peer_authenticating.emit(peer_id)
-        else:
-            self._admit_peer(peer_id)
-
-    def _admit_peer(self, peer_id: int) -> None:
-        peer = self._peer
-        assert peer is not None
-        if self.server_relay and self.get_unique_id() == 1 and peer.is_server_relay_supported():
-            # Tell the others about the new peer, and the new peer about each of the others.
-            peer.set_transfer_channel(0)
-            peer.set_transfer_mode(_RELIABLE)
-            for pid in list(self.connected_peers):
-                peer.set_target_peer(pid)
-                peer.put_packet(sys_packet(SysCommand.ADD_PEER, peer_id))
-                peer.set_target_peer(peer_id)
-                peer.put_packet(sys_packet(SysCommand.ADD_PEER, pid))
-        self.connected_peers[peer_id] = None
-        self._cache.on_peer_change(peer_id, True)
-        if peer_id == 1:
-            self.connected_to_server.emit()
-        self.peer_connected.emit(peer_id)
-
-    def _del_peer(self, peer_id: int) -> None:
-        if peer_id in self._pending:
-            del self._pending[peer_id]
-            self.peer_authentication_failed.emit(peer_id)
-            return
-        if peer_id not in self.connected_peers:
-            return
-        peer = self._peer
-        assert peer is not None
-        if self.server_relay and self.get_unique_id() == 1 and peer.is_server_relay_supported():
-            peer.set_transfer_channel(0)
-            peer.set_transfer_mode(_RELIABLE)
-            for pid in list(self.connected_peers):
-                if pid != peer_id:
-                    peer.set_target_peer(pid)
-                    peer.put_packet(sys_packet(SysCommand.DEL_PEER, peer_id))
-        self._cache.on_peer_change(peer_id, False)
-        del self.connected_peers[peer_id]
-        self.peer_disconnected.emit(peer_id)
-
-    def disconnect_peer(self, peer_id: int) -> None:
-        """Drop ``peer_id`` without emitting ``peer_disconnected`` here (as Godot)."""
-        peer = self._peer
-        if peer is None or peer.get_connection_status() != _CONNECTED:
-            log.error("disconnect_peer: the multiplayer peer is not connected")
-            return
-        saved = (self.peer_disconnected, self.peer_authentication_failed)
-        self.peer_disconnected = Signal("peer_disconnected")
-        self.peer_authentication_failed = Signal("peer_authentication_failed")
-        try:
-            self._del_peer(peer_id)
-        finally:
-            self.peer_disconnected, self.peer_authentication_failed = saved
-        peer.disconnect_peer(peer_id)
-
-    def get_unique_id(self) -> int:
-        if self._peer is None:
-            log.error("No multiplayer peer is assigned. Unable to get unique ID.")
-            return 0
-        return self._peer.get_unique_id()
+            self._protocol_error(sender, "multiplayer: dropped a SYS packet with unknown "
+                                 "command %d from peer %d", command, sender)
 
     def is_server(self) -> bool:
         return self.get_unique_id() == MultiplayerPeer.TARGET_PEER_SERVER
-
-    def get_peers(self) -> list[int]:
-        """The ids of the connected (admitted) peers, never this one's."""
-        if self._peer is None:
-            log.error("No multiplayer peer is assigned. Assume no peers are connected.")
-            return []
-        return list(self.connected_peers)
-
-    def get_authenticating_peers(self) -> list[int]:
-        return list(self._pending)
 
     def get_remote_sender_id(self) -> int:
         """Who sent the RPC or packet being handled (this peer's id inside a call_local call),

@@ -15,10 +15,9 @@ import logging
 import struct
 import time
 from collections import deque
-from collections.abc import Sequence
 
 from ..core.constants import ConnectionStatus, Error
-from .multiplayer_peer import MultiplayerPeer
+from ._mp_settings import MultiplayerPeerSettings
 from .streams import StreamPeer, StreamPeerTCP, StreamPeerTLS, TCPServer
 from .tls import TLSOptions
 from .websocket_peer import WebSocketPeer
@@ -51,15 +50,13 @@ class _Pending:
         self.ws: WebSocketPeer | None = None
 
 
-class WebSocketMultiplayerPeer(MultiplayerPeer):
+class WebSocketMultiplayerPeer(MultiplayerPeerSettings):
     """Godot 4's WebSocket multiplayer peer: ``create_server(port)`` or ``create_client(url)``,
     then hand it to ``SceneMultiplayer.multiplayer_peer`` (which polls it), or poll it and use
     its packet API yourself."""
 
     def __init__(self) -> None:
         super().__init__()
-        self._config = WebSocketPeer()  # holds the properties every peer is created with
-        self._handshake_timeout = 3.0
         self._status = _DISCONNECTED
         self._unique_id = 0
         self._target_peer = 0
@@ -69,72 +66,9 @@ class WebSocketMultiplayerPeer(MultiplayerPeer):
         self._tls_server_options: TLSOptions | None = None
         self._incoming: deque[tuple[int, bytes]] = deque()
         self._closing: list[tuple[WebSocketPeer, float]] = []  # closed by us, still closing
-        self._leaving: list[int] = []  # closed peers whose last messages are still queued
-
-    # ------------------------------------------------------------------ properties
-
-    def get_supported_protocols(self) -> list[str]:
-        return self._config.get_supported_protocols()
-
-    def set_supported_protocols(self, protocols: Sequence[str]) -> None:
-        self._config.set_supported_protocols(protocols)
-
-    supported_protocols = property(get_supported_protocols, set_supported_protocols)
-
-    def get_handshake_headers(self) -> list[str]:
-        return self._config.get_handshake_headers()
-
-    def set_handshake_headers(self, headers: Sequence[str]) -> None:
-        self._config.set_handshake_headers(headers)
-
-    handshake_headers = property(get_handshake_headers, set_handshake_headers)
-
-    def get_inbound_buffer_size(self) -> int:
-        return self._config.get_inbound_buffer_size()
-
-    def set_inbound_buffer_size(self, buffer_size: int) -> None:
-        self._config.set_inbound_buffer_size(buffer_size)
-
-    inbound_buffer_size = property(get_inbound_buffer_size, set_inbound_buffer_size)
-
-    def get_outbound_buffer_size(self) -> int:
-        return self._config.get_outbound_buffer_size()
-
-    def set_outbound_buffer_size(self, buffer_size: int) -> None:
-        self._config.set_outbound_buffer_size(buffer_size)
-
-    outbound_buffer_size = property(get_outbound_buffer_size, set_outbound_buffer_size)
-
-    def get_max_queued_packets(self) -> int:
-        return self._config.get_max_queued_packets()
-
-    def set_max_queued_packets(self, max_queued_packets: int) -> None:
-        self._config.set_max_queued_packets(max_queued_packets)
-
-    max_queued_packets = property(get_max_queued_packets, set_max_queued_packets)
-
-    def get_handshake_timeout(self) -> float:
-        return self._handshake_timeout
-
-    def set_handshake_timeout(self, timeout: float) -> None:
-        """Seconds a connection has to open and (client) receive its id; must be > 0."""
-        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool):
-            raise TypeError(f"timeout must be a number, not {type(timeout).__name__}")
-        if timeout <= 0:
-            log.error("handshake_timeout must be greater than 0")
-            return
-        self._handshake_timeout = float(timeout)
-
-    handshake_timeout = property(get_handshake_timeout, set_handshake_timeout)
-
-    def _create_peer(self) -> WebSocketPeer:
-        peer = WebSocketPeer()
-        peer.set_supported_protocols(self.get_supported_protocols())
-        peer.set_handshake_headers(self.get_handshake_headers())
-        peer.set_inbound_buffer_size(self.get_inbound_buffer_size())
-        peer.set_outbound_buffer_size(self.get_outbound_buffer_size())
-        peer.set_max_queued_packets(self.get_max_queued_packets())
-        return peer
+        # Closed peers whose last messages are still queued (peer_disconnected next poll).
+        self._leaving: dict[int, None] = {}
+        self._departures: list[int] = []  # see _take_departures
 
     # ------------------------------------------------------------------ starting
 
@@ -204,6 +138,7 @@ class WebSocketMultiplayerPeer(MultiplayerPeer):
             peer.close(-1)
         self._closing.clear()
         self._leaving.clear()
+        self._departures = []
         self._tls_server_options = None
         self._incoming.clear()
 
@@ -273,12 +208,12 @@ class WebSocketMultiplayerPeer(MultiplayerPeer):
         server = self._server
         assert server is not None
         now = time.monotonic()
-        for peer_id in list(self._leaving):
-            # Still "leaving" (quietly unreachable) while the others hear of its departure.
-            self.peer_disconnected.emit(peer_id)
-            if self._server is None:
+        if self._leaving:
+            leaving = list(self._leaving)
+            if not self._emit_departures(leaving):
                 return  # a handler closed us
-            self._leaving.remove(peer_id)
+            for peer_id in leaving:
+                self._leaving.pop(peer_id, None)
         # Godot takes one connection per poll; taking every waiting one keeps bursts short.
         while not self._refuse_new_connections and server.is_connection_available():
             tcp = server.take_connection()
@@ -340,20 +275,43 @@ class WebSocketMultiplayerPeer(MultiplayerPeer):
                 packet = peer.get_packet()
                 if packet:
                     self._incoming.append((peer_id, packet))
-        for peer_id in gone:
-            left = self._peers.pop(peer_id, None)
-            if left is not None and left.get_ready_state() != _WS_CLOSED:
-                # Godot forgets it here; we let its close handshake finish (bounded).
-                self._closing.append((left, now + self._handshake_timeout))
-            if any(source == peer_id for source, _packet in self._incoming):
-                # Its last messages are read first: peer_disconnected comes next poll.
-                self._leaving.append(peer_id)
-                continue
-            self.peer_disconnected.emit(peer_id)
-            if self._server is None:
-                return  # a handler closed us
+        if gone and not self._depart(gone, now):
+            return  # a handler closed us
         if self._closing:
             self._poll_closing(now)
+
+    def _depart(self, gone: list[int], now: float) -> bool:
+        """Forget every peer that closed in this poll first, then say so: no departure is
+        announced to a peer that is leaving too. False when a handler closed us."""
+        for peer_id in gone:
+            left = self._peers.pop(peer_id)
+            if left.get_ready_state() != _WS_CLOSED:
+                # Godot forgets it here; we let its close handshake finish (bounded).
+                self._closing.append((left, now + self._handshake_timeout))
+        # A peer whose last messages are still queued leaves next poll, after they are read.
+        sources = {source for source, _packet in self._incoming}
+        now_gone = []
+        for peer_id in gone:
+            if peer_id in sources:
+                self._leaving[peer_id] = None
+            else:
+                now_gone.append(peer_id)
+        return self._emit_departures(now_gone)
+
+    def _emit_departures(self, ids: list[int]) -> bool:
+        self._departures = list(ids)
+        try:
+            for peer_id in ids:
+                self.peer_disconnected.emit(peer_id)
+                if self._server is None:
+                    return False
+        finally:
+            self._departures = []
+        return True
+
+    def _take_departures(self) -> list[int]:
+        taken, self._departures = self._departures, []
+        return taken
 
     def _poll_closing(self, now: float) -> None:
         keep = []
@@ -420,10 +378,12 @@ class WebSocketMultiplayerPeer(MultiplayerPeer):
                     return Error.ERR_UNAVAILABLE  # it closed; peer_disconnected is next poll
                 log.error("Peer not found: %d", target)
                 return Error.ERR_INVALID_PARAMETER
+            if peer.get_ready_state() != _OPEN:
+                return Error.ERR_UNAVAILABLE  # closing: peer_disconnected comes next
             return peer.put_packet(data)
         for peer_id, peer in self._peers.items():
-            if target and -target == peer_id:
-                continue
+            if (target and -target == peer_id) or peer.get_ready_state() != _OPEN:
+                continue  # a closing peer: its departure is announced next
             peer.put_packet(data)
         return Error.OK
 

@@ -287,7 +287,10 @@ class WebSocketPeer(PeerSettings):
                     self._close_code = event.code
                     self._close_reason = _ABORT_REASONS.get(event.code, "Unknown")
                 else:
-                    log.warning("WebSocket connection lost: %s", event.reason)
+                    # A client gone without a close frame is everyday news on a host (a
+                    # closed browser tab): INFO there, so a mass departure is not N warnings.
+                    log.log(logging.WARNING if conn.protocol.client else logging.INFO,
+                            "WebSocket connection lost: %s", event.reason)
                 self._finish(conn)
 
     def _finish(self, conn: Connection) -> None:

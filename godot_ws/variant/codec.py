@@ -60,6 +60,7 @@ from .types3 import (
 from .types4 import Array, Dictionary
 
 __all__ = [
+    "MAX_EQUAL_HASH_KEYS",
     "MAX_RECURSION_DEPTH",
     "VariantDecodeError",
     "bytes2var",
@@ -76,10 +77,25 @@ __all__ = [
 MAX_RECURSION_DEPTH = 1024
 """Deepest nesting accepted (Variant::MAX_RECURSION_DEPTH in later 3.x and 4.x)."""
 
+MAX_EQUAL_HASH_KEYS = 16
+"""Keys of one Dictionary that may share one hash (not in Godot, whose Dictionary hashes with
+a seed). Python hashes tuples, vectors and pool arrays with no seed, so an attacker can send
+thousands of keys with one hash and make each insert walk all the others; past this many the
+message is refused (ERR_INVALID_DATA), so decoding stays linear in the bytes. Honest data
+never comes near it: only equal-valued keys of different types share a hash."""
+
+# Keys whose hash an attacker cannot steer: str and bytes hash with Python's per-process
+# seed, and at most 8 int64 values share a hash. Every other key's hash is counted, from the
+# _COUNT_FROM-th key of a Dictionary on (the small ones, most of them, pay nothing; in one
+# that small, equal hashes cost little).
+_UNCOUNTED = frozenset({str, bytes, int, bool, type(None)})
+_COUNT_FROM = 32
+
 
 # ---------------------------------------------------------------- the iterative walkers
 
-# Decoder frames are lists: [kind, container, items left, pending key / property name].
+# Decoder frames are lists: [kind, container, items left, pending key / property name], and
+# for a Dictionary the count of its keys per hash (made at the first key that needs it).
 _ARRAY, _KEY_ARRAY, _DICT, _OBJECT = 0, 1, 2, 3
 _NO_KEY: Any = object()
 _END: Any = object()
@@ -131,7 +147,7 @@ def _decode(data: bytes, pos: int, allow_objects: bool, codec: _Codec) -> tuple[
                 pos += 4
                 # Containers grow item by item: a huge count allocates nothing up front.
                 if count:
-                    stack.append([_DICT, value, count, _NO_KEY])
+                    stack.append([_DICT, value, count, _NO_KEY, None])
                     continue
             elif type_id == array_id:
                 kind = _ARRAY
@@ -166,8 +182,12 @@ def _decode(data: bytes, pos: int, allow_objects: bool, codec: _Codec) -> tuple[
                     if frame[3] is _NO_KEY:
                         frame[3] = value
                         break
+                    key = frame[3]
+                    container = frame[1]
                     try:
-                        frame[1][frame[3]] = value
+                        if type(key) not in _UNCOUNTED and len(container) >= _COUNT_FROM:
+                            _count_hash(frame, key)
+                        container[key] = value
                     except TypeError:
                         raise _err(
                             Error.ERR_INVALID_DATA,
@@ -191,6 +211,27 @@ def _decode(data: bytes, pos: int, allow_objects: bool, codec: _Codec) -> tuple[
                 return value, pos
     except struct.error:
         raise _err(Error.ERR_INVALID_DATA, "not enough bytes") from None
+
+
+def _count_hash(frame: list[Any], key: Any) -> None:
+    """Count ``key``'s hash among its Dictionary's keys (and, the first time, the keys it
+    holds already); refuse a flood of equal hashes."""
+    seen = frame[4]
+    if seen is None:
+        seen = frame[4] = {}
+        for old in frame[1]:
+            if type(old) not in _UNCOUNTED:
+                _count(seen, old)
+    _count(seen, key)
+
+
+def _count(seen: dict[int, int], key: Any) -> None:
+    h = hash(key)  # TypeError for an unhashable key, as the insert would raise
+    n = seen.get(h, 0) + 1
+    if n > MAX_EQUAL_HASH_KEYS:
+        raise _err(Error.ERR_INVALID_DATA,
+                   f"over {MAX_EQUAL_HASH_KEYS} Dictionary keys with one hash (hash flooding)")
+    seen[h] = n
 
 
 def _typed_dict(data: bytes, pos: int, header: int, allow_objects: bool) -> tuple[Any, int]:

@@ -15,7 +15,16 @@ import logging
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from ...core.constants import ConnectionStatus, Error, TransferMode
+from ...core.constants import (
+    MAX_CACHED_PATHS,
+    MAX_PATH_BYTES,
+    MAX_UNKNOWN_PATH_BYTES,
+    ConnectionStatus,
+    Error,
+    TransferMode,
+)
+from ...core.logtext import clean
+from ...common.netlog import PeerLog
 from ...common.signals import Signal
 from . import codec3 as codec
 from .codec3 import NetworkCommand, RPCPacketError
@@ -139,6 +148,9 @@ class MultiplayerAPI(MultiplayerDispatcher):
         self.connection_failed = Signal("connection_failed")
         self.server_disconnected = Signal("server_disconnected")
         self._get_cache: dict[int, dict[int, str]] = {}  # sender -> its id -> wire path
+        self._unknown_bytes: dict[int, int] = {}  # sender -> bytes of cached paths of no node
+        #: Network-caused log lines, rate-limited per peer (godot_ws.common.netlog).
+        self.netlog = PeerLog(log)
         self._send_cache: dict[str, _SentPath] = {}  # wire path -> our id and confirmations
         self._last_send_cache_id = 1
         self._departed: list[int] = []  # peers that left during this poll
@@ -149,14 +161,18 @@ class MultiplayerAPI(MultiplayerDispatcher):
         """Forget connected peers and both path caches; the next path gets id 1."""
         super().clear()
         self._get_cache.clear()
+        self._unknown_bytes.clear()
         self._send_cache.clear()
         self._last_send_cache_id = 1
         self._departed.clear()
+        self.netlog.clear()
 
     def _end_of_poll(self) -> None:
         for peer_id in self._departed:
             if peer_id not in self._connected_peers:
                 self._get_cache.pop(peer_id, None)
+                self._unknown_bytes.pop(peer_id, None)
+                self.netlog.forget(peer_id)
         self._departed.clear()
 
     def is_network_server(self) -> bool:
@@ -237,14 +253,48 @@ class MultiplayerAPI(MultiplayerDispatcher):
                 self.network_peer_packet.emit(sender, packet[1:])
             # Godot ignores an unknown command byte.
         except RPCPacketError as exc:
-            log.error("%s (from peer %d)", exc, sender)
+            self._protocol_error(sender, str(exc))
+
+    def _protocol_error(self, sender: int, what: str) -> None:
+        """Log a malformed packet (rate-limited per peer and kind); a server closes a client
+        that keeps sending them (``PeerLog.STRIKES`` in ``PeerLog.WINDOW`` seconds)."""
+        netlog = self.netlog
+        netlog.error(sender, what.replace("%", "%%") + " (from peer %d)", sender)
+        if netlog.strike(sender) and self.is_network_server():
+            log.warning("closing peer %d (1008): %d malformed RPC packets in %g s", sender,
+                        netlog.STRIKES, netlog.WINDOW)
+            self._network_peer.disconnect_peer(sender, 1008, "malformed RPC packets")
 
     def _process_simplify_path(self, sender: int, packet: bytes) -> None:
+        end = packet.find(b"\0", 5)
+        if (len(packet) if end < 0 else end) - 5 > MAX_PATH_BYTES:
+            # Not in Godot, which caches and echoes back any path: refused unread. The
+            # sender, never confirmed, goes on with full paths, which still arrive.
+            self.netlog.error(sender, "SIMPLIFY_PATH from peer %d refused: its path is over "
+                              "%d bytes", sender, MAX_PATH_BYTES)
+            return
         cache_id, path = codec.parse_simplify_path(packet)
         if sender not in self._connected_peers:
             return  # it left in this frame (its last packets are still handled): no reply
-        self._get_cache.setdefault(sender, {})[cache_id] = path
-        # Godot confirms even a path it cannot find: the lookup happens at call time.
+        cache = self._get_cache.setdefault(sender, {})
+        if cache_id not in cache and len(cache) >= MAX_CACHED_PATHS:
+            self.netlog.warning(sender, "SIMPLIFY_PATH from peer %d not cached: it has %d paths "
+                                "cached (the limit); its RPCs to %s go by full path", sender,
+                                MAX_CACHED_PATHS, clean(path))
+            return
+        node = self._nodes.get(path)
+        if node is not None:
+            cache[cache_id] = self._paths[id(node)]  # the registry's string, not a copy
+        else:
+            # Godot confirms even a path it cannot find: the lookup happens at call time.
+            held = self._unknown_bytes.get(sender, 0) + len(path)
+            if held > MAX_UNKNOWN_PATH_BYTES:
+                self.netlog.warning(sender, "SIMPLIFY_PATH from peer %d not cached: %d bytes of "
+                                    "paths with no node are cached for it (the limit)", sender,
+                                    MAX_UNKNOWN_PATH_BYTES)
+                return
+            self._unknown_bytes[sender] = held
+            cache[cache_id] = path
         peer = self._network_peer
         peer.set_transfer_mode(_RELIABLE)
         peer.set_target_peer(sender)
@@ -273,11 +323,11 @@ class MultiplayerAPI(MultiplayerDispatcher):
                                      "cached node.")
             node = self._nodes.get(path)
             if node is None:
-                log.error("Failed to get cached path from RPC: %s.", path)
+                self.netlog.error(sender, "Failed to get cached path from RPC: %s.", clean(path))
         else:
             node = self._nodes.get(path)
             if node is None:
-                log.error("Failed to get path from RPC: %s.", path)
+                self.netlog.error(sender, "Failed to get path from RPC: %s.", clean(path))
         if node is None:
             raise RPCPacketError("Invalid packet received. Requested node was not found.")
         name, offset = codec.parse_name(packet, end)
@@ -289,31 +339,33 @@ class MultiplayerAPI(MultiplayerDispatcher):
         is_master = master == self.get_network_unique_id()
         if not can_call_mode(mode, is_master, master, sender):
             what = "RPC" if is_call else "RSET"
-            log.error("%s '%s' is not allowed on node %s from: %d. Mode is %d, master is %d.",
-                      what, name, self.absolute_path(path), sender, mode, master)
+            self.netlog.error(sender, "%s '%s' is not allowed on node %s from: %d. Mode is %d, "
+                              "master is %d.", what, clean(name), self.absolute_path(path),
+                              sender, mode, master)
             return
         objects = self._objects()
         if not is_call:
             value = codec.decode_value(packet, offset, end, objects)
             if not hasattr(node, name):
-                log.error("Error setting remote property '%s', not found in object of type "
-                          "%s.", name, type(node).__name__)
+                self.netlog.error(sender, "Error setting remote property '%s', not found in "
+                                  "object of type %s.", clean(name), type(node).__name__)
                 return
             try:
                 setattr(node, name, value)
             except Exception:
-                log.exception("Error setting remote property '%s' on %s", name,
-                              self.absolute_path(path))
+                self.netlog.exception(sender, "Error setting remote property '%s' on %s", name,
+                                      self.absolute_path(path))
             return
         args = codec.decode_args(packet, offset, end, objects)
         try:
             ok, error = self._call_local(node, name, args, sender)
         except Exception as exc:
-            log.exception("RPC - %s", call_error_text(node, name, f"{type(exc).__name__}: "
-                                                                  f"{exc}"))
+            # A peer can make a handler raise: its tracebacks are rate-limited too.
+            self.netlog.exception(sender, "RPC - %s", call_error_text(
+                node, name, f"{type(exc).__name__}: {clean(str(exc))}"))
             return
         if not ok:
-            log.error("RPC - %s", error)
+            self.netlog.error(sender, "RPC - %s", error)
 
     # ------------------------------------------------------------------ sending
 
