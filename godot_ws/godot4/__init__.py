@@ -168,6 +168,11 @@ from .rpc_config import RPCMode, rpc  # noqa: E402
 from .scene_multiplayer import MultiplayerAPI, SceneMultiplayer  # noqa: E402
 from .websocket_multiplayer_peer import WebSocketMultiplayerPeer  # noqa: E402
 
+# ---- replication: MultiplayerSpawner, MultiplayerSynchronizer, SceneReplicationConfig (repl4)
+from .replication_config import SceneReplicationConfig  # noqa: E402
+from .spawner import MultiplayerSpawner  # noqa: E402
+from .synchronizer import MultiplayerSynchronizer  # noqa: E402
+
 __all__ = [
     # @GlobalScope Error
     "Error",
@@ -321,4 +326,8 @@ __all__ = [
     "SceneMultiplayer",
     "WebSocketMultiplayerPeer",
     "rpc",
+    # replication (repl4)
+    "MultiplayerSpawner",
+    "MultiplayerSynchronizer",
+    "SceneReplicationConfig",
 ]

@@ -5,7 +5,8 @@ Owns the connected-peer set, the connection signals, authentication (``auth_call
 ``send_auth``, ``complete_auth``, ``auth_timeout``), the SYS commands (ADD_PEER, DEL_PEER,
 RELAY: the server relays client-to-client traffic), RAW packets (``send_bytes`` /
 ``peer_packet``), the tree of ``Node``s RPCs address, and the dispatch of received commands to
-the path cache (``_scene_cache``) and the RPCs (``_scene_rpc``). It never touches a connection
+the path cache (``_scene_cache``), the RPCs (``_scene_rpc``) and replication (``_replication``,
+whose ``on_network_process`` ends each ``poll()``). It never touches a connection
 or a socket: only ``put_packet`` / ``get_packet`` / ``get_packet_peer`` / ``set_target_peer``.
 
 ``poll()`` never raises for received bytes: a malformed packet is logged (logger
@@ -21,6 +22,8 @@ from typing import Any
 
 from ..core.constants import ConnectionStatus, Error, TransferMode
 from ..common.signals import Signal
+from ._replication import SceneReplication
+from ._replication_api import ReplicationAPI
 from ._scene_cache import SceneCache
 from ._scene_auth import SceneAuth, _Pending
 from ._scene_rpc import SceneRPC
@@ -47,7 +50,7 @@ _DISCONNECTED = ConnectionStatus.CONNECTION_DISCONNECTED
 _RELIABLE = TransferMode.TRANSFER_MODE_RELIABLE
 
 
-class SceneMultiplayer(SceneAuth):
+class SceneMultiplayer(SceneAuth, ReplicationAPI):
     """Godot 4's SceneMultiplayer. Call ``poll()`` once per frame (SceneTree does in Godot).
 
     Signals: ``peer_connected(id)``, ``peer_disconnected(id)``, ``connected_to_server``,
@@ -77,6 +80,7 @@ class SceneMultiplayer(SceneAuth):
         self._server_relay = True
         self._cache = SceneCache(self)
         self._rpc = SceneRPC(self, self._cache)
+        self._replication = self._tree_hooks = SceneReplication(self, self._cache)
         self.set_multiplayer_peer(OfflineMultiplayerPeer())
 
     # ------------------------------------------------------------------ the peer
@@ -125,6 +129,7 @@ class SceneMultiplayer(SceneAuth):
         self._last_status = _DISCONNECTED
         self._pending.clear()
         self.connected_peers.clear()
+        self._replication.on_reset()
         self._cache.clear()
 
     # ------------------------------------------------------------------ poll
@@ -162,6 +167,9 @@ class SceneMultiplayer(SceneAuth):
                 if self._pending.pop(pid, None) is not None:
                     self.peer_authentication_failed.emit(pid)
         self._update_status()
+        if self._last_status == _CONNECTED:
+            self._replication.process_visibility()
+            self._replication.on_network_process()
         return Error.OK
 
     def _handle(self, sender: int, packet: bytes, mode: int, channel: int) -> None:
@@ -219,10 +227,12 @@ class SceneMultiplayer(SceneAuth):
                     log.error("Invalid packet received. Size too small.")
                     return
                 self.peer_packet.emit(sender, packet[1:])
-            elif command in (NetworkCommand.SPAWN, NetworkCommand.DESPAWN, NetworkCommand.SYNC):
-                # MultiplayerSpawner / MultiplayerSynchronizer are not ported.
-                log.warning("multiplayer: ignored a %s packet from peer %d (replication is not "
-                            "supported)", NetworkCommand(command).name, sender)
+            elif command == NetworkCommand.SPAWN:
+                self._replication.on_spawn_receive(sender, packet)
+            elif command == NetworkCommand.DESPAWN:
+                self._replication.on_despawn_receive(sender, packet)
+            elif command == NetworkCommand.SYNC:
+                self._replication.on_sync_receive(sender, packet)
             else:
                 log.error("Invalid network command from %d", sender)
         except ValueError as exc:
@@ -312,6 +322,7 @@ class SceneMultiplayer(SceneAuth):
                 peer.put_packet(sys_packet(SysCommand.ADD_PEER, pid))
         self.connected_peers[peer_id] = None
         self._cache.on_peer_change(peer_id, True)
+        self._replication.on_peer_change(peer_id, True)
         if peer_id == 1:
             self.connected_to_server.emit()
         self.peer_connected.emit(peer_id)
@@ -332,6 +343,7 @@ class SceneMultiplayer(SceneAuth):
                 if pid != peer_id:
                     peer.set_target_peer(pid)
                     peer.put_packet(sys_packet(SysCommand.DEL_PEER, peer_id))
+        self._replication.on_peer_change(peer_id, False)
         self._cache.on_peer_change(peer_id, False)
         del self.connected_peers[peer_id]
         self.peer_disconnected.emit(peer_id)
