@@ -275,6 +275,26 @@ class Engine4:
                     if len(self._lines) == checked:
                         self._cond.wait(0.05)
 
+    def wait_for(
+        self,
+        condition: Callable[[], object],
+        what: str,
+        timeout: float = 30.0,
+        poll: Callable[[], object] | None = None,
+    ) -> None:
+        """Poll (``poll()`` then ``condition()``) until the condition holds; fails with the
+        engine's output after ``timeout`` s. For Python-side conditions while the engine runs."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if poll is not None:
+                poll()
+            if condition():
+                return
+            if time.monotonic() > deadline:
+                self._fail(f"{what}: not within {timeout} s")
+            with self._cond:
+                self._cond.wait(0.002)
+
     def wait_exit(self, timeout: float = 30.0, poll: Callable[[], object] | None = None) -> int:
         """The engine's exit code once it quits (``get_tree().quit(code)``)."""
         deadline = time.monotonic() + timeout
