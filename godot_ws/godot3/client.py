@@ -27,6 +27,7 @@ from .multiplayer_peer import WebSocketMultiplayerPeer, godot_reason
 from .peer import WebSocketPeer
 from ..core.protocol import ClientProtocol, PacketQueue, State
 from ..common.signals import Signal
+from ..common.arguments import require_strings, url_call_error
 
 __all__ = ["WebSocketClient"]
 
@@ -104,10 +105,11 @@ class WebSocketClient(WebSocketMultiplayerPeer):
         containing CR or LF; ERR_ALREADY_IN_USE while connecting or connected.
         ``gd_mp_api=True`` speaks Godot 3's multiplayer protocol (see the class docstring).
         """
-        if not isinstance(url, str):
-            raise TypeError(f"url must be str, not {type(url).__name__}")
-        protocols = _strings("protocols", protocols)
-        custom_headers = _strings("custom_headers", custom_headers)
+        if not isinstance(url, str) or isinstance(protocols, int):
+            raise url_call_error("connect_to_url", "connect_to_url(url, protocols=[], "
+                                 "gd_mp_api=False, custom_headers=[])", url, protocols)
+        protocols = require_strings("connect_to_url", "protocols", protocols)
+        custom_headers = require_strings("connect_to_url", "custom_headers", custom_headers)
         if self._status is not _DISCONNECTED:
             log.error("connect_to_url: already connecting or connected")
             return Error.ERR_ALREADY_IN_USE
@@ -464,7 +466,3 @@ class WebSocketClient(WebSocketMultiplayerPeer):
             self._conn.heartbeat_interval = seconds
 
 
-def _strings(name: str, values: Any) -> tuple[str, ...]:
-    if isinstance(values, str) or not all(isinstance(v, str) for v in values):
-        raise TypeError(f"{name} must be a sequence of str")
-    return tuple(values)

@@ -33,6 +33,7 @@ from .server_api import ServerAPI
 from .peer import WebSocketPeer
 from ..core.protocol import PacketQueue, ServerProtocol, State
 from ..common.signals import Signal
+from ..common.arguments import is_int, server_call_error
 
 __all__ = ["WebSocketServer"]
 
@@ -110,8 +111,9 @@ class WebSocketServer(ServerAPI):
         """Listen on ``bind_ip`` (``"*"``: every interface) and ``port`` (0: any free port,
         see ``get_local_port``). ERR_ALREADY_IN_USE when already listening, ERR_CANT_CREATE
         when the address cannot be bound, ERR_INVALID_PARAMETER for a bad port."""
-        if not isinstance(port, int) or isinstance(protocols, str):
-            raise TypeError("listen(port: int, protocols: list of str, gd_mp_api: bool)")
+        if not is_int(port) or isinstance(protocols, (str, int)):
+            raise server_call_error("listen(port: int, protocols: list of str = [], "
+                                    "gd_mp_api: bool = False)", (port, protocols))
         if self._listener is not None:
             log.error("listen: already listening")
             return Error.ERR_ALREADY_IN_USE
