@@ -77,6 +77,7 @@ from .common.signals import (
     CONNECT_REFERENCE_COUNTED,
     Signal,
     SignalOwner,
+    signal,
 )
 from .variant.codec import (
     VariantDecodeError,
@@ -187,6 +188,7 @@ __all__ = [
     "var2bytes",
     "Signal",
     "SignalOwner",
+    "signal",
     # Godot 3 high-level multiplayer (godot_ws.rpc)
     "MultiplayerAPI",
     "SceneTree",
