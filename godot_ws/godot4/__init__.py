@@ -172,6 +172,9 @@ from .websocket_multiplayer_peer import WebSocketMultiplayerPeer  # noqa: E402
 from .replication_config import SceneReplicationConfig  # noqa: E402
 from .spawner import MultiplayerSpawner  # noqa: E402
 from .synchronizer import MultiplayerSynchronizer  # noqa: E402
+# ---- GDScript's `signal name(args)` in a ported class; its emitter is godot_ws.Signal (the
+# name Signal here is Godot 4's Variant value, kept for var_to_bytes)
+from ..common.signals import signal  # noqa: E402
 
 __all__ = [
     # @GlobalScope Error
@@ -330,4 +333,6 @@ __all__ = [
     "MultiplayerSpawner",
     "MultiplayerSynchronizer",
     "SceneReplicationConfig",
+    # custom signals
+    "signal",
 ]

@@ -13,6 +13,7 @@ builds the API on it and tells the replication layer (``_tree_hooks``) what happ
 
 from __future__ import annotations
 
+import itertools
 import logging
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,16 @@ if TYPE_CHECKING:
 __all__ = ["SceneNodes", "TreeHooks", "BUILDING", "INSIDE", "READY", "FREED"]
 
 log = logging.getLogger("godot_ws.godot4.multiplayer")
+_RENAMES = itertools.count(2)
+
+
+def _engine_class(node: object) -> str:
+    """Godot's ``get_class_name()`` for a scripted node: the first godot_ws class it extends
+    (``Node`` for ``class Lobby(Node)``)."""
+    for cls in type(node).__mro__:
+        if cls.__module__.startswith("godot_ws."):
+            return cls.__name__
+    return type(node).__name__
 
 # A node's place in its life (Node._state).
 BUILDING = 0  # registered, its __init__ (or its parent's) still running
@@ -114,11 +125,21 @@ class SceneNodes(SignalOwner):
 
     # ------------------------------------------------------------------ registering
 
-    def add_node(self, node: Node) -> None:
-        """Register ``node`` under its path, as a child of the node at its parent path."""
-        path = node.get_path()
+    def add_node(self, node: Node, path: str) -> str:
+        """Register ``node`` at ``path`` (absolute), as a child of the node at its parent path,
+        and return the path it got: when another node is there, the newcomer is renamed as
+        Godot 4's ``add_child`` renames it, ``@Node@2`` (its engine class and a process-wide
+        count), and a warning says so."""
         if path in self._nodes:
-            raise ValueError(f"a node already has the path {path!r}")
+            above = path.rpartition("/")[0]
+            # Godot 4's Node::_validate_child_name: "@" + get_class_name() + "@" + the count
+            # of node_hrcr_count, which starts at 1 and is incremented before use.
+            renamed = f"{above}/@{_engine_class(node)}@{next(_RENAMES)}"
+            log.warning("%s: a node is already at %s; this one is %s (Godot renames the "
+                        "newcomer; RPCs to %s still reach the first)", type(node).__name__,
+                        path, renamed, path)
+            path = renamed
+        node._path = path
         self._nodes[path] = node
         parent_path = path.rsplit("/", 1)[0]
         parent = self._nodes.get(parent_path)
@@ -132,6 +153,7 @@ class SceneNodes(SignalOwner):
             for child in adopted:
                 child._parent = node
             node._children.extend(adopted)
+        return path
 
     def remove_node(self, node: Node) -> None:
         """Forget ``node`` (its path is free again)."""

@@ -54,8 +54,8 @@ class Node(metaclass=_NodeType):
     """A node of the multiplayer's tree.
 
     ``path`` is absolute (``"/root/Main"``) or relative to the multiplayer's ``root_path``
-    (``"Main"``, ``"Main/Player"``). Another node at the same path is an error (ValueError);
-    Godot renames such a node instead. Override ``_enter_tree``, ``_ready`` and ``_exit_tree``
+    (``"Main"``, ``"Main/Player"``). A node made at a path another node already has is
+    renamed as Godot renames it (``/root/@Node@2``), with a warning. Override ``_enter_tree``, ``_ready`` and ``_exit_tree``
     as in GDScript: the tree calls them (exceptions are logged, as script errors are printed).
     """
 
@@ -80,12 +80,11 @@ class Node(metaclass=_NodeType):
         self._multiplayer = multiplayer
         self._authority = 1
         self._node_rpc_config: dict[str, dict[str, Any]] = {}
-        self._path = multiplayer.absolute_path(path)
         self._parent: Node | None = None
         self._children: list[Node] = []
         self._state = BUILDING
         self._inside = False
-        multiplayer.add_node(self)
+        self._path = multiplayer.add_node(self, multiplayer.absolute_path(path))
         self._inside = True
 
     def _tree_notification(self, what: int) -> None:
