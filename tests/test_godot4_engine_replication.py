@@ -222,7 +222,7 @@ def test_godot_synchronizers_move_players_on_our_host_and_relay(python_host: Hos
 
 def test_godot_accepts_every_packet_of_ours(python_host: Hosted) -> None:
     for engine in (python_host.a, python_host.b):
-        assert engine_errors(engine) == []
+        assert engine_errors(engine) == [], engine.output()
 
 
 # ------------------------------------------------------------------ a Godot host
@@ -304,4 +304,4 @@ def test_godot_host_spawn_bytes(godot_host: GodotHosted) -> None:
 
 
 def test_godot_host_accepts_every_packet_of_ours(godot_host: GodotHosted) -> None:
-    assert engine_errors(godot_host.engine) == []
+    assert engine_errors(godot_host.engine) == [], godot_host.engine.output()

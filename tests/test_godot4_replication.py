@@ -495,3 +495,16 @@ def test_set_name_moves_the_subtree() -> None:
     node.name = "Other"
     assert node.get_path() == "/root/Other" and child.get_path() == "/root/Other/a"
     assert mp.get_node_or_null("Other/a") is child and mp.get_node_or_null("Main") is None
+
+
+def test_readme_replication_example_runs(tmp_path: Any) -> None:
+    """README's "Godot 4 replication" example, as written (port and frames aside)."""
+    from test_readme import Example, code_blocks, free_port
+
+    (code,) = code_blocks("Godot 4 replication")
+    example = Example(code, free_port(), tmp_path, "godot4_replication", frames=120)
+    out = example.finish(timeout=60)
+    assert example.proc.returncode == 0, out
+    pid = out.splitlines()[0].split()[1]
+    assert out.splitlines() == [f"ready {pid} player {pid}", f"ready {pid} player {pid}",
+                                f"client sees {pid} player {pid} True"], out

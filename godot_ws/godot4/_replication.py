@@ -24,7 +24,9 @@ from ._replication_wire import (
     despawn_packet,
     encode_values,
     spawn_packet,
-    sync_packets,
+    sync_bodies,
+    sync_entry,
+    sync_header,
 )
 from .spawner import MultiplayerSpawner
 from .synchronizer import MultiplayerSynchronizer, get_state
@@ -337,28 +339,36 @@ class SceneReplication(ReplicationReceiver):
         return True
 
     def on_network_process(self) -> None:
-        """Once per poll: a SYNC (and DELTA) to each peer with something to sync."""
+        """Once per poll: a SYNC (and DELTA) to each peer with something to sync.
+
+        What does not depend on the peer (authority, the interval, the encoded ALWAYS values,
+        a DELTA for a given cursor) is worked out once per frame and reused for every peer:
+        the bytes are the ones Godot builds peer by peer."""
         if self.spawn_queue:
             log.error("An error happened during last spawn, this usually means the 'ready' "
                       "signal was not emitted by the spawned node.")
             self.spawn_queue.clear()
-        usec = time.monotonic_ns() // 1000
+        mp = self.multiplayer
+        me = mp.get_unique_id() if mp.has_multiplayer_peer() else 0
+        frame = _Frame(time.monotonic_ns() // 1000, me)
         for pid, info in list(self.peers_info.items()):
             if not info.sync_nodes:
                 continue
             info.last_sent_sync = (info.last_sent_sync + 1) & 0xFFFF
             to_sync = list(info.sync_nodes)
-            self._send_sync(pid, to_sync, info.last_sent_sync, usec)
-            self._send_delta(pid, info, to_sync, usec)
+            self._send_sync(pid, to_sync, info.last_sent_sync, frame)
+            self._send_delta(pid, info, to_sync, frame)
 
-    def _sync_state(self, sync: MultiplayerSynchronizer, usec: int) -> bytes | None:
-        """The encoded ALWAYS values, once per frame for every peer (the bytes are the same)."""
-        cached = sync._sync_cache
-        if cached is not None and cached[0] == usec:
-            return cached[1]
-        node = sync.get_root_node()
+    def _sync_entry(self, sync: MultiplayerSynchronizer, frame: _Frame) -> bytes | None:
+        """This frame's SYNC entry of ``sync`` (its encoded ALWAYS values), or None when it
+        sends none now."""
+        if sync in frame.sync_entry:
+            return frame.sync_entry[sync]
+        frame.sync_entry[sync] = None
         config = sync.replication_config
-        if node is None or config is None:
+        node = sync.get_root_node()
+        if config is None or sync._authority != frame.me or node is None \
+                or not sync.update_outbound_sync_time(frame.usec):
             return None
         values = get_state(config.get_sync_properties(), node)
         if values is None:
@@ -373,46 +383,92 @@ class SceneReplication(ReplicationReceiver):
             log.error("Node states bigger than MTU will not be sent (%d > %d): %s", len(data),
                       self.sync_mtu, node.get_path())
             return None
-        sync._sync_cache = (usec, data)
-        return data
+        if sync.net_id == 0:
+            return None  # no id yet: a path-based one is made for the first peer below
+        entry = frame.sync_entry[sync] = sync_entry(sync.net_id, data)
+        return entry
 
     def _send_sync(self, peer: int, syncs: list[MultiplayerSynchronizer], net_time: int,
-                   usec: int) -> None:
-        entries: list[tuple[int, bytes]] = []
+                   frame: _Frame) -> None:
+        included: list[MultiplayerSynchronizer] = []
         for sync in syncs:
-            if sync.replication_config is None or not self._has_authority(sync):
-                continue
-            if not sync.update_outbound_sync_time(usec):
-                continue
-            if sync.get_root_node() is None or not self._verify_synchronizer(peer, sync):
-                continue
-            data = self._sync_state(sync, usec)
-            if data is not None:
-                entries.append((sync.net_id, data))
-        for packet in sync_packets(net_time, entries, self.sync_mtu):
-            self._send_raw(packet, peer, False)
+            net_id = sync.net_id
+            if (net_id == 0 or net_id & PATH_ID_FLAG) and sync._authority == frame.me \
+                    and sync.replication_config is not None:
+                if not self._verify_synchronizer(peer, sync):
+                    continue  # the peer has not confirmed the path yet
+            if self._sync_entry(sync, frame):
+                included.append(sync)
+        if not included:
+            return
+        key = tuple(included)
+        bodies = frame.sync_bodies.get(key)
+        if bodies is None:  # the same synchronizers for another peer: the same bytes
+            entries = [frame.sync_entry[sync] or b"" for sync in included]
+            bodies = frame.sync_bodies[key] = sync_bodies(entries, self.sync_mtu)
+        header = sync_header(net_time)
+        for body in bodies:
+            self._send_raw(header + body, peer, False)
+
+    def _delta_state(self, sync: MultiplayerSynchronizer, last_usec: int,
+                     frame: _Frame) -> tuple[int, bytes] | None:
+        """(mask, encoded values) of what changed since ``last_usec``, once per cursor."""
+        key = (sync, last_usec)
+        if key in frame.delta_state:
+            return frame.delta_state[key]
+        frame.delta_state[key] = None
+        values, mask = sync.get_delta_state(frame.usec, last_usec)
+        if not values:
+            return None
+        try:
+            data = encode_values(values)
+        except (TypeError, ValueError) as exc:
+            log.error("Unable to encode delta state: %s", exc)
+            return None
+        if len(data) > self.delta_mtu:
+            log.error("Synchronizer delta bigger than MTU will not be sent (%d > %d): %s",
+                      len(data), self.delta_mtu, sync.get_path())
+            return None
+        frame.delta_state[key] = (mask, data)
+        return mask, data
 
     def _send_delta(self, peer: int, info: _PeerInfo, syncs: list[MultiplayerSynchronizer],
-                    usec: int) -> None:
-        entries: list[tuple[int, int, bytes]] = []
+                    frame: _Frame) -> None:
+        entries: list[tuple[MultiplayerSynchronizer, int]] = []
         for sync in syncs:
-            if sync.replication_config is None or not self._has_authority(sync):
+            if sync.replication_config is None or sync._authority != frame.me:
                 continue
-            if not self._verify_synchronizer(peer, sync):
+            net_id = sync.net_id
+            if (net_id == 0 or net_id & PATH_ID_FLAG) and \
+                    not self._verify_synchronizer(peer, sync):
                 continue
-            values, mask = sync.get_delta_state(usec, info.last_watch_usecs.get(sync, 0))
-            if not values:
+            last = info.last_watch_usecs.get(sync, 0)
+            delta = self._delta_state(sync, last, frame)
+            if delta is None:
                 continue
-            try:
-                data = encode_values(values)
-            except (TypeError, ValueError) as exc:
-                log.error("Unable to encode delta state: %s", exc)
-                continue
-            if len(data) > self.delta_mtu:
-                log.error("Synchronizer delta bigger than MTU will not be sent (%d > %d): %s",
-                          len(data), self.delta_mtu, sync.get_path())
-                continue
-            entries.append((sync.net_id, mask, data))
-            info.last_watch_usecs[sync] = usec
-        for packet in delta_packets(entries, self.delta_mtu):
+            entries.append((sync, last))
+            info.last_watch_usecs[sync] = frame.usec
+        if not entries:
+            return
+        key = tuple(entries)
+        packets = frame.delta_packets.get(key)
+        if packets is None:  # the same deltas for another peer: the same bytes
+            found = [(sync.net_id, frame.delta_state[(sync, last)]) for sync, last in entries]
+            packets = frame.delta_packets[key] = delta_packets(
+                [(net_id, d[0], d[1]) for net_id, d in found if d is not None], self.delta_mtu)
+        for packet in packets:
             self._send_raw(packet, peer, True)
+
+
+class _Frame:
+    """What one ``on_network_process`` computes once for every peer."""
+
+    __slots__ = ("usec", "me", "sync_entry", "sync_bodies", "delta_state", "delta_packets")
+
+    def __init__(self, usec: int, me: int) -> None:
+        self.usec = usec
+        self.me = me
+        self.sync_entry: dict[MultiplayerSynchronizer, bytes | None] = {}
+        self.sync_bodies: dict[tuple[MultiplayerSynchronizer, ...], list[bytes]] = {}
+        self.delta_state: dict[tuple[MultiplayerSynchronizer, int], tuple[int, bytes] | None] = {}
+        self.delta_packets: dict[tuple[tuple[MultiplayerSynchronizer, int], ...], list[bytes]] = {}

@@ -31,6 +31,9 @@ __all__ = [
     "iter_sync",
     "is_valid_node_name",
     "spawn_packet",
+    "sync_bodies",
+    "sync_entry",
+    "sync_header",
     "sync_packets",
 ]
 
@@ -157,25 +160,40 @@ def sync_packets(time: int, entries: Sequence[tuple[int, bytes]], mtu: int) -> l
     An entry over ``mtu`` is skipped (the caller logs it); a packet is flushed when the next
     entry would pass ``mtu``; every packet has the same u16 time. Empty entries are not written.
     """
-    header = _SYNC_HEADER.pack(NetworkCommand.SYNC, time & 0xFFFF)
-    packets: list[bytes] = []
-    parts = [header]
-    ofs = len(header)
-    for net_id, data in entries:
-        size = len(data)
+    header = sync_header(time)
+    return [header + body for body in sync_bodies([sync_entry(n, d) for n, d in entries], mtu)]
+
+
+def sync_header(time: int) -> bytes:
+    """The 3 bytes every SYNC packet of one frame to one peer starts with."""
+    return _SYNC_HEADER.pack(NetworkCommand.SYNC, time & 0xFFFF)
+
+
+def sync_entry(net_id: int, data: bytes) -> bytes:
+    """One SYNC entry (u32 net id, u32 size, the values); b"" for no values."""
+    return _SYNC_ENTRY.pack(net_id, len(data)) + data if data else b""
+
+
+def sync_bodies(entries: Sequence[bytes], mtu: int) -> list[bytes]:
+    """The entries of a frame's SYNC packets, split as ``_send_sync`` splits them (after the
+    3-byte header); the same for every peer sent the same synchronizers."""
+    bodies: list[bytes] = []
+    parts: list[bytes] = []
+    ofs = _SYNC_HEADER.size
+    for entry in entries:
+        size = len(entry) - 8
         if size > mtu:
             continue
-        if ofs + 8 + size > mtu:
-            if ofs > len(header):
-                packets.append(b"".join(parts))
-            parts = [header]
-            ofs = len(header)
-        if size:
-            parts += (_SYNC_ENTRY.pack(net_id, size), data)
-            ofs += 8 + size
-    if ofs > len(header):
-        packets.append(b"".join(parts))
-    return packets
+        if ofs + len(entry) > mtu and parts:
+            bodies.append(b"".join(parts))
+            parts = []
+            ofs = _SYNC_HEADER.size
+        if size > 0:
+            parts.append(entry)
+            ofs += len(entry)
+    if parts:
+        bodies.append(b"".join(parts))
+    return bodies
 
 
 def delta_packets(entries: Sequence[tuple[int, int, bytes]], mtu: int) -> list[bytes]:

@@ -347,7 +347,6 @@ class MultiplayerSynchronizer(Node):
         self.last_watch_usec = 0
         self.sync_started = False
         self._watchers: list[_Watcher] = []
-        self._sync_cache: tuple[int, bytes] | None = None  # (usec, encoded SYNC values)
 
     def update_outbound_sync_time(self, usec: int) -> bool:
         """True when this frame may send a SYNC (``replication_interval``)."""
