@@ -74,11 +74,8 @@ script = ExtResource("1")
 # errors (``ERROR: ...``) do not: some are expected (a refused connection logs one).
 SCRIPT_ERROR = re.compile(r"SCRIPT ERROR|Parse Error|USER SCRIPT ERROR")
 
-_PAGE = """<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>godot_ws engine NAME</title></head>
-<body><canvas id="canvas" width="64" height="64"></canvas>
-<script src="index.js"></script>
-<script>
+# Every page: a print(...) that POSTs lines back, in order, one request at a time.
+_PRINTER = """
 const queue = [];
 let busy = false;
 function flush() {
@@ -92,15 +89,35 @@ function out(kind, args) {
   queue.push([kind, Array.from(args).map(String).join(' ')]);
   flush();
 }
+function print() { out('out', arguments); }
 window.addEventListener('error', (e) => out('page', ['page error: ' + e.message]));
 window.addEventListener('unhandledrejection', (e) => out('page', ['page error: ' + e.reason]));
+"""
+
+_PAGE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>godot_ws engine @@NAME@@</title></head>
+<body><canvas id="canvas" width="64" height="64"></canvas>
+<script src="index.js"></script>
+<script>@@PRINTER@@
 const engine = new Engine({
-  executable: 'index', mainPack: 'pack.zip', canvasResizePolicy: 0, args: ARGS,
+  executable: 'index', mainPack: 'pack.zip', canvasResizePolicy: 0, args: @@ARGS@@,
   onPrint: function () { out('out', arguments); },
   onPrintError: function () { out('err', arguments); },
   onExit: function (code) { out('exit', [code]); },
 });
 engine.startGame().catch((e) => out('page', ['page error: startGame: ' + e]));
+</script></body></html>
+"""
+
+# A page without Godot (Chromium's own WebSocket and so on): print(...) then the test's script;
+# the arguments are in the constant ``args``.
+_PLAIN_PAGE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>godot_ws page @@NAME@@</title></head>
+<body><script>@@PRINTER@@
+const args = @@ARGS@@;
+(async () => {
+@@SCRIPT@@
+})().catch((e) => out('page', ['page error: ' + e]));
 </script></body></html>
 """
 
@@ -179,12 +196,14 @@ class EngineError(AssertionError):
 class Engine4:
     """One running Godot 4.6 engine (one Chromium) and what it printed."""
 
-    def __init__(self, server: EngineServer, key: str, name: str, pack: bytes, args: list[str]) -> None:
+    def __init__(self, server: EngineServer, key: str, name: str, pack: bytes, args: list[str],
+                 script: str | None = None) -> None:
         self.server = server
         self.key = key
         self.name = name or key
         self.pack = pack
         self.args = list(args)
+        self.script = script  # a page without Godot: this JavaScript instead of the engine
         self._lines: list[str] = []
         self._cond = threading.Condition()
         self.exit_code: int | None = None
@@ -208,6 +227,15 @@ class Engine4:
         """Every line printed so far (stdout and stderr, in the order printed)."""
         with self._cond:
             return list(self._lines)
+
+    def page(self) -> str:
+        """The HTML of this engine's (or plain page's) index.html."""
+        if self.script is None:
+            page, args = _PAGE, ["--", *self.args]
+        else:
+            page, args = _PLAIN_PAGE, self.args
+        page = page.replace("@@PRINTER@@", _PRINTER).replace("@@NAME@@", self.name)
+        return page.replace("@@ARGS@@", json.dumps(args)).replace("@@SCRIPT@@", self.script or "")
 
     @property
     def url(self) -> str:
@@ -366,8 +394,7 @@ class EngineServer:
                     return self._send(404, b"not found")
                 engine, name = owner.engines[parts[2]], parts[3]
                 if name == "index.html":
-                    page = _PAGE.replace("NAME", engine.name).replace("ARGS", json.dumps(["--", *engine.args]))
-                    return self._send(200, page.encode(), _MIME[".html"])
+                    return self._send(200, engine.page().encode(), _MIME[".html"])
                 if name == "pack.zip":
                     return self._send(200, engine.pack, _MIME[".zip"])
                 if name in TEMPLATE_FILES:
@@ -397,6 +424,15 @@ class EngineServer:
         self.engines[key] = engine
         engine.start(self.chromium)
         return engine
+
+    def open_page(self, script: str, args: list[str] | None = None, name: str = "") -> Engine4:
+        """Open a page without Godot in its own Chromium: ``script`` is the body of an async
+        JavaScript function with ``print(...)`` (lines land in ``.lines``) and ``args``."""
+        key = f"{next(self._keys)}"
+        page = Engine4(self, key, name, b"", list(args or []), script)
+        self.engines[key] = page
+        page.start(self.chromium)
+        return page
 
     def close(self) -> None:
         """Stop every engine and the HTTP server."""

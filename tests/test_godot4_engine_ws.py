@@ -39,10 +39,11 @@ class Server3:
     """Our Godot 3 ``WebSocketServer`` in plain mode: echoes in the mode it received, closes a
     client on "close CODE REASON"."""
 
-    def __init__(self) -> None:
+    def __init__(self, compression: bool = False) -> None:
         self.seen = Seen()
         self.server = godot_ws.WebSocketServer()
         self.server.bind_ip = "127.0.0.1"
+        self.server.compression_enabled = compression
         assert self.server.listen(0) == godot_ws.OK
         self.url = f"ws://127.0.0.1:{self.server.get_local_port()}/"  # type: ignore[attr-defined]
         self.server.data_received.connect(self._echo)
@@ -71,8 +72,9 @@ class Server3:
 class Server4:
     """Our Godot 4 ``TCPServer`` + ``WebSocketPeer.accept_stream``, as a Godot 4 server script."""
 
-    def __init__(self) -> None:
+    def __init__(self, compression: bool = False) -> None:
         self.seen = Seen()
+        self.compression = compression
         self.tcp = godot4.TCPServer()
         assert self.tcp.listen(0, "127.0.0.1") == godot4.OK
         self.url = f"ws://127.0.0.1:{self.tcp.get_local_port()}/"
@@ -82,6 +84,7 @@ class Server4:
     def poll(self) -> None:
         while self.tcp.is_connection_available():
             ws = godot4.WebSocketPeer()
+            ws.compression_enabled = self.compression
             assert ws.accept_stream(self.tcp.take_connection()) == godot4.OK
             self.peers.append(ws)
         for ws in list(self.peers):
