@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 
 from ..core.constants import Error, TransferMode
 from .websocket_peer import WebSocketPeer
@@ -74,6 +75,17 @@ class Outbox:
                           len(data), peer_id)
             self._stalled(peer_id, ws)
         return err
+
+    def broadcast(self, peers: Mapping[int, WebSocketPeer], excluded: int, data: bytes,
+                  mode: int) -> Error:
+        """``send`` to every peer but ``excluded``; the first failure is the result."""
+        result = Error.OK
+        for peer_id, ws in list(peers.items()):
+            if peer_id != excluded:
+                err = self.send(peer_id, ws, data, mode)
+                if result == Error.OK:
+                    result = err
+        return result
 
     def _stalled(self, peer_id: int, ws: WebSocketPeer) -> bool:
         now = time.monotonic()

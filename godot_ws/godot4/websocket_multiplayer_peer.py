@@ -17,6 +17,7 @@ import time
 from collections.abc import Sequence
 
 from ..core.constants import ConnectionStatus, Error
+from ..common.arguments import is_int, server_call_error, url_call_error
 from ._inbox import Inbox
 from ._outbox import Outbox
 from .multiplayer_peer import MultiplayerPeer
@@ -144,8 +145,11 @@ class WebSocketMultiplayerPeer(MultiplayerPeer):
                       tls_server_options: TLSOptions | None = None) -> Error:
         """Listen on ``port`` (0: any free port; see ``get_local_port``). ERR_ALREADY_IN_USE
         unless disconnected, ERR_INVALID_PARAMETER for client TLS options."""
-        if not isinstance(port, int) or isinstance(port, bool):
-            raise TypeError(f"port must be int, not {type(port).__name__}")
+        if (not is_int(port) or not isinstance(bind_address, str)
+                or not isinstance(tls_server_options, (TLSOptions, type(None)))):
+            raise server_call_error("create_server(port: int, bind_address: "
+                                    "str = '*', tls_server_options: TLSOptions | None = None)",
+                                    (port, bind_address, tls_server_options))
         if self._status != _DISCONNECTED:
             log.error("create_server: already in use")
             return Error.ERR_ALREADY_IN_USE
@@ -165,8 +169,10 @@ class WebSocketMultiplayerPeer(MultiplayerPeer):
 
     def create_client(self, url: str, tls_client_options: TLSOptions | None = None) -> Error:
         """Connect to ``url`` (ws:// or wss://); CONNECTING until the server's id arrives."""
-        if not isinstance(url, str):
-            raise TypeError(f"url must be str, not {type(url).__name__}")
+        if not isinstance(url, str) or not isinstance(tls_client_options,
+                                                      (TLSOptions, type(None))):
+            raise url_call_error("create_client", "create_client(url, tls_client_options: "
+                                 "TLSOptions | None = None)", url, tls_client_options)
         if self._status != _DISCONNECTED:
             log.error("create_client: already in use")
             return Error.ERR_ALREADY_IN_USE
@@ -417,23 +423,15 @@ class WebSocketMultiplayerPeer(MultiplayerPeer):
         if self._server is None:
             return self._peers[1].put_packet(data)
         target = self._target_peer
-        send, mode = self._outbox.send, self._transfer_mode
-        if target > 0:
-            peer = self._peers.get(target)
-            if peer is None:
-                if target in self._leaving:
-                    return Error.ERR_UNAVAILABLE  # it closed; peer_disconnected is next poll
-                log.error("Peer not found: %d", target)
-                return Error.ERR_INVALID_PARAMETER
-            return send(target, peer, data, mode)
-        result = Error.OK  # unlike Godot, a failed send to one peer is the call's result
-        for peer_id, peer in list(self._peers.items()):
-            if target and -target == peer_id:
-                continue
-            err = send(peer_id, peer, data, mode)
-            if result == Error.OK:
-                result = err
-        return result
+        if target <= 0:  # unlike Godot, a failed send to one peer is the call's result
+            return self._outbox.broadcast(self._peers, -target, data, self._transfer_mode)
+        peer = self._peers.get(target)
+        if peer is None:
+            if target in self._leaving:
+                return Error.ERR_UNAVAILABLE  # it closed; peer_disconnected is next poll
+            log.error("Peer not found: %d", target)
+            return Error.ERR_INVALID_PARAMETER
+        return self._outbox.send(target, peer, data, self._transfer_mode)
 
     def _has_room(self, peer_id: int, size: int) -> bool:
         peer = self._peers.get(peer_id)
