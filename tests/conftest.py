@@ -129,8 +129,9 @@ def godot4_server() -> Iterator[EngineServer]:
 def _engine_launcher(server: EngineServer) -> tuple[Callable[..., Engine4], list[Engine4]]:
     started: list[Engine4] = []
 
-    def launch(files: dict[str, str | bytes], args: list[str] | None = None, name: str = "") -> Engine4:
-        engine = server.launch(files, args, name)
+    def launch(files: dict[str, str | bytes], args: list[str] | None = None, name: str = "",
+               flags: list[str] | None = None) -> Engine4:
+        engine = server.launch(files, args, name, flags)
         started.append(engine)
         return engine
 
@@ -147,7 +148,8 @@ def _stop_engines(started: list[Engine4]) -> None:
 def godot4_engine(godot4_server: EngineServer) -> Iterator[Callable[..., Engine4]]:
     """``launch(files, args=[], name="")`` -> a started Engine4 running the project ``files``
     (res:// relative path -> text or bytes; project.godot and main.tscn for main.gd are added when
-    missing); ``args`` arrive in ``OS.get_cmdline_user_args()``. Stopped at the test's end."""
+    missing); ``args`` arrive in ``OS.get_cmdline_user_args()``; ``flags``: more Chromium flags
+    (engine4.trust_flag for wss). Stopped at the test's end."""
     launch, started = _engine_launcher(godot4_server)
     yield launch
     _stop_engines(started)
@@ -167,8 +169,9 @@ def browser_page(godot4_server: EngineServer) -> Iterator[Callable[..., Engine4]
     Chromium (see EngineServer.open_page); closed at the end of the module."""
     started: list[Engine4] = []
 
-    def open_page(script: str, args: list[str] | None = None, name: str = "") -> Engine4:
-        page = godot4_server.open_page(script, args, name)
+    def open_page(script: str, args: list[str] | None = None, name: str = "",
+                  flags: list[str] | None = None) -> Engine4:
+        page = godot4_server.open_page(script, args, name, flags)
         started.append(page)
         return page
 

@@ -18,6 +18,7 @@ present) and Chromium with :func:`find_chromium`; ``.ci/run`` installs both.
 
 from __future__ import annotations
 
+import base64
 import io
 import itertools
 import json
@@ -186,6 +187,23 @@ def make_pack(files: dict[str, str | bytes]) -> bytes:
     return buffer.getvalue()
 
 
+def trust_flag(*cert_pems: bytes) -> str:
+    """The Chromium flag that accepts TLS servers presenting one of these certificates (PEM), so
+    a wss test server with a certificate from the test CA is trusted by the page (and by Godot's
+    web WebSocketPeer, which is the browser's): the SPKI pins of --ignore-certificate-errors-spki-list."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+
+    pins = []
+    for pem in cert_pems:
+        key = x509.load_pem_x509_certificate(pem).public_key()
+        spki = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        digest = hashes.Hash(hashes.SHA256())
+        digest.update(spki)
+        pins.append(base64.b64encode(digest.finalize()).decode())
+    return "--ignore-certificate-errors-spki-list=" + ",".join(pins)
+
+
 # ------------------------------------------------------------------ one engine
 
 
@@ -246,8 +264,9 @@ class Engine4:
         """All printed lines as one text (for failure messages)."""
         return "\n".join(self.lines)
 
-    def start(self, chromium: str) -> None:
-        """Start this engine's Chromium (called by :meth:`EngineServer.launch`)."""
+    def start(self, chromium: str, flags: list[str] | None = None) -> None:
+        """Start this engine's Chromium (called by :meth:`EngineServer.launch`) with the
+        harness's flags plus ``flags``."""
         self._profile = tempfile.mkdtemp(prefix="godot_ws-chromium-")
         self._process = subprocess.Popen(
             [chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -257,7 +276,7 @@ class Engine4:
              # a page in a background tab or without frames must keep running its main loop
              "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
              "--disable-backgrounding-occluded-windows",
-             f"--user-data-dir={self._profile}", self.url],
+             f"--user-data-dir={self._profile}", *(flags or ()), self.url],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
 
@@ -417,21 +436,24 @@ class EngineServer:
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="engine4-http", daemon=True)
         self._thread.start()
 
-    def launch(self, files: dict[str, str | bytes], args: list[str] | None = None, name: str = "") -> Engine4:
-        """Start one engine running the project ``files`` with user ``args``."""
+    def launch(self, files: dict[str, str | bytes], args: list[str] | None = None, name: str = "",
+               flags: list[str] | None = None) -> Engine4:
+        """Start one engine running the project ``files`` with user ``args`` (``flags``: more
+        Chromium flags, e.g. :func:`trust_flag`)."""
         key = f"{next(self._keys)}"
         engine = Engine4(self, key, name, make_pack(files), list(args or []))
         self.engines[key] = engine
-        engine.start(self.chromium)
+        engine.start(self.chromium, flags)
         return engine
 
-    def open_page(self, script: str, args: list[str] | None = None, name: str = "") -> Engine4:
+    def open_page(self, script: str, args: list[str] | None = None, name: str = "",
+                  flags: list[str] | None = None) -> Engine4:
         """Open a page without Godot in its own Chromium: ``script`` is the body of an async
         JavaScript function with ``print(...)`` (lines land in ``.lines``) and ``args``."""
         key = f"{next(self._keys)}"
         page = Engine4(self, key, name, b"", list(args or []), script)
         self.engines[key] = page
-        page.start(self.chromium)
+        page.start(self.chromium, flags)
         return page
 
     def close(self) -> None:

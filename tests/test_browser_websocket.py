@@ -2,7 +2,8 @@
 ``WebSocketServer`` and the 4.x ``TCPServer`` + ``WebSocketPeer.accept_stream``, each without and
 with ``compression_enabled`` (permessage-deflate as Chromium offers it: client_max_window_bits, no
 parameters it needs answered). Text, binary, a 60 kB compressible text, an empty message, a close
-asked of the server with a code and a UTF-8 reason, and the browser's own close(4002, reason)."""
+asked of the server with a code and a UTF-8 reason, and the browser's own close(4002, reason);
+and wss: the test CA's certificate is refused unless Chromium gets its key pin."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
-from engine4 import Engine4
+import trustme
+from engine4 import Engine4, trust_flag
 from test_godot4_engine_ws import Server3, Server4
 
 SCRIPT = r"""
@@ -102,3 +104,29 @@ def test_close_codes_and_reasons(run: Run, tag: str) -> None:
     assert "closed by server code=4001 clean=true reason=server bye é" in run.output(tag)
     assert "closed by client code=4002 clean=true reason=client bye" in run.output(tag)
     assert run.servers[tag].seen.client_close == [(4002, "client bye")]
+
+
+WSS_SCRIPT = r"""
+const ws = new WebSocket(args[0]);
+ws.onerror = () => print('error event');
+ws.onopen = () => print('open');
+ws.onclose = (e) => print('closed code=' + e.code + ' clean=' + e.wasClean);
+"""
+
+
+@pytest.mark.parametrize("pinned", [False, True], ids=["unpinned", "pinned"])
+def test_wss_is_trusted_only_through_the_pin(browser_page: Callable[..., Engine4], pinned: bool) -> None:
+    """The browser refuses our wss server's test-CA certificate unless its key is pinned."""
+    leaf = trustme.CA().issue_cert("127.0.0.1")
+    server = Server4(leaf=leaf)
+    try:
+        flags = [trust_flag(leaf.cert_chain_pems[0].bytes())] if pinned else []
+        page = browser_page(WSS_SCRIPT, [server.url], name=f"wss-{pinned}", flags=flags)
+        if pinned:
+            page.wait_line("open", timeout=30, poll=server.poll)
+            page.wait_for(lambda: bool(server.peers), "the TLS handshake on our side", poll=server.poll)
+        else:
+            page.wait_line("closed code=1006 clean=false", timeout=30, poll=server.poll)
+            assert "error event" in page.lines and "open" not in page.lines
+    finally:
+        server.stop()
