@@ -30,8 +30,9 @@ from ..net.crypto import server_context
 from .accepting import Accepting
 from .multiplayer_peer import godot_reason
 from .peer import WebSocketPeer
-from ..core.protocol import State
+from ..core.protocol import ServerProtocol, State
 from ..common.signals import Signal
+from ..common.arguments import is_int, server_call_error
 
 __all__ = ["WebSocketServer"]
 
@@ -45,7 +46,7 @@ class _Client:
     """A connected client: its id, connection, peer, socket number, and the signals it still
     has to fire (``owed`` data_received, ``todo`` events; see ``WebSocketServer._deliver``)."""
 
-    __slots__ = ("id", "conn", "peer", "fd", "owed", "todo", "queued")
+    __slots__ = ("id", "conn", "peer", "fd", "owed", "todo", "queued", "foreign")
 
     def __init__(self, peer_id: int, conn: Connection, peer: WebSocketPeer, fd: int) -> None:
         self.id = peer_id
@@ -55,6 +56,7 @@ class _Client:
         self.owed = 0
         self.todo: deque[events.Event] = deque()
         self.queued = False  # in the server's ``_ready`` queue
+        self.foreign = False  # a plain client on a multiplayer host: being closed, no peer
 
 
 class WebSocketServer(Accepting):
@@ -97,8 +99,9 @@ class WebSocketServer(Accepting):
         """Listen on ``bind_ip`` (``"*"``: every interface) and ``port`` (0: any free port,
         see ``get_local_port``). ERR_ALREADY_IN_USE when already listening, ERR_CANT_CREATE
         when the address cannot be bound, ERR_INVALID_PARAMETER for a bad port."""
-        if not isinstance(port, int) or isinstance(protocols, str):
-            raise TypeError("listen(port: int, protocols: list of str, gd_mp_api: bool)")
+        if not is_int(port) or isinstance(protocols, (str, int)):
+            raise server_call_error("listen(port: int, protocols: list of str = [], "
+                                    "gd_mp_api: bool = False)", (port, protocols))
         if self._listener is not None:
             log.error("listen: already listening")
             return Error.ERR_ALREADY_IN_USE
@@ -278,7 +281,9 @@ class WebSocketServer(Accepting):
         self._register(fd, client)
         self._clients[peer_id] = client
         if self._relay is not None:
-            self._relay.add(peer_id, conn)
+            protocol = conn.protocol
+            assert isinstance(protocol, ServerProtocol)
+            client.foreign = not self._relay.admit(peer_id, conn, protocol.request.headers)
             conn.flush()
         else:
             client.owed = len(conn.protocol.queue.packets)
@@ -303,10 +308,15 @@ class WebSocketServer(Accepting):
             done = todo.popleft()
             assert isinstance(done, events.HandshakeDone)
             if relay is not None:
-                self.peer_connected.emit(peer_id)
+                if not client.foreign:
+                    self.peer_connected.emit(peer_id)
             else:
                 self.client_connected.emit(peer_id, done.protocol)
-        if relay is not None:
+        if relay is not None and client.foreign:
+            raw = client.conn.protocol
+            raw.queue.clear()  # what it sent while being closed goes nowhere
+            todo.extend(raw.events_received())
+        elif relay is not None:
             raw = client.conn.protocol
             while relay.receive(peer_id, raw.queue) and raw.blocked:
                 raw.resume()  # the inbox made room: decode what waited
@@ -338,7 +348,9 @@ class WebSocketServer(Accepting):
         self._budget.forget(client)
         # has_peer(id) still holds inside the signal, as in Godot.
         try:
-            if relay is not None:
+            if relay is not None and client.foreign:
+                pass  # never a peer: nothing to announce
+            elif relay is not None:
                 try:
                     relay.receive(peer_id, conn.protocol.queue, force=True)
                 finally:

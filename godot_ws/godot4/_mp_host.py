@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import struct
 import time
-from collections import deque
 
 from ..common.server_limits import AddressLimitSettings
 from ..core.constants import Error
@@ -22,6 +21,8 @@ from ..core.protocol import State
 from ..net.connection import WRITE_THROUGH, Connection
 from ..net.limits import HANDSHAKE_STEPS, MIN_SHARE, AddressLimit, PollBudget
 from ..net.readiness import Readiness
+from ._inbox import Inbox
+from ._outbox import Outbox
 from .multiplayer_peer import MultiplayerPeer
 from .streams import StreamPeer, StreamPeerTCP, StreamPeerTLS, TCPServer
 from .tls import TLSOptions
@@ -54,7 +55,11 @@ class Pending:
 
 
 class Host(MultiplayerPeer, AddressLimitSettings):
-    """Server-side state and poll of ``WebSocketMultiplayerPeer``."""
+    """Server-side state and poll of ``WebSocketMultiplayerPeer`` (which makes the inbox
+    and outbox)."""
+
+    _inbox: Inbox
+    _outbox: Outbox
 
     def __init__(self) -> None:
         super().__init__()
@@ -63,9 +68,8 @@ class Host(MultiplayerPeer, AddressLimitSettings):
         self._pending: dict[int, Pending] = {}
         self._server: TCPServer | None = None
         self._tls_server_options: TLSOptions | None = None
-        self._incoming: deque[tuple[int, bytes]] = deque()
         self._closing: list[tuple[WebSocketPeer, float]] = []  # closed by us, still closing
-        self._leaving: list[int] = []  # closed peers whose last messages are still queued
+        self._leaving: dict[int, WebSocketPeer] = {}  # closed peers with packets unread
         self._address_limit = AddressLimit()
         self._readiness: Readiness[int] | None = None
         self._fds: dict[int, int] = {}  # peer id (joined or pending) -> watched socket
@@ -123,12 +127,15 @@ class Host(MultiplayerPeer, AddressLimitSettings):
         readiness = self._readiness
         assert server is not None and readiness is not None
         now = time.monotonic()
-        for peer_id in list(self._leaving):
+        self._outbox.new_poll()
+        for peer_id, leaver in list(self._leaving.items()):
             # Still "leaving" (quietly unreachable) while the others hear of its departure.
+            if leaver.get_available_packet_count():
+                continue  # the inbox was full: its last packets go in first
+            del self._leaving[peer_id]
             self.peer_disconnected.emit(peer_id)
             if self._server is None:
                 return  # a handler closed us
-            self._leaving.remove(peer_id)
         if self._spent:
             for conn in self._spent:
                 conn.eager = WRITE_THROUGH
@@ -275,7 +282,7 @@ class Host(MultiplayerPeer, AddressLimitSettings):
         visit = budget.start(visit)
         share = budget.share
         peers = self._peers
-        incoming = self._incoming
+        polled: dict[int, WebSocketPeer] = {}
         gone = []
         for peer_id in visit:
             peer = peers.get(peer_id)
@@ -285,24 +292,30 @@ class Host(MultiplayerPeer, AddressLimitSettings):
                 budget.defer(peer_id)
                 continue
             budget.spend(peer._poll_share(share))
+            polled[peer_id] = peer
             if peer.get_ready_state() != _OPEN:
                 gone.append(peer_id)
                 # Unlike Godot, messages that arrived before the close are still delivered.
-            while peer.get_available_packet_count():
-                packet = peer.get_packet()
-                if packet:
-                    incoming.append((peer_id, packet))
+        # Into the inbox while it has room (leavers first: theirs arrived first); the rest
+        # waits in each peer's bounded queue, which stops reading its socket when full (a
+        # peer with packets left is polled again next poll: _needs_poll).
+        self._inbox.fill(polled, self._relay_gate, first=self._leaving)
+        for peer_id, peer in polled.items():
             if peer._needs_poll():
                 self._busy[peer_id] = None
         for peer_id in gone:
             left = peers.pop(peer_id, None)
+            if left is None:
+                continue
             self._forget(peer_id)
-            if left is not None and left.get_ready_state() != _WS_CLOSED:
+            self._outbox.forget(peer_id)
+            if left.get_ready_state() != _WS_CLOSED:
                 # Godot forgets it here; we let its close handshake finish (bounded).
                 self._closing.append((left, now + self._handshake_timeout))
-            if any(source == peer_id for source, _packet in incoming):
-                # Its last messages are read first: peer_disconnected comes next poll.
-                self._leaving.append(peer_id)
+            if left.get_available_packet_count() or any(
+                    source == peer_id for source, _packet in self._inbox.packets):
+                # Its last messages are read first: peer_disconnected comes after them.
+                self._leaving[peer_id] = left
                 continue
             self.peer_disconnected.emit(peer_id)
             if self._server is None:

@@ -17,7 +17,10 @@ import time
 from collections.abc import Sequence
 
 from ..core.constants import ConnectionStatus, Error
+from ..common.arguments import is_int, server_call_error, url_call_error
+from ._inbox import Inbox
 from ._mp_host import Host, Pending
+from ._outbox import Outbox
 from .streams import TCPServer
 from .tls import TLSOptions
 from .websocket_peer import WebSocketPeer
@@ -48,6 +51,8 @@ class WebSocketMultiplayerPeer(Host):
         self._status = _DISCONNECTED
         self._unique_id = 0
         self._target_peer = 0
+        self._inbox = Inbox.like(self._config)  # every peer's packets, bounded
+        self._outbox = Outbox()  # failed sends reported, full peers dropped (_outbox.py)
 
     # ------------------------------------------------------------------ properties
 
@@ -120,8 +125,11 @@ class WebSocketMultiplayerPeer(Host):
                       tls_server_options: TLSOptions | None = None) -> Error:
         """Listen on ``port`` (0: any free port; see ``get_local_port``). ERR_ALREADY_IN_USE
         unless disconnected, ERR_INVALID_PARAMETER for client TLS options."""
-        if not isinstance(port, int) or isinstance(port, bool):
-            raise TypeError(f"port must be int, not {type(port).__name__}")
+        if (not is_int(port) or not isinstance(bind_address, str)
+                or not isinstance(tls_server_options, (TLSOptions, type(None)))):
+            raise server_call_error("create_server(port: int, bind_address: "
+                                    "str = '*', tls_server_options: TLSOptions | None = None)",
+                                    (port, bind_address, tls_server_options))
         if self._status != _DISCONNECTED:
             log.error("create_server: already in use")
             return Error.ERR_ALREADY_IN_USE
@@ -141,8 +149,10 @@ class WebSocketMultiplayerPeer(Host):
 
     def create_client(self, url: str, tls_client_options: TLSOptions | None = None) -> Error:
         """Connect to ``url`` (ws:// or wss://); CONNECTING until the server's id arrives."""
-        if not isinstance(url, str):
-            raise TypeError(f"url must be str, not {type(url).__name__}")
+        if not isinstance(url, str) or not isinstance(tls_client_options,
+                                                      (TLSOptions, type(None))):
+            raise url_call_error("create_client", "create_client(url, tls_client_options: "
+                                 "TLSOptions | None = None)", url, tls_client_options)
         if self._status != _DISCONNECTED:
             log.error("create_client: already in use")
             return Error.ERR_ALREADY_IN_USE
@@ -184,7 +194,7 @@ class WebSocketMultiplayerPeer(Host):
         self._closing.clear()
         self._leaving.clear()
         self._tls_server_options = None
-        self._incoming.clear()
+        self._inbox = Inbox.like(self._config)
 
     def close(self) -> None:
         """Drop every connection (and stop listening) at once."""
@@ -226,15 +236,11 @@ class WebSocketMultiplayerPeer(Host):
         moved = 0
         if self._status == _CONNECTED:
             # Also while closing, unlike Godot: what the server sent before its close counts.
-            while peer.get_available_packet_count():
-                packet = peer.get_packet()
-                if packet:
-                    self._incoming.append((1, packet))
-                    moved += 1
+            moved = self._inbox.take(1, peer)
         if state == _WS_CLOSED:
             if self._status == _CONNECTED:
-                if moved:
-                    return None  # read those first; the disconnect comes next poll
+                if moved or peer.get_available_packet_count():
+                    return None  # read those first; the disconnect comes after them
                 self.peer_disconnected.emit(1)
             self._clear()
             return None
@@ -251,7 +257,7 @@ class WebSocketMultiplayerPeer(Host):
     # ------------------------------------------------------------------ packets
 
     def get_available_packet_count(self) -> int:
-        return len(self._incoming)
+        return len(self._inbox.packets)
 
     def get_packet(self) -> bytes:
         """The next packet (``get_packet_peer()`` says who sent it); b"" with
@@ -260,18 +266,18 @@ class WebSocketMultiplayerPeer(Host):
             log.error("get_packet: not connected")
             self._packet_error = Error.ERR_UNCONFIGURED
             return b""
-        if not self._incoming:
+        if not self._inbox.packets:
             log.error("get_packet: no packet available")
             self._packet_error = Error.ERR_UNAVAILABLE
             return b""
         self._packet_error = Error.OK
-        return self._incoming.popleft()[1]
+        return self._inbox.pop()[1]
 
     def get_packet_peer(self) -> int:
-        if not self._incoming:
+        if not self._inbox.packets:
             log.error("get_packet_peer: no packet available")
             return 1
-        return self._incoming[0][0]
+        return self._inbox.packets[0][0]
 
     def put_packet(self, buffer: bytes | bytearray | memoryview) -> Error:
         """Send ``buffer`` as one binary message: a client always to the server (the target
@@ -285,19 +291,19 @@ class WebSocketMultiplayerPeer(Host):
         if self._server is None:
             return self._peers[1].put_packet(data)
         target = self._target_peer
-        if target > 0:
-            peer = self._peers.get(target)
-            if peer is None:
-                if target in self._leaving:
-                    return Error.ERR_UNAVAILABLE  # it closed; peer_disconnected is next poll
-                log.error("Peer not found: %d", target)
-                return Error.ERR_INVALID_PARAMETER
-            return peer.put_packet(data)
-        for peer_id, peer in self._peers.items():
-            if target and -target == peer_id:
-                continue
-            peer.put_packet(data)
-        return Error.OK
+        if target <= 0:  # unlike Godot, a failed send to one peer is the call's result
+            return self._outbox.broadcast(self._peers, -target, data, self._transfer_mode)
+        peer = self._peers.get(target)
+        if peer is None:
+            if target in self._leaving:
+                return Error.ERR_UNAVAILABLE  # it closed; peer_disconnected is next poll
+            log.error("Peer not found: %d", target)
+            return Error.ERR_INVALID_PARAMETER
+        return self._outbox.send(target, peer, data, self._transfer_mode)
+
+    def _has_room(self, peer_id: int, size: int) -> bool:
+        peer = self._peers.get(peer_id)
+        return peer is None or self._outbox.room(peer_id, peer, size)
 
     def set_target_peer(self, peer_id: int) -> None:
         if not isinstance(peer_id, int) or isinstance(peer_id, bool):
