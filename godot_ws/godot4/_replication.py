@@ -339,7 +339,8 @@ class SceneReplication(ReplicationReceiver):
         return True
 
     def on_network_process(self) -> None:
-        """Once per poll: a SYNC (and DELTA) to each peer with something to sync.
+        """Once per poll (at its end): visibility filters, then a SYNC (and DELTA) to each
+        peer with something to sync.
 
         What does not depend on the peer (authority, the interval, the encoded ALWAYS values,
         a DELTA for a given cursor) is worked out once per frame and reused for every peer:
@@ -348,6 +349,7 @@ class SceneReplication(ReplicationReceiver):
             log.error("An error happened during last spawn, this usually means the 'ready' "
                       "signal was not emitted by the spawned node.")
             self.spawn_queue.clear()
+        self.process_visibility()
         mp = self.multiplayer
         me = mp.get_unique_id() if mp.has_multiplayer_peer() else 0
         frame = _Frame(time.monotonic_ns() // 1000, me)

@@ -11,12 +11,14 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from ..core.constants import Error
+from ..core.constants import ConnectionStatus, Error
+from ._replication import SceneReplication
+from ._scene_nodes import TreeHooks
 from .spawner import MultiplayerSpawner
 from .synchronizer import MultiplayerSynchronizer
 
 if TYPE_CHECKING:
-    from ._replication import SceneReplication
+    from ._scene_cache import SceneCache
     from .node import Node
 
 __all__ = ["ReplicationAPI"]
@@ -28,6 +30,29 @@ class ReplicationAPI:
     """SceneMultiplayer's replication methods (a mixin)."""
 
     _replication: SceneReplication
+    _tree_hooks: TreeHooks
+    _last_status: ConnectionStatus
+
+    def _start_replication(self, cache: SceneCache) -> None:
+        """Make the replicator; it also hears the node tree's lifecycle."""
+        self._replication = SceneReplication(self, cache)  # type: ignore[arg-type]
+        self._tree_hooks = self._replication
+
+    def _network_process(self) -> None:
+        """The end of ``poll()``: the replicator's frame, if the peer is connected."""
+        if self._last_status == ConnectionStatus.CONNECTION_CONNECTED:
+            self._replication.on_network_process()
+
+    def _peer_change(self, peer_id: int, connected: bool) -> None:
+        """The path cache and the replicator hear of a peer (joining: cache first, so the
+        late joiner's SPAWNs can name their spawner; leaving: replicator first)."""
+        cache = self._replication.cache
+        if connected:
+            cache.on_peer_change(peer_id, True)
+            self._replication.on_peer_change(peer_id, True)
+        else:
+            self._replication.on_peer_change(peer_id, False)
+            cache.on_peer_change(peer_id, False)
 
     def object_configuration_add(self, object: Node, configuration: Any) -> Error:  # noqa: A002
         """Start replicating ``object`` with ``configuration``: a MultiplayerSpawner (it spawns

@@ -133,6 +133,16 @@ class ReplicationReceiver(TreeHooks):
             return
         set_state(props, node, values)
 
+    def receive(self, command: int, sender: int, packet: bytes) -> None:
+        """SPAWN (4), DESPAWN (5) or SYNC (6, DELTA with flag 0x10) from ``sender``;
+        ValueError for malformed bytes (SceneMultiplayer logs and drops)."""
+        if command == 4:
+            self.on_spawn_receive(sender, packet)
+        elif command == 5:
+            self.on_despawn_receive(sender, packet)
+        else:
+            self.on_sync_receive(sender, packet)
+
     # ------------------------------------------------------------------ SPAWN / DESPAWN
 
     def on_spawn_receive(self, sender: int, packet: bytes) -> None:

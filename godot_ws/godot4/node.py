@@ -55,8 +55,9 @@ class Node(metaclass=_NodeType):
 
     ``path`` is absolute (``"/root/Main"``) or relative to the multiplayer's ``root_path``
     (``"Main"``, ``"Main/Player"``). A node made at a path another node already has is
-    renamed as Godot renames it (``/root/@Node@2``), with a warning. Override ``_enter_tree``, ``_ready`` and ``_exit_tree``
-    as in GDScript: the tree calls them (exceptions are logged, as script errors are printed).
+    renamed as Godot renames it (``/root/@Node@2``), with a warning. Override
+    ``_enter_tree``, ``_ready`` and ``_exit_tree`` as in GDScript: the tree calls them
+    (exceptions are logged, as script errors are printed).
     """
 
     NOTIFICATION_ENTER_TREE = 10

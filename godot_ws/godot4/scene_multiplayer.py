@@ -4,10 +4,9 @@ of any 4.x ``MultiplayerPeer``'s packet API (modules/multiplayer/scene_multiplay
 Owns the connected-peer set, the connection signals, authentication (``auth_callback``,
 ``send_auth``, ``complete_auth``, ``auth_timeout``), the SYS commands (ADD_PEER, DEL_PEER,
 RELAY: the server relays client-to-client traffic), RAW packets (``send_bytes`` /
-``peer_packet``), the tree of ``Node``s RPCs address, and the dispatch of received commands to
-the path cache (``_scene_cache``), the RPCs (``_scene_rpc``) and replication (``_replication``,
-whose ``on_network_process`` ends each ``poll()``). It never touches a connection
-or a socket: only ``put_packet`` / ``get_packet`` / ``get_packet_peer`` / ``set_target_peer``.
+``peer_packet``), the ``Node`` tree, and the dispatch of received commands to the path cache
+(``_scene_cache``), RPCs (``_scene_rpc``) and replication (``_replication``). It touches no
+connection or socket: only ``put_packet``/``get_packet``/``get_packet_peer``/``set_target_peer``.
 
 ``poll()`` never raises for received bytes: a malformed packet is logged (logger
 ``godot_ws.godot4.multiplayer``) and dropped, as Godot's ``ERR_FAIL`` macros do.
@@ -22,7 +21,6 @@ from typing import Any
 
 from ..core.constants import ConnectionStatus, Error, TransferMode
 from ..common.signals import Signal
-from ._replication import SceneReplication
 from ._replication_api import ReplicationAPI
 from ._scene_cache import SceneCache
 from ._scene_auth import SceneAuth, _Pending
@@ -80,7 +78,7 @@ class SceneMultiplayer(SceneAuth, ReplicationAPI):
         self._server_relay = True
         self._cache = SceneCache(self)
         self._rpc = SceneRPC(self, self._cache)
-        self._replication = self._tree_hooks = SceneReplication(self, self._cache)
+        self._start_replication(self._cache)
         self.set_multiplayer_peer(OfflineMultiplayerPeer())
 
     # ------------------------------------------------------------------ the peer
@@ -169,9 +167,7 @@ class SceneMultiplayer(SceneAuth, ReplicationAPI):
                 if self._pending.pop(pid, None) is not None:
                     self.peer_authentication_failed.emit(pid)
         self._update_status()
-        if self._last_status == _CONNECTED:
-            self._replication.process_visibility()
-            self._replication.on_network_process()
+        self._network_process()  # replication's SYNC and DELTA, when connected
         return Error.OK
 
     def _handle(self, sender: int, packet: bytes, mode: int, channel: int) -> None:
@@ -229,12 +225,8 @@ class SceneMultiplayer(SceneAuth, ReplicationAPI):
                     log.error("Invalid packet received. Size too small.")
                     return
                 self.peer_packet.emit(sender, packet[1:])
-            elif command == NetworkCommand.SPAWN:
-                self._replication.on_spawn_receive(sender, packet)
-            elif command == NetworkCommand.DESPAWN:
-                self._replication.on_despawn_receive(sender, packet)
-            elif command == NetworkCommand.SYNC:
-                self._replication.on_sync_receive(sender, packet)
+            elif command in (NetworkCommand.SPAWN, NetworkCommand.DESPAWN, NetworkCommand.SYNC):
+                self._replication.receive(command, sender, packet)
             else:
                 log.error("Invalid network command from %d", sender)
         except ValueError as exc:
@@ -340,8 +332,7 @@ class SceneMultiplayer(SceneAuth, ReplicationAPI):
                 peer.set_target_peer(peer_id)
                 peer.put_packet(sys_packet(SysCommand.ADD_PEER, pid))
         self.connected_peers[peer_id] = None
-        self._cache.on_peer_change(peer_id, True)
-        self._replication.on_peer_change(peer_id, True)
+        self._peer_change(peer_id, True)
         if peer_id == 1:
             self.connected_to_server.emit()
         self.peer_connected.emit(peer_id)
@@ -362,8 +353,7 @@ class SceneMultiplayer(SceneAuth, ReplicationAPI):
                 if pid != peer_id:
                     peer.set_target_peer(pid)
                     peer.put_packet(sys_packet(SysCommand.DEL_PEER, peer_id))
-        self._replication.on_peer_change(peer_id, False)
-        self._cache.on_peer_change(peer_id, False)
+        self._peer_change(peer_id, False)
         del self.connected_peers[peer_id]
         self.peer_disconnected.emit(peer_id)
 
