@@ -73,7 +73,7 @@ class ScenePeers(SceneAuth):
                 peer.set_target_peer(peer_id)
                 peer.put_packet(sys_packet(SysCommand.ADD_PEER, pid))
         self.connected_peers[peer_id] = None
-        self._cache.on_peer_change(peer_id, True)
+        self._peer_change(peer_id, True)
         if peer_id == 1:
             self.connected_to_server.emit()
         self.peer_connected.emit(peer_id)
@@ -105,9 +105,14 @@ class ScenePeers(SceneAuth):
             for pid in list(connected):
                 peer.set_target_peer(pid)
                 peer.put_packet(packet)
-        self._cache.on_peer_change(peer_id, False)
+        self._peer_change(peer_id, False)
         self.netlog.forget(peer_id)
         self.peer_disconnected.emit(peer_id)
+
+    def _peer_change(self, peer_id: int, connected: bool) -> None:
+        """Who else hears of a peer joining or leaving: the path cache (SceneMultiplayer's
+        replication mixin adds the replicator)."""
+        self._cache.on_peer_change(peer_id, connected)
 
     def disconnect_peer(self, peer_id: int) -> None:
         """Drop ``peer_id`` without emitting ``peer_disconnected`` here (as Godot)."""

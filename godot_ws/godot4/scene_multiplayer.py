@@ -5,9 +5,9 @@ Owns the connected-peer set, the connection signals, authentication (``auth_call
 ``send_auth``, ``complete_auth``, ``auth_timeout``; in ``_scene_auth``), the SYS commands
 (ADD_PEER, DEL_PEER: the peer set is ``_scene_peers``; RELAY: the server relays
 client-to-client traffic), RAW packets (``send_bytes`` /
-``peer_packet``), the tree of ``Node``s RPCs address, and the dispatch of received commands to
-the path cache (``_scene_cache``) and the RPCs (``_scene_rpc``). It never touches a connection
-or a socket: only ``put_packet`` / ``get_packet`` / ``get_packet_peer`` / ``set_target_peer``.
+``peer_packet``), the ``Node`` tree, and the dispatch of received commands to the path cache
+(``_scene_cache``), RPCs (``_scene_rpc``) and replication (``_replication``). It touches no
+connection or socket: only ``put_packet``/``get_packet``/``get_packet_peer``/``set_target_peer``.
 
 ``poll()`` never raises for received bytes: a malformed packet is logged (logger
 ``godot_ws.godot4.multiplayer``) and dropped, as Godot's ``ERR_FAIL`` macros do.
@@ -23,6 +23,7 @@ from typing import Any
 from ..core.constants import ConnectionStatus, Error, TransferMode
 from ..common.signals import Signal
 from ._scene_cache import SceneCache
+from ._replication_api import ReplicationAPI
 from ._scene_peers import ScenePeers
 from ._scene_rpc import SceneRPC
 from ._scene_wire import (
@@ -48,7 +49,7 @@ _DISCONNECTED = ConnectionStatus.CONNECTION_DISCONNECTED
 _RELIABLE = TransferMode.TRANSFER_MODE_RELIABLE
 
 
-class SceneMultiplayer(ScenePeers):
+class SceneMultiplayer(ReplicationAPI, ScenePeers):
     """Godot 4's SceneMultiplayer. Call ``poll()`` once per frame (SceneTree does in Godot).
 
     Signals: ``peer_connected(id)``, ``peer_disconnected(id)``, ``connected_to_server``,
@@ -77,6 +78,7 @@ class SceneMultiplayer(ScenePeers):
         self._server_relay = True
         self._cache = SceneCache(self)
         self._rpc = SceneRPC(self, self._cache)
+        self._start_replication(self._cache)
         self.set_multiplayer_peer(OfflineMultiplayerPeer())
 
     # ------------------------------------------------------------------ the peer
@@ -96,11 +98,13 @@ class SceneMultiplayer(ScenePeers):
         if self._peer is not None:
             self._peer.peer_connected.disconnect(self._add_peer)
             self._peer.peer_disconnected.disconnect(self._del_peer)
+            self._peer._relay_gate = None
             self.clear()
         self._peer = peer
         if peer is not None:
             peer.peer_connected.connect(self._add_peer)
             peer.peer_disconnected.connect(self._del_peer)
+            peer._relay_gate = self._relay_gate
         self._update_status()
 
     multiplayer_peer = property(get_multiplayer_peer, set_multiplayer_peer)
@@ -126,6 +130,7 @@ class SceneMultiplayer(ScenePeers):
         self._pending.clear()
         self.connected_peers.clear()
         self._leaving.clear()
+        self._replication.on_reset()
         self._cache.clear()
         self.netlog.clear()
 
@@ -164,6 +169,7 @@ class SceneMultiplayer(ScenePeers):
                 if self._pending.pop(pid, None) is not None:
                     self.peer_authentication_failed.emit(pid)
         self._update_status()
+        self._network_process()  # replication's SYNC and DELTA, when connected
         return Error.OK
 
     def _handle(self, sender: int, packet: bytes, mode: int, channel: int) -> None:
@@ -224,9 +230,7 @@ class SceneMultiplayer(ScenePeers):
                 self.peer_packet.emit(sender, packet[1:])
             elif command in (NetworkCommand.SPAWN, NetworkCommand.DESPAWN, NetworkCommand.SYNC):
                 # MultiplayerSpawner / MultiplayerSynchronizer are not ported.
-                self.netlog.warning(sender, "multiplayer: ignored a %s packet from peer %d "
-                                    "(replication is not supported)",
-                                    NetworkCommand(command).name, sender)
+                self._replication.receive(command, sender, packet)
             else:
                 self._protocol_error(sender, "Invalid network command from %d", sender)
         except ValueError as exc:
@@ -292,6 +296,23 @@ class SceneMultiplayer(ScenePeers):
             self._protocol_error(sender, "multiplayer: dropped a SYS packet with unknown "
                                  "command %d from peer %d", command, sender)
 
+    def _relay_gate(self, sender: int, packet: bytes) -> bool:
+        """The peer asks before taking ``sender``'s next packet: a RELAY waits in its
+        sender's queue until every target has room (the sender is pushed back, as the 3.x
+        relay does), so relayed and the host's own reliable packets are not lost."""
+        if (len(packet) <= SYS_CMD_SIZE or packet[0] & CMD_MASK != NetworkCommand.SYS
+                or packet[1] != SysCommand.RELAY or sender not in self.connected_peers
+                or not self.server_relay or self.get_unique_id() != 1):
+            return True
+        target = decode_sys(packet)[1]
+        peer = self._peer
+        assert peer is not None
+        if target > 0:
+            return target not in self.connected_peers or peer._has_room(target, len(packet))
+        rooms = [peer._has_room(pid, len(packet)) for pid in self.connected_peers
+                 if pid != sender and pid != -target]
+        return all(rooms)  # every target asked: each one's stall is timed
+
     def is_server(self) -> bool:
         return self.get_unique_id() == MultiplayerPeer.TARGET_PEER_SERVER
 
@@ -349,12 +370,15 @@ class SceneMultiplayer(ScenePeers):
                 return Error.ERR_BUG
             peer.set_target_peer(to)
             return peer.put_packet(packet)
+        result = Error.OK  # unlike Godot, a send that failed is the call's result
         for pid in list(self.connected_peers):
             if to and pid == -to:
                 continue
             peer.set_target_peer(pid)
-            peer.put_packet(packet)
-        return Error.OK
+            err = peer.put_packet(packet)
+            if result == Error.OK:
+                result = err
+        return result
 
     def send_bytes(self, data: bytes | bytearray | memoryview, id: int = 0,  # noqa: A002
                    mode: int = _RELIABLE, channel: int = 0) -> Error:

@@ -5,8 +5,8 @@ binary WebSocket message with no header; the server greets each client with one 
 the client's id (int32 LE), and the client checks it; the server sends to ``target_peer`` (0:
 everyone, -N: everyone but N); client-to-client traffic is relayed by ``SceneMultiplayer``
 (``is_server_relay_supported()``). Built on this package's Godot 4 ``WebSocketPeer`` and
-``TCPServer`` (one protocol implementation): this module only keeps the id map, the pending
-handshakes and their timeouts.
+``TCPServer`` (one protocol implementation): this module keeps the id map, the client side
+and the packet calls; the host's accepting and poll are ``_mp_host.py``.
 """
 
 from __future__ import annotations
@@ -14,11 +14,14 @@ from __future__ import annotations
 import logging
 import struct
 import time
-from collections import deque
+from collections.abc import Sequence
 
 from ..core.constants import ConnectionStatus, Error
-from ._mp_settings import MultiplayerPeerSettings
-from .streams import StreamPeer, StreamPeerTCP, StreamPeerTLS, TCPServer
+from ..common.arguments import is_int, server_call_error, url_call_error
+from ._inbox import Inbox
+from ._mp_host import Host, Pending
+from ._outbox import Outbox
+from .streams import TCPServer
 from .tls import TLSOptions
 from .websocket_peer import WebSocketPeer
 
@@ -31,44 +34,90 @@ _CONNECTED = ConnectionStatus.CONNECTION_CONNECTED
 _CONNECTING = ConnectionStatus.CONNECTION_CONNECTING
 _DISCONNECTED = ConnectionStatus.CONNECTION_DISCONNECTED
 _OPEN = WebSocketPeer.STATE_OPEN
-_WS_CONNECTING = WebSocketPeer.STATE_CONNECTING
 _WS_CLOSED = WebSocketPeer.STATE_CLOSED
 
 PROTO_SIZE = 9
 """A 3.x leftover Godot 4 still subtracts in ``get_max_packet_size`` (no header is sent)."""
 
 
-class _Pending:
-    """A connection that has no id yet: its start time, its TCP/TLS stream and its peer."""
-
-    __slots__ = ("time", "tcp", "connection", "ws")
-
-    def __init__(self, now: float, tcp: StreamPeerTCP | None = None) -> None:
-        self.time = now
-        self.tcp = tcp
-        self.connection: StreamPeer | None = tcp
-        self.ws: WebSocketPeer | None = None
-
-
-class WebSocketMultiplayerPeer(MultiplayerPeerSettings):
+class WebSocketMultiplayerPeer(Host):
     """Godot 4's WebSocket multiplayer peer: ``create_server(port)`` or ``create_client(url)``,
     then hand it to ``SceneMultiplayer.multiplayer_peer`` (which polls it), or poll it and use
     its packet API yourself."""
 
     def __init__(self) -> None:
         super().__init__()
+        self._config = WebSocketPeer()  # holds the properties every peer is created with
         self._status = _DISCONNECTED
         self._unique_id = 0
         self._target_peer = 0
-        self._peers: dict[int, WebSocketPeer] = {}
-        self._pending: dict[int, _Pending] = {}
-        self._server: TCPServer | None = None
-        self._tls_server_options: TLSOptions | None = None
-        self._incoming: deque[tuple[int, bytes]] = deque()
-        self._closing: list[tuple[WebSocketPeer, float]] = []  # closed by us, still closing
-        # Closed peers whose last messages are still queued (peer_disconnected next poll).
-        self._leaving: dict[int, None] = {}
-        self._departures: list[int] = []  # see _take_departures
+        self._inbox = Inbox.like(self._config)  # every peer's packets, bounded
+        self._outbox = Outbox()  # failed sends reported, full peers dropped (_outbox.py)
+
+    # ------------------------------------------------------------------ properties
+
+    def get_supported_protocols(self) -> list[str]:
+        return self._config.get_supported_protocols()
+
+    def set_supported_protocols(self, protocols: Sequence[str]) -> None:
+        self._config.set_supported_protocols(protocols)
+
+    supported_protocols = property(get_supported_protocols, set_supported_protocols)
+
+    def get_handshake_headers(self) -> list[str]:
+        return self._config.get_handshake_headers()
+
+    def set_handshake_headers(self, headers: Sequence[str]) -> None:
+        self._config.set_handshake_headers(headers)
+
+    handshake_headers = property(get_handshake_headers, set_handshake_headers)
+
+    def get_inbound_buffer_size(self) -> int:
+        return self._config.get_inbound_buffer_size()
+
+    def set_inbound_buffer_size(self, buffer_size: int) -> None:
+        self._config.set_inbound_buffer_size(buffer_size)
+
+    inbound_buffer_size = property(get_inbound_buffer_size, set_inbound_buffer_size)
+
+    def get_outbound_buffer_size(self) -> int:
+        return self._config.get_outbound_buffer_size()
+
+    def set_outbound_buffer_size(self, buffer_size: int) -> None:
+        self._config.set_outbound_buffer_size(buffer_size)
+
+    outbound_buffer_size = property(get_outbound_buffer_size, set_outbound_buffer_size)
+
+    def get_max_queued_packets(self) -> int:
+        return self._config.get_max_queued_packets()
+
+    def set_max_queued_packets(self, max_queued_packets: int) -> None:
+        self._config.set_max_queued_packets(max_queued_packets)
+
+    max_queued_packets = property(get_max_queued_packets, set_max_queued_packets)
+
+    def get_handshake_timeout(self) -> float:
+        return self._handshake_timeout
+
+    def set_handshake_timeout(self, timeout: float) -> None:
+        """Seconds a connection has to open and (client) receive its id; must be > 0."""
+        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool):
+            raise TypeError(f"timeout must be a number, not {type(timeout).__name__}")
+        if timeout <= 0:
+            log.error("handshake_timeout must be greater than 0")
+            return
+        self._handshake_timeout = float(timeout)
+
+    handshake_timeout = property(get_handshake_timeout, set_handshake_timeout)
+
+    def _create_peer(self) -> WebSocketPeer:
+        peer = WebSocketPeer()
+        peer.set_supported_protocols(self.get_supported_protocols())
+        peer.set_handshake_headers(self.get_handshake_headers())
+        peer.set_inbound_buffer_size(self.get_inbound_buffer_size())
+        peer.set_outbound_buffer_size(self.get_outbound_buffer_size())
+        peer.set_max_queued_packets(self.get_max_queued_packets())
+        return peer
 
     # ------------------------------------------------------------------ starting
 
@@ -76,8 +125,11 @@ class WebSocketMultiplayerPeer(MultiplayerPeerSettings):
                       tls_server_options: TLSOptions | None = None) -> Error:
         """Listen on ``port`` (0: any free port; see ``get_local_port``). ERR_ALREADY_IN_USE
         unless disconnected, ERR_INVALID_PARAMETER for client TLS options."""
-        if not isinstance(port, int) or isinstance(port, bool):
-            raise TypeError(f"port must be int, not {type(port).__name__}")
+        if (not is_int(port) or not isinstance(bind_address, str)
+                or not isinstance(tls_server_options, (TLSOptions, type(None)))):
+            raise server_call_error("create_server(port: int, bind_address: "
+                                    "str = '*', tls_server_options: TLSOptions | None = None)",
+                                    (port, bind_address, tls_server_options))
         if self._status != _DISCONNECTED:
             log.error("create_server: already in use")
             return Error.ERR_ALREADY_IN_USE
@@ -89,7 +141,7 @@ class WebSocketMultiplayerPeer(MultiplayerPeerSettings):
         err = server.listen(port, bind_address)
         if err != Error.OK:
             return err
-        self._server = server
+        self._start_host(server)
         self._unique_id = 1
         self._status = _CONNECTED
         self._tls_server_options = tls_server_options
@@ -97,8 +149,10 @@ class WebSocketMultiplayerPeer(MultiplayerPeerSettings):
 
     def create_client(self, url: str, tls_client_options: TLSOptions | None = None) -> Error:
         """Connect to ``url`` (ws:// or wss://); CONNECTING until the server's id arrives."""
-        if not isinstance(url, str):
-            raise TypeError(f"url must be str, not {type(url).__name__}")
+        if not isinstance(url, str) or not isinstance(tls_client_options,
+                                                      (TLSOptions, type(None))):
+            raise url_call_error("create_client", "create_client(url, tls_client_options: "
+                                 "TLSOptions | None = None)", url, tls_client_options)
         if self._status != _DISCONNECTED:
             log.error("create_client: already in use")
             return Error.ERR_ALREADY_IN_USE
@@ -110,7 +164,7 @@ class WebSocketMultiplayerPeer(MultiplayerPeerSettings):
         err = peer.connect_to_url(url, tls_client_options)
         if err != Error.OK:
             return err
-        self._pending[1] = _Pending(time.monotonic())
+        self._pending[1] = Pending(time.monotonic())
         self._peers[1] = peer
         self._status = _CONNECTING
         return Error.OK
@@ -132,15 +186,15 @@ class WebSocketMultiplayerPeer(MultiplayerPeerSettings):
         self._peers.clear()
         if self._server is not None:
             self._server.stop()
+            self._stop_host()
         self._server = None
         self._pending.clear()
         for peer, _deadline in self._closing:
             peer.close(-1)
         self._closing.clear()
         self._leaving.clear()
-        self._departures = []
         self._tls_server_options = None
-        self._incoming.clear()
+        self._inbox = Inbox.like(self._config)
 
     def close(self) -> None:
         """Drop every connection (and stop listening) at once."""
@@ -182,15 +236,11 @@ class WebSocketMultiplayerPeer(MultiplayerPeerSettings):
         moved = 0
         if self._status == _CONNECTED:
             # Also while closing, unlike Godot: what the server sent before its close counts.
-            while peer.get_available_packet_count():
-                packet = peer.get_packet()
-                if packet:
-                    self._incoming.append((1, packet))
-                    moved += 1
+            moved = self._inbox.take(1, peer)
         if state == _WS_CLOSED:
             if self._status == _CONNECTED:
-                if moved:
-                    return None  # read those first; the disconnect comes next poll
+                if moved or peer.get_available_packet_count():
+                    return None  # read those first; the disconnect comes after them
                 self.peer_disconnected.emit(1)
             self._clear()
             return None
@@ -204,140 +254,10 @@ class WebSocketMultiplayerPeer(MultiplayerPeerSettings):
                      self._handshake_timeout)
             self._clear()
 
-    def _poll_server(self) -> None:
-        server = self._server
-        assert server is not None
-        now = time.monotonic()
-        if self._leaving:
-            leaving = list(self._leaving)
-            if not self._emit_departures(leaving):
-                return  # a handler closed us
-            for peer_id in leaving:
-                self._leaving.pop(peer_id, None)
-        # Godot takes one connection per poll; taking every waiting one keeps bursts short.
-        while not self._refuse_new_connections and server.is_connection_available():
-            tcp = server.take_connection()
-            if tcp is None:
-                break
-            peer_id = self.generate_unique_id()
-            while peer_id in self._peers or peer_id in self._pending:
-                peer_id = self.generate_unique_id()  # Godot does not check for collisions
-            self._pending[peer_id] = _Pending(now, tcp)
-        for peer_id, pending in list(self._pending.items()):
-            if now - pending.time > self._handshake_timeout:
-                log.info("WebSocket handshake timed out after %.3f seconds.",
-                         self._handshake_timeout)
-                self._drop_pending(peer_id)
-                continue
-            if pending.ws is not None:
-                pending.ws.poll()
-                state = pending.ws.get_ready_state()
-                if state == _OPEN:
-                    del self._pending[peer_id]
-                    if self._refuse_new_connections:
-                        pending.ws.close(-1)  # the game does not want new peers: drop it
-                        continue
-                    if pending.ws.put_packet(_ID.pack(peer_id)) == Error.OK:
-                        self._peers[peer_id] = pending.ws
-                        self.peer_connected.emit(peer_id)
-                        if self._server is None:
-                            return  # a handler closed us
-                    else:
-                        log.error("Failed to send ID to newly connected peer.")
-                        pending.ws.close(-1)
-                elif state != _WS_CONNECTING:
-                    self._drop_pending(peer_id)
-                continue
-            tcp = pending.tcp
-            if tcp is None or tcp.get_status() != StreamPeerTCP.STATUS_CONNECTED:
-                self._drop_pending(peer_id)
-                continue
-            if self._tls_server_options is None:
-                pending.ws = self._create_peer()
-                pending.ws.accept_stream(tcp)
-                continue
-            if pending.connection is tcp:
-                tls = StreamPeerTLS()
-                if tls.accept_stream(tcp, self._tls_server_options) != Error.OK:
-                    self._drop_pending(peer_id)
-                    continue
-                pending.connection = tls
-            # The WebSocketPeer drives the rest of the TLS handshake inside its poll().
-            pending.ws = self._create_peer()
-            pending.ws.accept_stream(pending.connection)  # type: ignore[arg-type]
-        gone = []
-        for peer_id, peer in self._peers.items():
-            peer.poll()
-            if peer.get_ready_state() != _OPEN:
-                gone.append(peer_id)
-                # Unlike Godot, messages that arrived before the close are still delivered.
-            while peer.get_available_packet_count():
-                packet = peer.get_packet()
-                if packet:
-                    self._incoming.append((peer_id, packet))
-        if gone and not self._depart(gone, now):
-            return  # a handler closed us
-        if self._closing:
-            self._poll_closing(now)
-
-    def _depart(self, gone: list[int], now: float) -> bool:
-        """Forget every peer that closed in this poll first, then say so: no departure is
-        announced to a peer that is leaving too. False when a handler closed us."""
-        for peer_id in gone:
-            left = self._peers.pop(peer_id)
-            if left.get_ready_state() != _WS_CLOSED:
-                # Godot forgets it here; we let its close handshake finish (bounded).
-                self._closing.append((left, now + self._handshake_timeout))
-        # A peer whose last messages are still queued leaves next poll, after they are read.
-        sources = {source for source, _packet in self._incoming}
-        now_gone = []
-        for peer_id in gone:
-            if peer_id in sources:
-                self._leaving[peer_id] = None
-            else:
-                now_gone.append(peer_id)
-        return self._emit_departures(now_gone)
-
-    def _emit_departures(self, ids: list[int]) -> bool:
-        self._departures = list(ids)
-        try:
-            for peer_id in ids:
-                self.peer_disconnected.emit(peer_id)
-                if self._server is None:
-                    return False
-        finally:
-            self._departures = []
-        return True
-
-    def _take_departures(self) -> list[int]:
-        taken, self._departures = self._departures, []
-        return taken
-
-    def _poll_closing(self, now: float) -> None:
-        keep = []
-        for peer, deadline in self._closing:
-            peer.poll()
-            if peer.get_ready_state() == _WS_CLOSED:
-                continue
-            if now > deadline:
-                peer.close(-1)
-                continue
-            keep.append((peer, deadline))
-        self._closing = keep
-
-    def _drop_pending(self, peer_id: int) -> None:
-        pending = self._pending.pop(peer_id, None)
-        if pending is None:
-            return
-        if pending.ws is not None:
-            pending.ws.close(-1)
-        elif pending.connection is not None:
-            pending.connection.disconnect_from_host()  # type: ignore[attr-defined]
-
     # ------------------------------------------------------------------ packets
 
     def get_available_packet_count(self) -> int:
-        return len(self._incoming)
+        return len(self._inbox.packets)
 
     def get_packet(self) -> bytes:
         """The next packet (``get_packet_peer()`` says who sent it); b"" with
@@ -346,18 +266,18 @@ class WebSocketMultiplayerPeer(MultiplayerPeerSettings):
             log.error("get_packet: not connected")
             self._packet_error = Error.ERR_UNCONFIGURED
             return b""
-        if not self._incoming:
+        if not self._inbox.packets:
             log.error("get_packet: no packet available")
             self._packet_error = Error.ERR_UNAVAILABLE
             return b""
         self._packet_error = Error.OK
-        return self._incoming.popleft()[1]
+        return self._inbox.pop()[1]
 
     def get_packet_peer(self) -> int:
-        if not self._incoming:
+        if not self._inbox.packets:
             log.error("get_packet_peer: no packet available")
             return 1
-        return self._incoming[0][0]
+        return self._inbox.packets[0][0]
 
     def put_packet(self, buffer: bytes | bytearray | memoryview) -> Error:
         """Send ``buffer`` as one binary message: a client always to the server (the target
@@ -371,21 +291,21 @@ class WebSocketMultiplayerPeer(MultiplayerPeerSettings):
         if self._server is None:
             return self._peers[1].put_packet(data)
         target = self._target_peer
-        if target > 0:
-            peer = self._peers.get(target)
-            if peer is None:
-                if target in self._leaving:
-                    return Error.ERR_UNAVAILABLE  # it closed; peer_disconnected is next poll
-                log.error("Peer not found: %d", target)
-                return Error.ERR_INVALID_PARAMETER
-            if peer.get_ready_state() != _OPEN:
-                return Error.ERR_UNAVAILABLE  # closing: peer_disconnected comes next
-            return peer.put_packet(data)
-        for peer_id, peer in self._peers.items():
-            if (target and -target == peer_id) or peer.get_ready_state() != _OPEN:
-                continue  # a closing peer: its departure is announced next
-            peer.put_packet(data)
-        return Error.OK
+        if target <= 0:  # unlike Godot, a failed send to one peer is the call's result
+            return self._outbox.broadcast(self._peers, -target, data, self._transfer_mode)
+        peer = self._peers.get(target)
+        if peer is None:
+            if target in self._leaving:
+                return Error.ERR_UNAVAILABLE  # it closed; peer_disconnected is next poll
+            log.error("Peer not found: %d", target)
+            return Error.ERR_INVALID_PARAMETER
+        if peer.get_ready_state() != _OPEN:
+            return Error.ERR_UNAVAILABLE  # closing: peer_disconnected comes next
+        return self._outbox.send(target, peer, data, self._transfer_mode)
+
+    def _has_room(self, peer_id: int, size: int) -> bool:
+        peer = self._peers.get(peer_id)
+        return peer is None or self._outbox.room(peer_id, peer, size)
 
     def set_target_peer(self, peer_id: int) -> None:
         if not isinstance(peer_id, int) or isinstance(peer_id, bool):
@@ -441,3 +361,5 @@ class WebSocketMultiplayerPeer(MultiplayerPeerSettings):
             del self._peers[peer]
             if self._server is None:
                 self._clear()
+            else:
+                self._forget(peer)
