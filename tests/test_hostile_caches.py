@@ -44,14 +44,20 @@ def _clean(caplog: pytest.LogCaptureFixture) -> None:
 # ------------------------------------------------------------------ finding 1: Godot 4 cache
 
 
-def test_godot4_simplify_path_flood_is_bounded(net: Net,
-                                               caplog: pytest.LogCaptureFixture) -> None:
+def _godot4_host_and_client(net: Net) -> tuple[Any, Game, Any, int, str]:
+    """A Godot 4 host with a Game node and one joined client: (host, game, client, the
+    client's id, the game's RPC checksum)."""
     server, _speer, port = net.host()
     game = Game(server)
     client = net.join(port)
     cid = client.get_unique_id()
     net.until(lambda: server.get_peers() == [cid], "the client")
-    md5 = server.get_rpc_md5(game)
+    return server, game, client, cid, server.get_rpc_md5(game)
+
+
+def test_godot4_simplify_path_flood_is_bounded(net: Net,
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    server, game, client, cid, md5 = _godot4_host_and_client(net)
     padded = "/root/Main" + "/" * 2000  # a real node's path, padded: it resolves
     packets = [simplify_path_packet(md5, i + 1, padded) for i in range(FLOOD)]
     _put_all(net.poll, client.multiplayer_peer.put_packet, packets)
@@ -72,12 +78,7 @@ def test_godot4_simplify_path_flood_is_bounded(net: Net,
 
 
 def test_godot4_oversized_path_is_refused_before_lookup(net: Net) -> None:
-    server, _speer, port = net.host()
-    game = Game(server)
-    client = net.join(port)
-    cid = client.get_unique_id()
-    net.until(lambda: server.get_peers() == [cid], "the client")
-    md5 = server.get_rpc_md5(game)
+    server, game, client, cid, md5 = _godot4_host_and_client(net)
     confirms: list[bytes] = []
     client_peer = client.multiplayer_peer
     client_peer.put_packet(simplify_path_packet(md5, 7, "/root/Main" + "/" * (LIMIT + 1)))
@@ -147,12 +148,7 @@ FORGED = "Main\nCRITICAL godot_ws: peer 1 authenticated as admin."
 
 def test_godot4_peer_text_is_escaped_in_logs(net: Net, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG, logger="godot_ws")
-    server, _speer, port = net.host()
-    game = Game(server)
-    client = net.join(port)
-    cid = client.get_unique_id()
-    net.until(lambda: server.get_peers() == [cid], "the client")
-    md5 = server.get_rpc_md5(game)
+    server, game, client, cid, md5 = _godot4_host_and_client(net)
     peer = client.multiplayer_peer
     peer.put_packet(remote_call_packet(0, 0, b"\x00", False, path=FORGED))
     peer.put_packet(remote_call_packet(0, 0, b"\x00", False, path=FORGED + "x" * 20_000))

@@ -105,11 +105,11 @@ def test_godot4_junk_flood_costs_a_few_lines_then_the_peer(
         net.close()
 
 
-def test_godot3_junk_flood_costs_a_few_lines_then_the_peer(
-        caplog: pytest.LogCaptureFixture) -> None:
+def _flood_godot3_host(caplog: pytest.LogCaptureFixture, raw: bool, packet: bytes) -> list[str]:
+    """A 3.x gd_mp_api host with its RPC layer and one client that sends ``packet`` JUNK
+    times (``raw``: as the whole WebSocket message, header included; else as its payload to
+    the host); returns the lines logged once the host has closed the client."""
     from rpc_support import Player, pump
-
-    from godot_ws.godot3.multiplayer import encode_header
 
     caplog.set_level(logging.DEBUG, logger="godot_ws")
     host = Player.host()
@@ -120,46 +120,35 @@ def test_godot3_junk_flood_costs_a_few_lines_then_the_peer(
         host.tree.network_peer_disconnected.connect(gone.append)
         caplog.clear()
         p1.peer.set_target_peer(1)
-        for _ in range(JUNK):  # a REMOTE_CALL too short to hold a target
-            while p1.peer.put_packet(b"\x00\x01\x02") != Error.OK:
+        conn = p1.peer._conn
+        assert conn is not None
+        for _ in range(JUNK):
+            while (conn.send(packet, False) if raw else p1.peer.put_packet(packet)) != Error.OK:
                 host.tree.poll()
                 p1.tree.poll()
         pump([host, p1], lambda: gone == [p1.id], timeout=30,
-             what="the host to close the junk sender")
-        lines = _godot_ws_lines(caplog)
-        assert len(lines) <= 12, lines
-        assert any("closing peer" in line for line in lines), lines
+             what="the host to close the client")
+        return _godot_ws_lines(caplog)
     finally:
         p1.close()
         host.close()
+
+
+def test_godot3_junk_flood_costs_a_few_lines_then_the_peer(
+        caplog: pytest.LogCaptureFixture) -> None:
+    # A REMOTE_CALL too short to hold a target.
+    lines = _flood_godot3_host(caplog, False, b"\x00\x01\x02")
+    assert len(lines) <= 12, lines
+    assert any("closing peer" in line for line in lines), lines
 
 
 def test_godot3_relay_closes_a_spoofing_client(caplog: pytest.LogCaptureFixture) -> None:
-    from rpc_support import Player, pump
-
     from godot_ws.godot3.multiplayer import encode_header
 
-    caplog.set_level(logging.DEBUG, logger="godot_ws")
-    host = Player.host()
-    p1 = Player.join(host.url)
-    try:
-        pump([host, p1], lambda: p1.tree.get_network_connected_peers() == [1])
-        gone: list[int] = []
-        host.tree.network_peer_disconnected.connect(gone.append)
-        caplog.clear()
-        conn = p1.peer._conn
-        spoof = encode_header(0, 12345, 1) + b"\x03hi"  # "from" someone else
-        for _ in range(JUNK):
-            while conn.send(spoof, False) != Error.OK:
-                host.tree.poll()
-                p1.tree.poll()
-        pump([host, p1], lambda: gone == [p1.id], timeout=30,
-             what="the host to close the spoofing client")
-        lines = _godot_ws_lines(caplog)
-        assert len(lines) <= 12, lines
-    finally:
-        p1.close()
-        host.close()
+    spoof = encode_header(0, 12345, 1) + b"\x03hi"  # "from" someone else
+    lines = _flood_godot3_host(caplog, True, spoof)
+    assert len(lines) <= 12, lines
+    assert any("closing client" in line for line in lines), lines
 
 
 def test_peer_log_holds_back_and_counts() -> None:
