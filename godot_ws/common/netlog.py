@@ -41,30 +41,34 @@ class PeerLog:
     """Protocol errors per ``WINDOW`` after which ``strike`` tells the owner to close."""
     MAX_PEERS = 4096
     """Peers tracked at once; the oldest is forgotten past it (bounded memory)."""
+    MAX_KINDS = 64
+    """Kinds tracked per peer; the oldest is forgotten past it (``kind`` may be peer text)."""
 
     def __init__(self, logger: logging.Logger,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.logger = logger
         self._clock = clock
-        self._peers: dict[int, dict[str, _Kind]] = {}
+        self._peers: dict[int, dict[object, _Kind]] = {}
         self._strikes: dict[int, _Kind] = {}
         self._total = _Kind(clock())
 
-    def error(self, peer: int | None, msg: str, *args: Any) -> None:
-        self.log(logging.ERROR, peer, msg, *args)
+    def error(self, peer: int | None, msg: str, *args: Any, kind: object = None) -> None:
+        self.log(logging.ERROR, peer, msg, *args, kind=kind)
 
-    def warning(self, peer: int | None, msg: str, *args: Any) -> None:
-        self.log(logging.WARNING, peer, msg, *args)
+    def warning(self, peer: int | None, msg: str, *args: Any, kind: object = None) -> None:
+        self.log(logging.WARNING, peer, msg, *args, kind=kind)
 
-    def exception(self, peer: int | None, msg: str, *args: Any) -> None:
+    def exception(self, peer: int | None, msg: str, *args: Any, kind: object = None) -> None:
         """An ERROR line with the traceback of the exception being handled."""
-        self.log(logging.ERROR, peer, msg, *args, exc_info=True)
+        self.log(logging.ERROR, peer, msg, *args, exc_info=True, kind=kind)
 
     def log(self, level: int, peer: int | None, msg: str, *args: Any,
-            exc_info: bool = False) -> None:
+            exc_info: bool = False, kind: object = None) -> None:
         """Log ``msg % args`` unless ``peer`` already caused ``BURST`` lines of this kind (or
-        all peers ``TOTAL`` lines) in this window; then count it. ``peer`` None: the line
-        is not the network's doing (the caller's own call) and is never held back."""
+        all peers ``TOTAL`` lines) in this window; then count it. The kind is ``msg``, or
+        ``(msg, kind)`` when given (a refused RPC per method: each one is worth a line).
+        ``peer`` None: the line is not the network's doing (the caller's own call) and is
+        never held back."""
         logger = self.logger
         if not logger.isEnabledFor(level):
             return
@@ -77,24 +81,27 @@ class PeerLog:
             if len(self._peers) >= self.MAX_PEERS:
                 self._peers.pop(next(iter(self._peers)))
             kinds = self._peers[peer] = {}
-        kind = kinds.get(msg)
-        if kind is None:
-            kind = kinds[msg] = _Kind(now)
-        elif now - kind.start >= self.WINDOW:
-            kind.start, kind.count = now, 0
+        key = msg if kind is None else (msg, kind)
+        state = kinds.get(key)
+        if state is None:
+            if len(kinds) >= self.MAX_KINDS:
+                kinds.pop(next(iter(kinds)))
+            state = kinds[key] = _Kind(now)
+        elif now - state.start >= self.WINDOW:
+            state.start, state.count = now, 0
         total = self._total
         if now - total.start >= self.WINDOW:
             total.start, total.count = now, 0
-        if kind.count >= self.BURST or total.count >= self.TOTAL:
-            kind.held += 1
+        if state.count >= self.BURST or total.count >= self.TOTAL:
+            state.held += 1
             return
-        kind.count += 1
+        state.count += 1
         total.count += 1
-        if kind.held:
+        if state.held:
             msg = f"{msg} [%d more such lines from peer %d were not logged]"
-            args = (*args, kind.held, peer)
-            kind.held = 0
-        elif kind.count == self.BURST:
+            args = (*args, state.held, peer)
+            state.held = 0
+        elif state.count == self.BURST:
             msg = f"{msg} [more such lines from peer %d in the next %g s are counted, not logged]"
             args = (*args, peer, self.WINDOW)
         logger.log(level, msg, *args, exc_info=exc_info)

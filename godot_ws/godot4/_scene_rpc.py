@@ -79,7 +79,7 @@ class SceneRPC:
             netlog.error(sender, "RPC '%s' is not allowed on node %s from: %d. Mode is \"%s\", "
                          "authority is %d.", config.name, node.get_path(), sender,
                          _MODE_NAMES.get(config.rpc_mode, "?"),
-                         node.get_multiplayer_authority())
+                         node.get_multiplayer_authority(), kind=config.name)
             return
         args = decode_args(packet, call.args_offset, call.args_end, call.raw,
                            mp.allow_object_decoding)
@@ -93,17 +93,18 @@ class SceneRPC:
         netlog = self.multiplayer.netlog
         method = getattr(node, name, None)
         if not callable(method):
-            netlog.error(sender, "%s%s", prefix, call_error_text(node, name, "Method not found."))
+            netlog.error(sender, "%s%s", prefix, call_error_text(node, name, "Method not found."),
+                         kind=name)
             return False
         error = check_arity(node, name, method, len(args))
         if error is not None:
-            netlog.error(sender, "%s%s", prefix, error)
+            netlog.error(sender, "%s%s", prefix, error, kind=name)
             return False
         try:
             method(*args)
         except Exception:
             netlog.exception(sender, "%s%s", prefix,
-                             call_error_text(node, name, "the method raised"))
+                             call_error_text(node, name, "the method raised"), kind=name)
             return False
         return True
 

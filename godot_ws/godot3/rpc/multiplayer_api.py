@@ -341,7 +341,7 @@ class MultiplayerAPI(MultiplayerDispatcher):
             what = "RPC" if is_call else "RSET"
             self.netlog.error(sender, "%s '%s' is not allowed on node %s from: %d. Mode is %d, "
                               "master is %d.", what, clean(name), self.absolute_path(path),
-                              sender, mode, master)
+                              sender, mode, master, kind=(what, name))
             return
         objects = self._objects()
         if not is_call:
@@ -362,10 +362,10 @@ class MultiplayerAPI(MultiplayerDispatcher):
         except Exception as exc:
             # A peer can make a handler raise: its tracebacks are rate-limited too.
             self.netlog.exception(sender, "RPC - %s", call_error_text(
-                node, name, f"{type(exc).__name__}: {clean(str(exc))}"))
+                node, name, f"{type(exc).__name__}: {clean(str(exc))}"), kind=name)
             return
         if not ok:
-            self.netlog.error(sender, "RPC - %s", error)
+            self.netlog.error(sender, "RPC - %s", error, kind=name)
 
     # ------------------------------------------------------------------ sending
 
