@@ -396,6 +396,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--json", metavar="PATH", help="write all results here")
     ap.add_argument(
+        "--plot",
+        metavar="PATH",
+        nargs="?",
+        const="bench.png",
+        help="draw the results as a chart (PNG or SVG; default bench.png; needs matplotlib)",
+    )
+    ap.add_argument(
+        "--from-json",
+        metavar="PATH",
+        help="with --plot: draw a saved --json file instead of running anything",
+    )
+    ap.add_argument(
         "--libs",
         default=",".join(LIB_ORDER),
         help="comma-separated subset of " + ",".join(LIB_ORDER),
@@ -413,6 +425,15 @@ def main(argv: list[str] | None = None) -> int:
         "--no-godot-ws", action="store_true", help="leave godot_ws out even if importable"
     )
     args = ap.parse_args(argv)
+    if args.from_json:
+        if not args.plot:
+            ap.error("--from-json only goes with --plot")
+        from bench.plot import plot
+
+        with open(args.from_json) as f:
+            plot(json.load(f), args.plot)
+        print(f"chart of {args.from_json} written to {args.plot}")
+        return 0
 
     c = QUICK if args.quick else FULL
     runs = args.runs if args.runs is not None else (1 if args.quick else 5)
@@ -529,7 +550,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{load_after[0]:.2f} after on {os.cpu_count()} CPUs"
     )
 
-    if args.json:
+    if args.json or args.plot:
         doc: dict[str, Any] = {
             "meta": {
                 "quick": args.quick,
@@ -565,6 +586,12 @@ def main(argv: list[str] | None = None) -> int:
                 "target": sc.target or None,
                 "verdict": None if verdict is None else ("PASS" if verdict else "FAIL"),
             }
-        with open(args.json, "w") as f:
-            json.dump(doc, f, indent=1)
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(doc, f, indent=1)
+        if args.plot:
+            from bench.plot import plot
+
+            plot(doc, args.plot)
+            print(f"chart written to {args.plot}")
     return 1 if errors else 0

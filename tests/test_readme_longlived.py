@@ -1,4 +1,4 @@
-"""README's "Long-lived connections" examples run: the four blocks in order, in one namespace
+"""The examples of docs/howto/long-lived.rst run: the four blocks in order, in one namespace
 (port 9080 made a free port); then the Reconnector of the second block, whose first attempt
 was refused, reaches the server of the fourth and prints "back"."""
 
@@ -7,14 +7,14 @@ from __future__ import annotations
 import time
 
 import pytest
-from test_readme import code_blocks, free_port
+from test_readme import free_port, page_blocks
 
 from godot_ws import WebSocketClient, WebSocketServer
 from godot_ws.reconnect import Reconnector
 
 
 def test_long_lived_examples_run(capsys: pytest.CaptureFixture[str]) -> None:
-    blocks = code_blocks("Long-lived connections")
+    blocks = page_blocks("docs/howto/long-lived.rst")
     assert len(blocks) == 4
     port = free_port()
     namespace: dict[str, object] = {"client": WebSocketClient(), "server": WebSocketServer()}
@@ -29,7 +29,7 @@ def test_long_lived_examples_run(capsys: pytest.CaptureFixture[str]) -> None:
     client.proxy = ""  # the third block pointed it at a made-up corporate proxy
     deadline = time.monotonic() + 10
     while "back" not in capsys.readouterr().out:
-        assert time.monotonic() < deadline, "the README's Reconnector never got back"
+        assert time.monotonic() < deadline, "the docs' Reconnector never got back"
         server.poll()
         link.poll()
         time.sleep(0.001)
