@@ -21,9 +21,9 @@ import sys
 import time
 from typing import Any
 
-from godot_ws._deflate import DeflateOptions
-from godot_ws._handshake import parse_target
-from godot_ws.protocol import ClientProtocol, PacketQueue, ServerProtocol
+from godot_ws.core.deflate import DeflateOptions
+from godot_ws.core.handshake import parse_target
+from godot_ws.core.protocol import ClientProtocol, PacketQueue, ServerProtocol
 
 # Game-like payloads, every message different (a repeated message would compress to a few
 # bytes through the shared context and flatter deflate): a small JSON state update, 1 KiB and

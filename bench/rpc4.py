@@ -23,7 +23,7 @@ import time
 from collections import deque
 from typing import Any
 
-from godot_ws.constants import ConnectionStatus, Error
+from godot_ws.core.constants import ConnectionStatus, Error
 from godot_ws.godot4 import (
     MultiplayerPeer,
     Node,

@@ -160,7 +160,7 @@ class LastWarning(logging.Handler):
         self.message = ""
 
     def emit(self, record: logging.LogRecord) -> None:
-        if not record.name.startswith("godot_ws.rpc"):  # refused calls are not the reason
+        if not record.name.startswith("godot_ws.godot3.rpc"):  # refused calls are not the reason
             self.message = record.getMessage()
 
 

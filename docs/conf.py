@@ -49,6 +49,4 @@ html_theme = "furo"
 html_title = f"godot_ws {release}"
 html_static_path = ["_static"]
 html_show_sourcelink = False
-# explanation/index globs the architecture page, which lands with the package layout.
-suppress_warnings = ["toc.empty_glob"]
 pygments_style = "sphinx"

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import logging as _logging
 
-from ._deflate import DeflateOptions
-from .client import WebSocketClient
-from .constants import (
+from .core.deflate import DeflateOptions
+from .godot3.client import WebSocketClient
+from .core.constants import (
     TARGET_PEER_BROADCAST,
     TARGET_PEER_SERVER,
     ConnectionStatus,
@@ -22,8 +22,8 @@ from .constants import (
     TransferMode,
     WriteMode,
 )
-from .crypto import CryptoKey, X509Certificate
-from .godot_types import (
+from .net.crypto import CryptoKey, X509Certificate
+from .variant.types3 import (
     AABB,
     RID,
     Basis,
@@ -47,9 +47,9 @@ from .godot_types import (
     Vector2,
     Vector3,
 )
-from .multiplayer_peer import WebSocketMultiplayerPeer
-from .peer import PacketPeer, WebSocketPeer
-from .rpc import (
+from .godot3.multiplayer_peer import WebSocketMultiplayerPeer
+from .godot3.peer import PacketPeer, WebSocketPeer
+from .godot3.rpc import (
     NETWORK_COMMAND_CONFIRM_PATH,
     NETWORK_COMMAND_RAW,
     NETWORK_COMMAND_REMOTE_CALL,
@@ -69,8 +69,8 @@ from .rpc import (
     slave,
     sync,
 )
-from .server import WebSocketServer
-from .signals import (
+from .godot3.server import WebSocketServer
+from .common.signals import (
     CONNECT_DEFERRED,
     CONNECT_ONESHOT,
     CONNECT_PERSIST,
@@ -78,7 +78,7 @@ from .signals import (
     Signal,
     SignalOwner,
 )
-from .variant import (
+from .variant.codec import (
     VariantDecodeError,
     bytes2var,
     decode_var,

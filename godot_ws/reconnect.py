@@ -26,9 +26,9 @@ import random
 import time
 from collections.abc import Callable, Sequence
 
-from .client import WebSocketClient
-from .constants import ConnectionStatus, Error
-from .signals import Signal, SignalOwner
+from .godot3.client import WebSocketClient
+from .core.constants import ConnectionStatus, Error
+from .common.signals import Signal, SignalOwner
 
 __all__ = ["Reconnector"]
 

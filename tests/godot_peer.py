@@ -4,7 +4,7 @@ Owns: finding the Godot binary, spawning a GDScript from ``tests/godot/`` on a f
 127.0.0.1 port, waiting for its ``READY <port>`` line, collecting its output, stopping it;
 and ``GODOT_VALUES``, the Python mirror of the Variant table in ``tests/godot/mp_server.gd``.
 No pytest here (``tests/conftest.py`` wraps it in fixtures), no godot_ws code except the
-pure value types in ``godot_ws.godot_types``.
+pure value types in ``godot_ws.variant.types3``.
 
 Usage::
 
@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from godot_ws.godot_types import (
+from godot_ws.variant.types3 import (
     AABB,
     RID,
     Basis,

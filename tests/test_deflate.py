@@ -26,7 +26,7 @@ from websockets.sync.client import connect
 from websockets.sync.server import ServerConnection
 
 from godot_ws import DeflateOptions, WebSocketClient, WebSocketServer
-from godot_ws._deflate import (
+from godot_ws.core.deflate import (
     DeflateError,
     DeflateParams,
     client_accept,

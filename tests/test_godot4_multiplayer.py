@@ -16,7 +16,7 @@ import pytest
 from support import WebsocketsServer
 from websockets.sync.server import ServerConnection
 
-from godot_ws.constants import ConnectionStatus, Error
+from godot_ws.core.constants import ConnectionStatus, Error
 from godot_ws.godot4 import (
     MultiplayerAPI,
     Node,

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from godot_ws.constants import ConnectionStatus, Error
+from godot_ws.core.constants import ConnectionStatus, Error
 from godot_ws.godot4._scene_wire import (
     confirm_path_packet,
     confirm_path_packet_legacy,

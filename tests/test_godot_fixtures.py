@@ -2,7 +2,7 @@
 
 A raw websocket-client 1.9.2 client talks to godot3-server, and every byte is built or
 checked by hand here (FACTS.md 1.9, 2 and 3.3), so these tests hold even while godot_ws
-itself is broken. Only test_values_* use godot_ws.variant, to prove that GODOT_VALUES mirrors
+itself is broken. Only test_values_* use godot_ws.variant.codec, to prove that GODOT_VALUES mirrors
 the table in mp_server.gd.
 """
 
@@ -16,7 +16,7 @@ import pytest
 import websocket
 from godot_peer import GODOT_TYPE_IDS, GODOT_VALUES, GodotProcess, godot_equal
 
-from godot_ws.godot_types import PoolIntArray, PoolStringArray, Vector2
+from godot_ws.variant.types3 import PoolIntArray, PoolStringArray, Vector2
 
 OP_TEXT = websocket.ABNF.OPCODE_TEXT
 OP_BINARY = websocket.ABNF.OPCODE_BINARY
@@ -355,7 +355,7 @@ def test_values_match_godot(godot_mp_server: GodotProcess) -> None:
     """For every table entry: Godot's value decodes to GODOT_VALUES[name], Godot's
     var2bytes has the expected type id, and GODOT_VALUES encoded by godot_ws passes
     Godot's own typeof + deep-equality check."""
-    variant = pytest.importorskip("godot_ws.variant")
+    variant = pytest.importorskip("godot_ws.variant.codec")
     ws = connect(godot_mp_server)
     my_id = mp_join(ws)
     problems = []

@@ -22,7 +22,7 @@ from godot_ws import (
     WebSocketClient,
     WebSocketPeer,
 )
-from godot_ws.godot_types import PoolByteArray, PoolIntArray, Vector2
+from godot_ws.variant.types3 import PoolByteArray, PoolIntArray, Vector2
 
 pytestmark = pytest.mark.godot
 

@@ -1,4 +1,4 @@
-"""Tests for the value types' GDScript operators and methods (godot_ws._vectors, _color,
+"""Tests for the value types' GDScript operators and methods (godot_ws.variant.vectors, _color,
 _transforms), checked against Godot 3.2.3 itself where it is installed.
 
 ``tests/godot/math_expressions.txt`` holds GDScript expressions that are also valid Python;
@@ -22,7 +22,7 @@ from godot_peer import GODOT_PROJECT, find_godot
 
 import godot_ws
 from godot_ws import bytes2var
-from godot_ws.godot_types import (
+from godot_ws.variant.types3 import (
     AABB,
     Basis,
     Color,

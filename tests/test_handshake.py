@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from support import accept_key
 
-from godot_ws._handshake import (
+from godot_ws.core.handshake import (
     HandshakeError,
     ResponseParser,
     build_request,

@@ -27,8 +27,8 @@ from godot_ws import (
     WebSocketClient,
     WebSocketPeer,
 )
-from godot_ws.godot_types import Vector2
-from godot_ws.multiplayer import (
+from godot_ws.variant.types3 import Vector2
+from godot_ws.godot3.multiplayer import (
     PROTO_SIZE,
     Header,
     MultiplayerClient,
@@ -36,9 +36,9 @@ from godot_ws.multiplayer import (
     decode_header,
     encode_header,
 )
-from godot_ws.protocol import PacketQueue
-from godot_ws.signals import Signal
-from godot_ws.variant import encode_var
+from godot_ws.core.protocol import PacketQueue
+from godot_ws.common.signals import Signal
+from godot_ws.variant.codec import encode_var
 
 MY_ID = 123456789
 MP_SIGNALS = ("peer_connected", "peer_disconnected", "peer_packet", "connection_succeeded",

@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from support import accept_key, frame, unmask_frames
 
-from godot_ws._handshake import parse_target
-from godot_ws._inbound import FRAMES_PER_POLL
-from godot_ws.events import Closed, CloseRequested, HandshakeDone, HandshakeFailed
-from godot_ws.frames import mask_payload
-from godot_ws.protocol import ClientProtocol, PacketQueue, State
+from godot_ws.core.handshake import parse_target
+from godot_ws.core.inbound import FRAMES_PER_POLL
+from godot_ws.core.events import Closed, CloseRequested, HandshakeDone, HandshakeFailed
+from godot_ws.core.frames import mask_payload
+from godot_ws.core.protocol import ClientProtocol, PacketQueue, State
 
 
 def make(max_packets: int = 1024, max_bytes: int = 1 << 20, max_message: int = 1 << 20,
@@ -388,7 +388,7 @@ UPGRADE = (b"GET /x HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upg
 def test_server_role_any_chunking_of_masked_frames(
     msgs: list[tuple[bytes, bool, int]], cuts: list[int], key: bytes
 ) -> None:
-    from godot_ws.protocol import ServerProtocol
+    from godot_ws.core.protocol import ServerProtocol
 
     stream = b""
     for payload, text, parts in msgs:
@@ -546,7 +546,7 @@ def test_a_large_frame_is_received_into_its_own_buffer() -> None:
 
 
 def test_large_frames_fragmented_masked_and_waiting_for_room() -> None:
-    from godot_ws.protocol import ServerProtocol
+    from godot_ws.core.protocol import ServerProtocol
 
     big = bytes(range(256)) * 1024  # 256 KiB
     proto = ServerProtocol(PacketQueue(2, 1 << 20), (), 1 << 20)
@@ -593,7 +593,7 @@ def test_a_large_packet_is_refilled_only_when_nobody_holds_it() -> None:
 
 
 def test_a_dropped_large_packet_buffer_is_reused() -> None:
-    from godot_ws import _inbound
+    from godot_ws.core import inbound as _inbound
 
     proto = opened(max_bytes=1 << 20)
     ids = []

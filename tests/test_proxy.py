@@ -24,7 +24,7 @@ from support import Recorder, WebsocketsServer, drain, poll_until
 from websockets.sync.server import ServerConnection
 
 from godot_ws import ERR_INVALID_PARAMETER, OK, WebSocketClient, X509Certificate
-from godot_ws._proxy import ProxyError, choose_proxy, parse_proxy
+from godot_ws.net.proxy import ProxyError, choose_proxy, parse_proxy
 
 
 def _echo(ws: ServerConnection) -> None:

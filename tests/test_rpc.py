@@ -31,8 +31,8 @@ from godot_ws import (
     encode_var,
     remote,
 )
-from godot_ws.rpc import _codec3 as codec
-from godot_ws.rpc.multiplayer_api import can_call_mode, should_call_local
+from godot_ws.godot3.rpc import codec3 as codec
+from godot_ws.godot3.rpc.multiplayer_api import can_call_mode, should_call_local
 
 LOG = "godot_ws.rpc"
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from godot_ws import CONNECTION_CONNECTED, OK, WebSocketClient, WebSocketServer
-from godot_ws._connection import Connection
+from godot_ws.net.connection import Connection
 
 
 def count_pumps(monkeypatch: pytest.MonkeyPatch) -> list[Connection]:

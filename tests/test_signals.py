@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from godot_ws import CONNECT_ONESHOT, CONNECT_REFERENCE_COUNTED, OK, Signal, SignalOwner
-from godot_ws.constants import Error
+from godot_ws.core.constants import Error
 
 
 class Owner(SignalOwner):

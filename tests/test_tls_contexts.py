@@ -1,5 +1,5 @@
 """wss ``connect_to_url`` does not build TLS contexts on the game's thread: one context per
-configuration (godot_ws._tls), built by a background thread while TCP connects, shared by
+configuration (godot_ws.net.tls), built by a background thread while TCP connects, shared by
 every later connection. (How long ``connect_to_url`` takes is measured by the benchmark /
 the notes, not here.)"""
 
@@ -14,7 +14,8 @@ import trustme
 from support import Recorder, poll_until
 from test_tls import ca, pinned, tls_server, wss  # noqa: F401 (ca is a fixture)
 
-from godot_ws import OK, WebSocketClient, _tls
+from godot_ws import OK, WebSocketClient
+from godot_ws.net import tls as _tls
 
 
 @pytest.fixture

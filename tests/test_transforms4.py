@@ -1,4 +1,4 @@
-"""Godot 4's Rect2i, Quaternion, Transform3D and Projection (godot_ws._transforms4): GDScript
+"""Godot 4's Rect2i, Quaternion, Transform3D and Projection (godot_ws.variant.transforms4): GDScript
 4's operators and methods, the same numbers as the Godot 3 classes where Godot 4 kept the
 meaning, Godot 4's meaning where it changed (``translated`` is global)."""
 
@@ -18,7 +18,7 @@ from godot_ws.godot4 import (
     Vector3,
     Vector4,
 )
-from godot_ws.godot_types import Quat, Transform
+from godot_ws.variant.types3 import Quat, Transform
 
 HALF = math.sqrt(0.5)
 QUARTER_TURN_Z = Quaternion(0, 0, HALF, HALF)  # 90 degrees about +Z

@@ -1,4 +1,4 @@
-"""Tests for godot_ws.variant and godot_ws.godot_types.
+"""Tests for godot_ws.variant.codec and godot_ws.variant.types3.
 
 The byte vectors come from Godot 3.2.3's ``var2bytes`` (shared/godot/FACTS.md 3.3); the
 decoder edge cases from FACTS 3.1-3.3 and Godot's marshalls.cpp.
@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from godot_ws.constants import Error
-from godot_ws.godot_types import (
+from godot_ws.core.constants import Error
+from godot_ws.variant.types3 import (
     AABB,
     RID,
     Basis,
@@ -42,7 +42,7 @@ from godot_ws.godot_types import (
     Vector2,
     Vector3,
 )
-from godot_ws.variant import (
+from godot_ws.variant.codec import (
     MAX_RECURSION_DEPTH,
     VariantDecodeError,
     bytes2var,

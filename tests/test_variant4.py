@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from godot_ws import godot4
-from godot_ws.constants import Error
+from godot_ws.core.constants import Error
 from godot_ws.godot4 import (
     AABB,
     OK,
@@ -69,8 +69,8 @@ from godot_ws.godot4 import (
     var_to_bytes,
     var_to_bytes_with_objects,
 )
-from godot_ws.godot_types import PoolIntArray, Quat, Transform
-from godot_ws.variant import MAX_RECURSION_DEPTH, decode_var_from, encode_var
+from godot_ws.variant.types3 import PoolIntArray, Quat, Transform
+from godot_ws.variant.codec import MAX_RECURSION_DEPTH, decode_var_from, encode_var
 
 
 def h(text: str) -> bytes:
@@ -727,7 +727,7 @@ def test_every_truncation_and_byte_mutation_of_the_vectors_only_raises_decode_er
 
 
 def test_packet_peer_uses_its_majors_table() -> None:
-    from godot_ws.peer import PacketPeer
+    from godot_ws.godot3.peer import PacketPeer
 
     class Loop(PacketPeer):
         _variant_version = 4
@@ -767,7 +767,7 @@ def test_typed_container_repr_is_godots_constructor() -> None:
 
 
 def test_t1_to_t7_primitive_encodings_the_codec_is_built_from() -> None:
-    from godot_ws._variant_tables import _F32, _F64, _U32, _U64
+    from godot_ws.variant.leaves import _F32, _F64, _U32, _U64
 
     assert struct.pack("<H", 0x1234) == h("3412")  # T1 encode_uint16
     assert _U32.pack(0x12345678) == h("78563412")  # T2 encode_uint32

@@ -22,8 +22,8 @@ from godot_ws import (
     WebSocketClient,
     WebSocketPeer,
 )
-from godot_ws.godot_types import EncodedObjectAsID, GodotObject, Vector2
-from godot_ws.variant import encode_var
+from godot_ws.variant.types3 import EncodedObjectAsID, GodotObject, Vector2
+from godot_ws.variant.codec import encode_var
 
 
 def echo(ws: ServerConnection) -> None:

@@ -1,4 +1,4 @@
-"""Godot 4's Vector2i/Vector3i/Vector4/Vector4i operators (godot_ws._vectors4), as GDScript 4
+"""Godot 4's Vector2i/Vector3i/Vector4/Vector4i operators (godot_ws.variant.vectors4), as GDScript 4
 computes them: integer division and modulo truncate toward zero (C++), a float operand widens
 an integer vector to its float vector, comparisons go component by component."""
 

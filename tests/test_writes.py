@@ -33,8 +33,8 @@ from godot_ws import (
     WebSocketClient,
     WebSocketServer,
 )
-from godot_ws._connection import WRITE_THROUGH
-from godot_ws._transport import Transport
+from godot_ws.net.connection import WRITE_THROUGH
+from godot_ws.net.transport import Transport
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -12,8 +12,8 @@ WebSocketPeer/TCP/TLS classes, the multiplayer classes.
 
 from __future__ import annotations
 
-from ..constants import Error
-from ..godot_types import (  # the value types Godot 4 kept as they were
+from ..core.constants import Error
+from ..variant.types3 import (  # the value types Godot 4 kept as they were
     AABB,
     Basis,
     Color,
@@ -26,7 +26,7 @@ from ..godot_types import (  # the value types Godot 4 kept as they were
     Vector2,
     Vector3,
 )
-from ..godot_types4 import (
+from ..variant.types4 import (
     RID,
     Array,
     Callable,
@@ -53,7 +53,7 @@ from ..godot_types4 import (
     Vector4,
     Vector4i,
 )
-from ..variant import (
+from ..variant.codec import (
     MAX_RECURSION_DEPTH,
     VariantDecodeError,
     bytes_to_var,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from ..constants import Error, TransferMode
+from ..core.constants import Error, TransferMode
 from ._scene_wire import (
     confirm_path_packet,
     decode_confirm_path,

@@ -12,8 +12,8 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..constants import ConnectionStatus, Error
-from ..rpc.dispatcher import call_error_text, check_arity
+from ..core.constants import ConnectionStatus, Error
+from ..common.rpc_registry import call_error_text, check_arity
 from ._scene_wire import decode_args, decode_remote_call, encode_args, remote_call_packet
 from .rpc_config import RPCConfig, RPCMode, RPCTable, build_table
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from enum import IntEnum
 from typing import Any, NamedTuple
 
-from ..variant import VariantDecodeError, decode_var_from, encode_var
+from ..variant.codec import VariantDecodeError, decode_var_from, encode_var
 
 __all__ = [
     "CMD_MASK",

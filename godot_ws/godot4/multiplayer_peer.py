@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import secrets
 
-from ..constants import ConnectionStatus, Error, TransferMode
-from ..peer import PacketPeer
-from ..signals import Signal, SignalOwner
+from ..core.constants import ConnectionStatus, Error, TransferMode
+from ..common.packet_peer import PacketPeer
+from ..common.signals import Signal, SignalOwner
 
 __all__ = ["MultiplayerPeer", "OfflineMultiplayerPeer"]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from ..constants import Error
+from ..core.constants import Error
 
 if TYPE_CHECKING:
     from .scene_multiplayer import SceneMultiplayer

@@ -14,8 +14,8 @@ from collections.abc import Callable, Mapping
 from enum import IntEnum
 from typing import Any, NamedTuple, TypeVar, overload
 
-from ..constants import TransferMode
-from ..rpc.modes import rpc_decorator
+from ..core.constants import TransferMode
+from ..common.rpc_registry import store_config
 from ._scene_wire import rpc_md5
 
 __all__ = ["RPCMode", "RPCConfig", "RPCTable", "rpc", "parse_config", "build_table",
@@ -99,7 +99,7 @@ def rpc(*args: Any) -> Any:
     raise TypeError / ValueError at class definition, as GDScript fails to parse.
     """
     if len(args) == 1 and callable(args[0]) and not isinstance(args[0], str):
-        return rpc_decorator(_annotation(()), RPC_ATTRIBUTE)(args[0])
+        return store_config(_annotation(()), RPC_ATTRIBUTE)(args[0])
     config = _annotation(args)
 
     def decorate(func: F) -> F:
@@ -108,7 +108,7 @@ def rpc(*args: Any) -> Any:
         if getattr(getattr(func, "__func__", func), RPC_ATTRIBUTE, None) is not None:
             raise ValueError("RPC annotations can only be used once per function.")
         # The decorator registry is the Godot 3 layer's, under Godot 4's own attribute.
-        return rpc_decorator(dict(config), RPC_ATTRIBUTE)(func)
+        return store_config(dict(config), RPC_ATTRIBUTE)(func)
 
     return decorate
 

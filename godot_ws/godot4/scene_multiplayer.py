@@ -16,19 +16,19 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from ..constants import ConnectionStatus, Error, TransferMode
-from ..signals import Signal, SignalOwner
+from ..core.constants import ConnectionStatus, Error, TransferMode
+from ..common.signals import Signal
 from ._scene_cache import SceneCache
+from ._scene_auth import SceneAuth, _Pending
 from ._scene_rpc import SceneRPC
 from ._scene_wire import (
     CMD_MASK,
     SYS_CMD_SIZE,
     NetworkCommand,
     SysCommand,
-    auth_packet,
     decode_sys,
     raw_packet,
     sys_packet,
@@ -47,16 +47,7 @@ _DISCONNECTED = ConnectionStatus.CONNECTION_DISCONNECTED
 _RELIABLE = TransferMode.TRANSFER_MODE_RELIABLE
 
 
-class _Pending:
-    __slots__ = ("local", "remote", "time")
-
-    def __init__(self, now: float) -> None:
-        self.local = False  # we called complete_auth
-        self.remote = False  # the peer sent 07 00
-        self.time = now
-
-
-class SceneMultiplayer(SignalOwner):
+class SceneMultiplayer(SceneAuth):
     """Godot 4's SceneMultiplayer. Call ``poll()`` once per frame (SceneTree does in Godot).
 
     Signals: ``peer_connected(id)``, ``peer_disconnected(id)``, ``connected_to_server``,
@@ -77,19 +68,13 @@ class SceneMultiplayer(SignalOwner):
         self.peer_packet = Signal("peer_packet")
         self.peer_authenticating = Signal("peer_authenticating")
         self.peer_authentication_failed = Signal("peer_authentication_failed")
-        self._peer: MultiplayerPeer | None = None
         self._last_status = _DISCONNECTED
-        self._pending: dict[int, _Pending] = {}
         self.connected_peers: dict[int, None] = {}  # insertion-ordered set, as Godot's HashSet
-        self._auth_callback: Callable[[int, bytes], Any] | None = None
-        self._auth_timeout = 3.0
         self._remote_sender_id = 0
         self._remote_sender_override = 0
-        self._root_path = ""
-        self.set_root_path(root_path)
+        super().__init__(root_path)
         self._allow_object_decoding = False
         self._server_relay = True
-        self._nodes: dict[str, Node] = {}
         self._cache = SceneCache(self)
         self._rpc = SceneRPC(self, self._cache)
         self.set_multiplayer_peer(OfflineMultiplayerPeer())
@@ -465,77 +450,6 @@ class SceneMultiplayer(SignalOwner):
         self._peer.set_transfer_mode(mode)
         return self.send_command(id, raw_packet(bytes(data)))
 
-    # ------------------------------------------------------------------ authentication
-
-    def get_auth_callback(self) -> Callable[[int, bytes], Any] | None:
-        return self._auth_callback
-
-    def set_auth_callback(self, callback: Callable[[int, bytes], Any] | None) -> None:
-        """``callback(peer_id, data)`` for each ``send_auth`` the peer makes. While set, a new
-        peer is only admitted after both sides called ``complete_auth``."""
-        if callback is not None and not callable(callback):
-            raise TypeError("auth_callback must be callable or None")
-        self._auth_callback = callback
-
-    auth_callback = property(get_auth_callback, set_auth_callback)
-
-    def get_auth_timeout(self) -> float:
-        return self._auth_timeout
-
-    def set_auth_timeout(self, timeout: float) -> None:
-        """Seconds a peer may take to authenticate (default 3; 0 = no limit)."""
-        if timeout < 0:
-            log.error("Timeout must be greater or equal to 0 (where 0 means no timeout)")
-            return
-        # Godot keeps whole milliseconds.
-        self._auth_timeout = int(timeout * 1000) / 1000.0
-
-    auth_timeout = property(get_auth_timeout, set_auth_timeout)
-
-    def send_auth(self, id: int, data: bytes | bytearray | memoryview) -> Error:  # noqa: A002
-        """Send authentication data to a peer that is still authenticating."""
-        if not isinstance(data, (bytes, bytearray, memoryview)):
-            raise TypeError(f"send_auth takes bytes, not {type(data).__name__}")
-        peer = self._peer
-        if peer is None or peer.get_connection_status() != _CONNECTED:
-            return Error.ERR_UNCONFIGURED
-        pending = self._pending.get(id)
-        if pending is None or not data:
-            return Error.ERR_INVALID_PARAMETER
-        if pending.local:
-            log.error("The authentication session was previously marked as completed, no more "
-                      "authentication data can be sent.")
-            return Error.ERR_FILE_CANT_WRITE
-        if pending.remote:
-            log.error("The remote peer notified that the authentication session was completed, "
-                      "no more authentication data can be sent.")
-            return Error.ERR_FILE_CANT_WRITE
-        peer.set_target_peer(id)
-        peer.set_transfer_channel(0)
-        peer.set_transfer_mode(_RELIABLE)
-        return peer.put_packet(auth_packet(bytes(data)))
-
-    def complete_auth(self, id: int) -> Error:  # noqa: A002
-        """This side is done authenticating ``id``; it is admitted once the peer is done too."""
-        peer = self._peer
-        if peer is None or peer.get_connection_status() != _CONNECTED:
-            return Error.ERR_UNCONFIGURED
-        pending = self._pending.get(id)
-        if pending is None:
-            return Error.ERR_INVALID_PARAMETER
-        if pending.local:
-            log.error("The authentication session was already marked as completed.")
-            return Error.ERR_FILE_CANT_WRITE
-        pending.local = True
-        peer.set_target_peer(id)
-        peer.set_transfer_channel(0)
-        peer.set_transfer_mode(_RELIABLE)
-        err = peer.put_packet(auth_packet())
-        if pending.remote:
-            del self._pending[id]
-            self._admit_peer(id)
-        return err
-
     # ------------------------------------------------------------------ RPC and the tree
 
     def rpcp(self, node: Node, peer_id: int, method: str, args: Sequence[Any]) -> Error:
@@ -549,52 +463,13 @@ class SceneMultiplayer(SignalOwner):
     def get_rpc_md5(self, node: Node) -> str:
         return self._rpc.table(node).md5
 
-    def get_root_path(self) -> str:
-        return self._root_path
-
-    def set_root_path(self, path: str) -> None:
-        """Where RPC paths start (``"/root"`` by default, as SceneTree's multiplayer)."""
-        if not isinstance(path, str):
-            raise TypeError(f"root_path must be str, not {type(path).__name__}")
-        if path and not path.startswith("/"):
-            log.error("SceneMultiplayer root path must be absolute.")
-            return
-        self._root_path = path.rstrip("/")
-
-    root_path = property(get_root_path, set_root_path)
-
-    def absolute_path(self, path: str) -> str:
-        return path.rstrip("/") if path.startswith("/") else f"{self._root_path}/{path}"
-
-    def relative_path(self, node: Node) -> str:
-        """The node's path as RPCs send it (``root_path.rel_path_to(node path)``)."""
-        path = node.get_path()
-        prefix = self._root_path + "/"
-        return path[len(prefix):] if path.startswith(prefix) else path
-
-    def add_node(self, node: Node) -> None:
-        if node.get_path() in self._nodes:
-            raise ValueError(f"a node already has the path {node.get_path()!r}")
-        self._nodes[node.get_path()] = node
-
     def remove_node(self, node: Node) -> None:
-        if self._nodes.get(node.get_path()) is node:
-            del self._nodes[node.get_path()]
+        super().remove_node(node)
         self._cache.remove_node(node)
         self._rpc.forget(node)
 
     def rpc_config_changed(self, node: Node) -> None:
         self._rpc.forget(node)
-
-    def get_node_or_null(self, path: str) -> Node | None:
-        """The node at ``path`` (relative to ``root_path``, or absolute), or None."""
-        if not path:
-            return None
-        return self._nodes.get(self.absolute_path(path))
-
-    def nodes_under(self, node: Node) -> list[Node]:
-        prefix = node.get_path() + "/"
-        return [n for p, n in self._nodes.items() if p.startswith(prefix)]
 
 
 MultiplayerAPI = SceneMultiplayer

@@ -16,8 +16,8 @@ import socket
 import ssl
 from collections import deque
 
-from .._transport import Transport, listen_socket
-from ..constants import Error
+from ..net.transport import Transport, listen_socket
+from ..core.constants import Error
 from .tls import TLSOptions
 
 __all__ = ["StreamPeer", "StreamPeerTCP", "StreamPeerTLS", "TCPServer"]

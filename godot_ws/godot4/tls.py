@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 import ssl
 
-from .._tls import ContextFuture, client_context
-from ..crypto import CryptoKey, X509Certificate, server_context
+from ..net.tls import ContextFuture, client_context
+from ..net.crypto import CryptoKey, X509Certificate, server_context
 
 __all__ = ["TLSOptions", "X509Certificate", "CryptoKey"]
 

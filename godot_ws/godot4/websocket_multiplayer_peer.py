@@ -16,9 +16,8 @@ import struct
 import time
 from collections import deque
 from collections.abc import Sequence
-from typing import Any
 
-from ..constants import ConnectionStatus, Error
+from ..core.constants import ConnectionStatus, Error
 from .multiplayer_peer import MultiplayerPeer
 from .streams import StreamPeer, StreamPeerTCP, StreamPeerTLS, TCPServer
 from .tls import TLSOptions

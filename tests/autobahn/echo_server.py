@@ -32,7 +32,7 @@ if _REPO not in sys.path:
     sys.path.insert(0, _REPO)
 
 import godot_ws as gw  # noqa: E402
-from godot_ws.server import WebSocketServer  # noqa: E402
+from godot_ws.godot3.server import WebSocketServer  # noqa: E402
 
 # Godot's set_buffers() units: KiB and packets. 64 MiB each way and 65536 packets cover
 # Autobahn's group 9 (16 MiB messages, up to 1M fragments of one message).

@@ -1,0 +1,483 @@
+"""``WebSocketServer``: Godot 3's polling WebSocket server.
+
+Owns listening, accepting, each client's handshake (and TLS) in non-blocking steps, peer ids,
+and the server's signals: ``client_connected(id, protocol)``, ``data_received(id)`` (once per
+message), ``client_close_request(id, code, reason)``, ``client_disconnected(id,
+was_clean_close)``. Each client is a ``Connection`` over the same sans-IO protocol core as the
+client, in the server role. Multiplayer mode (``gd_mp_api``) is the relay component in
+``_relay.py``: then ``peer_connected(id)``, ``peer_disconnected(id)`` and
+``peer_packet(source)`` fire instead of ``client_connected``, ``client_disconnected`` and
+``data_received``, as in Godot; ``client_close_request`` fires in both modes.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import selectors
+import socket
+import ssl
+import time
+from collections import deque
+from collections.abc import Sequence
+from typing import Any
+
+from ..core import events
+from ..net.connection import WRITE_THROUGH, Connection
+from .relay import Relay
+from ..net.transport import Transport, listen_socket
+from ..core.constants import ConnectionStatus, Error
+from ..net.crypto import server_context
+from .multiplayer_peer import godot_reason
+from .server_api import ServerAPI
+from .peer import WebSocketPeer
+from ..core.protocol import PacketQueue, ServerProtocol, State
+from ..common.signals import Signal
+
+__all__ = ["WebSocketServer"]
+
+log = logging.getLogger("godot_ws.server")  # the name README documents
+
+# A burst of connection attempts is accepted over several polls, so one poll stays short.
+_ACCEPTS_PER_POLL = 64
+
+
+_CLOSING = State.CLOSING
+_OPEN = State.OPEN
+
+
+class _Client:
+    """A connected client: its id, connection, peer, socket number, and the signals it still
+    has to fire (``owed`` data_received, ``todo`` events; see ``WebSocketServer._deliver``)."""
+
+    __slots__ = ("id", "conn", "peer", "fd", "owed", "todo", "queued")
+
+    def __init__(self, peer_id: int, conn: Connection, peer: WebSocketPeer, fd: int) -> None:
+        self.id = peer_id
+        self.conn = conn
+        self.peer = peer
+        self.fd = fd
+        self.owed = 0
+        self.todo: deque[events.Event] = deque()
+        self.queued = False  # in the server's ``_ready`` queue
+
+
+class WebSocketServer(ServerAPI):
+    """Godot 3's ``WebSocketServer``: call ``poll()`` once per frame; it never blocks and never
+    raises for anything a client did.
+
+    A slow or hostile client cannot stall the others: handshakes time out
+    (``handshake_timeout``), headers and messages are size-limited, a full input queue stops
+    reading that client only, and a client that does not read gets ERR_OUT_OF_MEMORY from its
+    peer's ``put_packet`` once its output buffer is full.
+
+    A poll looks only at the clients whose sockets are ready (``selectors``) and those with
+    something to finish (output the socket has not taken, a close in progress, a full queue),
+    so idle players cost nothing per frame. Messages the handlers put during ``poll()`` are
+    written before it returns; ``poll()`` called from a handler is refused (logged).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.client_connected = Signal("client_connected")
+        self.client_disconnected = Signal("client_disconnected")
+        self.client_close_request = Signal("client_close_request")
+        self.data_received = Signal("data_received")
+        #: Seconds a client has to finish TCP, TLS and its upgrade request.
+        self.handshake_timeout = 3.0
+        #: Seconds to wait for a client's close reply before dropping it.
+        self.close_timeout = 3.0
+        self._listener: socket.socket | None = None
+        self._context: ssl.SSLContext | None = None
+        self._protocols: tuple[str, ...] = ()
+        # Handshaking connections (accept order) -> socket number, and those to step in the
+        # next poll whatever their socket says (new, TLS, a reply not yet written).
+        self._pending: dict[Connection, int] = {}
+        self._due: dict[Connection, None] = {}
+        self._clients: dict[int, _Client] = {}
+        self._selector: selectors.BaseSelector | None = None
+        # Clients to look at in the next poll whatever their socket says (dicts: ordered).
+        self._busy: dict[_Client, None] = {}
+        self._ready: deque[_Client] = deque()  # clients with signals to fire, in order
+        self._spent: list[Connection] = []  # wrote through since the last poll
+        self._polling = False
+
+    # ------------------------------------------------------------------ listening
+
+    def listen(
+        self, port: int, protocols: Sequence[str] = (), gd_mp_api: bool = False
+    ) -> Error:
+        """Listen on ``bind_ip`` (``"*"``: every interface) and ``port`` (0: any free port,
+        see ``get_local_port``). ERR_ALREADY_IN_USE when already listening, ERR_CANT_CREATE
+        when the address cannot be bound, ERR_INVALID_PARAMETER for a bad port."""
+        if not isinstance(port, int) or isinstance(protocols, str):
+            raise TypeError("listen(port: int, protocols: list of str, gd_mp_api: bool)")
+        if self._listener is not None:
+            log.error("listen: already listening")
+            return Error.ERR_ALREADY_IN_USE
+        if not 0 <= port < 65536:
+            # Godot 3.2.3 truncates the port to 16 bits (listen(-1) listens on 65535).
+            log.error("listen: port %d is outside 0-65535", port)
+            return Error.ERR_INVALID_PARAMETER
+        context = None
+        if self._private_key is not None and self._ssl_certificate is not None:
+            try:
+                context = server_context(self._private_key, self._ssl_certificate,
+                                         self._ca_chain)
+            except (ssl.SSLError, ValueError, OSError) as exc:
+                log.error("listen: the private key and certificate do not fit: %s", exc)
+                return Error.ERR_INVALID_PARAMETER
+        try:
+            listener = self._listener = listen_socket(self._bind_ip, port)
+        except OSError as exc:
+            log.error("listen: cannot listen on %s:%d: %s", self._bind_ip, port, exc)
+            return Error.ERR_CANT_CREATE
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(listener.fileno(), selectors.EVENT_READ, None)
+        self._context = context
+        self._protocols = tuple(protocols)
+        self._relay = Relay(self._in_packets, self._in_bytes, self.peer_packet.emit) \
+            if gd_mp_api else None
+        if self._relay is not None:
+            self._relay.target_peer = self._target_peer
+        return Error.OK
+
+    def is_listening(self) -> bool:
+        return self._listener is not None
+
+    def get_local_port(self) -> int:
+        """The port listened on (Godot 4's TCPServer name); 0 when not listening."""
+        return self._listener.getsockname()[1] if self._listener is not None else 0
+
+    def stop(self) -> None:
+        """Stop listening and drop every client after a best-effort close 1001 (no signals,
+        as in Godot)."""
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+        if self._selector is not None:
+            self._selector.close()
+            self._selector = None
+        for client in self._clients.values():
+            client.conn.protocol.close(1001, "server stopped")
+            client.conn.flush()
+            client.conn.transport.close()
+        for conn in self._pending:
+            conn.transport.close()
+        self._clients.clear()
+        self._pending.clear()
+        self._due.clear()
+        self._spent.clear()
+        self._busy.clear()
+        self._ready.clear()
+        self._relay = None
+
+    # ------------------------------------------------------------------ poll
+
+    def poll(self) -> None:
+        """Accept new clients, pump the connections that are ready or busy, emit this poll's
+        signals, then write what the handlers queued."""
+        if self._listener is None:
+            return
+        if self._polling:
+            log.error("poll() called from a signal handler of the same server: ignored "
+                      "(return from the handler instead)")
+            return
+        self._polling = True
+        try:
+            self._poll_io()
+            self._deliver()
+        finally:
+            self._polling = False
+            self.flush()
+
+    def flush(self) -> None:
+        """Write every message queued for any client now (``put_packet`` writes at once only
+        the first ``WRITE_THROUGH`` messages per client and frame). Not in Godot."""
+        for client in self._busy:
+            conn = client.conn
+            if conn.protocol._out and conn.ready:
+                conn.flush()
+
+    def _wake(self, conn: Connection) -> None:
+        # A client's output started a new batch, or it began closing: outside poll, write
+        # the message through now; look at the client in the next poll unless that left
+        # nothing to do but restore its write-through budget (a host sending to everyone
+        # every frame must not make every client a socket read per poll).
+        if not self._polling:
+            conn.write_through()
+            if (conn.protocol.state is _OPEN and not conn.protocol._out
+                    and not conn.transport._out):
+                self._spent.append(conn)
+                return
+        self._busy[conn.tag] = None
+
+    def _poll_io(self) -> None:
+        selector = self._selector
+        assert selector is not None
+        if self._spent:
+            for conn in self._spent:
+                conn.eager = WRITE_THROUGH
+            self._spent = []
+        visit = self._busy
+        self._busy = {}
+        due = self._due
+        self._due = {}
+        for key, _ in selector.select(0):
+            data = key.data
+            if data is None:
+                self._accept(due)
+            elif type(data) is _Client:
+                visit[data] = None
+            else:
+                due[data] = None  # a handshaking connection
+        if self._pending:
+            self._advance_pending(due)
+        relay = self._relay
+        clients = self._clients
+        timeout = self.close_timeout
+        for client in visit:
+            if clients.get(client.id) is not client:
+                continue  # gone
+            conn = client.conn
+            protocol = conn.protocol
+            new = conn.pump()
+            if protocol.state is _CLOSING:
+                conn.check_closing(timeout)
+            if new and relay is None:
+                client.owed += new
+            if protocol._events:
+                client.todo.extend(protocol.events_received())
+            raw = protocol.queue.packets
+            if (client.owed or client.todo or (relay is not None and raw)) and not client.queued:
+                client.queued = True
+                self._ready.append(client)
+            if (protocol.blocked or conn.transport._out or protocol._out
+                    or protocol.state is _CLOSING or conn.heartbeat_interval
+                    or (relay is not None and raw)):
+                self._busy[client] = None
+
+    def _deliver(self) -> None:
+        """Fire the queued signals, client by client. Each is taken off before it fires, so
+        a handler that raises (even KeyboardInterrupt) leaves the rest for the next poll."""
+        ready = self._ready
+        while ready:
+            client = ready[0]
+            self._dispatch(client)
+            if ready and ready[0] is client:
+                ready.popleft()
+            client.queued = False
+
+    def _register(self, fd: int, data: Any) -> None:
+        selector = self._selector
+        assert selector is not None
+        try:
+            selector.register(fd, selectors.EVENT_READ, data)
+        except KeyError:  # a closed socket's number, reused: replace its stale entry
+            selector.unregister(fd)
+            selector.register(fd, selectors.EVENT_READ, data)
+
+    def _unregister(self, fd: int) -> None:
+        if self._selector is not None and fd >= 0:
+            try:
+                self._selector.unregister(fd)
+            except (KeyError, ValueError):
+                pass
+
+    def _accept(self, due: dict[Connection, None]) -> None:
+        assert self._listener is not None
+        for _ in range(_ACCEPTS_PER_POLL):
+            try:
+                sock, _address = self._listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:  # e.g. out of file descriptors: try again next poll
+                log.warning("accept failed: %s", exc)
+                return
+            if self._refuse_new_connections:
+                sock.close()
+                continue
+            queue = PacketQueue(self._in_packets, self._in_bytes)
+            protocol = ServerProtocol(queue, self._protocols, self._in_bytes,
+                                      self._deflate_options())
+            conn = Connection(Transport("", 0, self._context, accepted=sock), protocol,
+                              self._out_bytes, self._out_packets)
+            conn.deadline = time.monotonic() + self.handshake_timeout
+            conn.heartbeat_interval = self._heartbeat_interval
+            stream = conn.transport.sock
+            fd = stream.fileno() if stream is not None else -1
+            if fd >= 0:
+                self._register(fd, conn)
+            self._pending[conn] = fd
+            due[conn] = None  # its first step: TCP is up (TLS begins)
+
+    def _advance_pending(self, due: dict[Connection, None]) -> None:
+        """Step the handshakes whose sockets are ready (or that are due), then time out the
+        oldest: a thousand slow handshakes cost a poll nothing while they send nothing."""
+        pending = self._pending
+        for conn in due:
+            if conn not in pending:
+                continue
+            if not conn.ready:
+                conn.advance()
+            if conn.ready:
+                conn.pump()
+            happened = conn.protocol.events_received()
+            if any(isinstance(e, events.HandshakeDone) for e in happened):
+                self._admit(conn, happened)
+            elif any(isinstance(e, (events.HandshakeFailed, events.Closed)) for e in happened):
+                reason = next(getattr(e, "reason", "") for e in happened)
+                log.info("client handshake failed: %s", reason)
+                conn.flush()  # the 400 reply, if any
+                self._drop_pending(conn)
+            elif conn.transport.is_tls or conn.transport._out or not conn.ready:
+                # TLS may wait to write, not only to read: step it every poll.
+                self._due[conn] = None
+        if pending:
+            now = time.monotonic()
+            # Accept order is deadline order (unless handshake_timeout changed meanwhile).
+            late = []
+            for conn in pending:
+                if now <= conn.deadline:
+                    break
+                late.append(conn)
+            for conn in late:
+                log.info("client handshake timed out after %s s", self.handshake_timeout)
+                self._drop_pending(conn)
+
+    def _drop_pending(self, conn: Connection) -> None:
+        self._unregister(self._pending.pop(conn, -1))
+        self._due.pop(conn, None)
+        conn.transport.close()
+
+    def _admit(self, conn: Connection, happened: list[events.Event]) -> None:
+        conn.deadline = 0.0
+        peer_id = self._new_id()
+        fd = self._pending.pop(conn, -1)
+        self._due.pop(conn, None)
+        client = _Client(peer_id, conn, WebSocketPeer(conn.protocol.queue, conn), fd)
+        conn.tag = client
+        conn.wake = self._wake
+        self._unregister(fd)
+        self._register(fd, client)
+        self._clients[peer_id] = client
+        if self._relay is not None:
+            self._relay.add(peer_id, conn)
+            conn.flush()
+        else:
+            client.owed = len(conn.protocol.queue.packets)
+        # Joined first (has_peer holds, status CONNECTED), then data, then any close.
+        client.todo.extend(happened)
+        client.queued = True
+        self._ready.append(client)
+        self._busy[client] = None
+
+    def _new_id(self) -> int:
+        # Godot: random positive 31-bit ids, never 0 or 1 (1 is the server).
+        while True:
+            peer_id = random.randint(2, 0x7FFFFFFF)
+            if peer_id not in self._clients:
+                return peer_id
+
+    def _dispatch(self, client: _Client) -> None:
+        peer_id = client.id
+        relay = self._relay
+        todo = client.todo
+        while todo and isinstance(todo[0], events.HandshakeDone):
+            done = todo.popleft()
+            assert isinstance(done, events.HandshakeDone)
+            if relay is not None:
+                self.peer_connected.emit(peer_id)
+            else:
+                self.client_connected.emit(peer_id, done.protocol)
+        if relay is not None:
+            raw = client.conn.protocol
+            while relay.receive(peer_id, raw.queue) and raw.blocked:
+                raw.resume()  # the inbox made room: decode what waited
+            todo.extend(raw.events_received())
+        else:
+            signal = self.data_received
+            while client.owed:
+                client.owed -= 1
+                if signal:
+                    signal.emit(peer_id)
+        while todo:
+            event = todo.popleft()
+            if isinstance(event, events.CloseRequested):
+                self.client_close_request.emit(peer_id, event.code, godot_reason(event.reason))
+            elif isinstance(event, events.Closed):
+                self._closed(client, event)
+
+    def _closed(self, client: _Client, event: events.Closed) -> None:
+        peer_id = client.id
+        relay = self._relay
+        if not event.clean:
+            log.info("client %d closed (code %d): %s", peer_id, event.code, event.reason)
+        conn = client.conn
+        conn.flush()
+        self._unregister(client.fd)
+        conn.transport.close()
+        self._busy.pop(client, None)
+        # has_peer(id) still holds inside the signal, as in Godot.
+        try:
+            if relay is not None:
+                try:
+                    relay.receive(peer_id, conn.protocol.queue, force=True)
+                finally:
+                    relay.remove(peer_id)
+                self.peer_disconnected.emit(peer_id)
+            else:
+                self.client_disconnected.emit(peer_id, event.clean)
+        finally:
+            self._clients.pop(peer_id, None)
+
+    # ------------------------------------------------------------------ peers
+
+    def has_peer(self, peer_id: int) -> bool:
+        return peer_id in self._clients
+
+    def get_peer(self, peer_id: int) -> WebSocketPeer | None:
+        client = self._clients.get(peer_id)
+        if client is None:
+            log.error("get_peer: no peer with id %r", peer_id)
+            return None
+        return client.peer
+
+    def get_peer_address(self, peer_id: int) -> str:
+        client = self._clients.get(peer_id)
+        if client is None:
+            log.error("get_peer_address: no peer with id %r", peer_id)
+            return ""
+        return client.conn.address()[0]
+
+    def get_peer_port(self, peer_id: int) -> int:
+        client = self._clients.get(peer_id)
+        if client is None:
+            log.error("get_peer_port: no peer with id %r", peer_id)
+            return 0
+        return client.conn.address()[1]
+
+    def disconnect_peer(self, peer_id: int, code: int = 1000, reason: str = "") -> None:
+        """Send the client a close frame; ``client_disconnected(id, True)`` follows its reply
+        (3.2.3 reports False), or ``(id, False)`` after ``close_timeout``."""
+        client = self._clients.get(peer_id)
+        if client is None:
+            log.error("disconnect_peer: no peer with id %r", peer_id)
+            return
+        client.conn.close(code, reason)
+
+    def get_connection_status(self) -> ConnectionStatus:
+        """CONNECTED while listening (as Godot's server reports)."""
+        return (ConnectionStatus.CONNECTION_CONNECTED if self._listener is not None
+                else ConnectionStatus.CONNECTION_DISCONNECTED)
+
+    def get_unique_id(self) -> int:
+        return 1
+
+    def _in_use(self) -> bool:
+        """True while listening: the settings cannot change then."""
+        return self._listener is not None
+
+    def _heartbeat_changed(self, seconds: float) -> None:
+        for conn in [*self._pending, *(client.conn for client in self._clients.values())]:
+            conn.heartbeat_interval = seconds

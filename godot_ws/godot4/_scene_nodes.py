@@ -1,0 +1,72 @@
+"""Where a Godot 4 ``SceneMultiplayer`` finds its nodes: the root path and the node registry.
+
+godot_ws has no scene tree: a ``Node`` registers under its Godot path when it is made, and
+RPC paths are relative to ``root_path`` (``"/root"`` by default, as SceneTree's multiplayer).
+Owns that registry and the path arithmetic; scene_multiplayer.py builds the API on it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from ..common.signals import SignalOwner
+
+if TYPE_CHECKING:
+    from .node import Node
+
+__all__ = ["SceneNodes"]
+
+log = logging.getLogger("godot_ws.godot4.multiplayer")
+
+
+class SceneNodes(SignalOwner):
+    """The node registry under ``root_path`` (the base of ``SceneMultiplayer``)."""
+
+    def __init__(self, root_path: str = "/root") -> None:
+        self._root_path = ""
+        self.set_root_path(root_path)
+        self._nodes: dict[str, Node] = {}
+
+    def get_root_path(self) -> str:
+        return self._root_path
+
+    def set_root_path(self, path: str) -> None:
+        """Where RPC paths start (``"/root"`` by default, as SceneTree's multiplayer)."""
+        if not isinstance(path, str):
+            raise TypeError(f"root_path must be str, not {type(path).__name__}")
+        if path and not path.startswith("/"):
+            log.error("SceneMultiplayer root path must be absolute.")
+            return
+        self._root_path = path.rstrip("/")
+
+    root_path = property(get_root_path, set_root_path)
+
+    def absolute_path(self, path: str) -> str:
+        return path.rstrip("/") if path.startswith("/") else f"{self._root_path}/{path}"
+
+    def relative_path(self, node: Node) -> str:
+        """The node's path as RPCs send it (``root_path.rel_path_to(node path)``)."""
+        path = node.get_path()
+        prefix = self._root_path + "/"
+        return path[len(prefix):] if path.startswith(prefix) else path
+
+    def add_node(self, node: Node) -> None:
+        if node.get_path() in self._nodes:
+            raise ValueError(f"a node already has the path {node.get_path()!r}")
+        self._nodes[node.get_path()] = node
+
+    def remove_node(self, node: Node) -> None:
+        """Forget ``node`` (its path is free again)."""
+        if self._nodes.get(node.get_path()) is node:
+            del self._nodes[node.get_path()]
+
+    def get_node_or_null(self, path: str) -> Node | None:
+        """The node at ``path`` (relative to ``root_path``, or absolute), or None."""
+        if not path:
+            return None
+        return self._nodes.get(self.absolute_path(path))
+
+    def nodes_under(self, node: Node) -> list[Node]:
+        prefix = node.get_path() + "/"
+        return [n for p, n in self._nodes.items() if p.startswith(prefix)]

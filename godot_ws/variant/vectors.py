@@ -1,0 +1,457 @@
+"""Godot 3's ``Vector2`` and ``Vector3`` with their GDScript operators and methods.
+
+Owns the classes ``godot_types`` re-exports and their math, written to port GDScript line by
+line: ``+ - * /`` and unary ``-`` (componentwise, or with a number), ``==`` (exact, as in
+Godot; ``is_equal_approx`` for the approximate test), ``<`` (x first, then y, ...), indexing,
+iteration and unpacking (``x, y = v``), and Godot 3.2's methods under Godot 3's names
+(``linear_interpolate``, ``clamped``) plus the Godot 4 names people also write (``lerp``,
+``limit_length``). Pure data and arithmetic: no wire format, no I/O.
+
+Values are validated at construction: every component must be a real number (a ``bool`` or a
+``str`` raises TypeError), so a bad value fails where it is made, not when it is sent.
+Dividing by zero raises
+ZeroDivisionError (Godot gives inf).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+__all__ = ["Vector2", "Vector3", "check_reals"]
+
+_EPSILON = 0.00001  # Godot's CMP_EPSILON, used by is_equal_approx and is_normalized
+
+
+def check_reals(obj: Any, names: tuple[str, ...]) -> None:
+    """Validate (and normalise non-builtin reals to float) the named fields of a frozen value."""
+    for name in names:
+        value = getattr(obj, name)
+        kind = type(value)
+        if kind is float or kind is int:
+            continue
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(
+                f"{type(obj).__name__}.{name} must be a number, not {kind.__name__} {value!r}"
+            )
+        object.__setattr__(obj, name, float(value))
+
+
+def _approx(a: float, b: float) -> bool:
+    """Godot's ``is_equal_approx`` for reals: relative tolerance, absolute near zero."""
+    if a == b:
+        return True
+    tolerance = max(_EPSILON * abs(a), _EPSILON)
+    return abs(a - b) < tolerance
+
+
+def _lerp(a: float, b: float, t: float) -> float:
+    return a + (b - a) * t
+
+
+def _fposmod(x: float, y: float) -> float:
+    value = math.fmod(x, y)
+    if (value < 0 < y) or (value > 0 > y):
+        value += y
+    return value
+
+
+def _stepify(value: float, step: float) -> float:
+    return math.floor(value / step + 0.5) * step if step != 0 else value
+
+
+def _sign(value: float) -> float:
+    return 1.0 if value > 0 else -1.0 if value < 0 else 0.0
+
+
+# --------------------------------------------------------------------------------- Vector2
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Vector2:
+    """Godot's ``Vector2(x, y)`` with its operators and methods (see the module docstring)."""
+
+    x: float = 0.0
+    y: float = 0.0
+
+    ZERO: ClassVar[Vector2]
+    ONE: ClassVar[Vector2]
+    INF: ClassVar[Vector2]
+    LEFT: ClassVar[Vector2]
+    RIGHT: ClassVar[Vector2]
+    UP: ClassVar[Vector2]
+    DOWN: ClassVar[Vector2]
+    AXIS_X: ClassVar[int] = 0
+    AXIS_Y: ClassVar[int] = 1
+
+    def __post_init__(self) -> None:
+        x, y = type(self.x), type(self.y)  # the common case without a call
+        if (x is not float and x is not int) or (y is not float and y is not int):
+            check_reals(self, ("x", "y"))
+
+    # operators
+    def __add__(self, other: Vector2) -> Vector2:
+        if type(other) is not Vector2:
+            return NotImplemented
+        return Vector2(self.x + other.x, self.y + other.y)
+
+    def __sub__(self, other: Vector2) -> Vector2:
+        if type(other) is not Vector2:
+            return NotImplemented
+        return Vector2(self.x - other.x, self.y - other.y)
+
+    def __mul__(self, other: Vector2 | float) -> Vector2:
+        if type(other) is Vector2:
+            return Vector2(self.x * other.x, self.y * other.y)
+        if isinstance(other, (int, float)) and not isinstance(other, bool):
+            return Vector2(self.x * other, self.y * other)
+        return NotImplemented
+
+    def __rmul__(self, other: float) -> Vector2:
+        if isinstance(other, (int, float)) and not isinstance(other, bool):
+            return Vector2(self.x * other, self.y * other)
+        return NotImplemented
+
+    def __truediv__(self, other: Vector2 | float) -> Vector2:
+        if type(other) is Vector2:
+            return Vector2(self.x / other.x, self.y / other.y)
+        if isinstance(other, (int, float)) and not isinstance(other, bool):
+            return Vector2(self.x / other, self.y / other)
+        return NotImplemented
+
+    def __neg__(self) -> Vector2:
+        return Vector2(-self.x, -self.y)
+
+    def __pos__(self) -> Vector2:
+        return self
+
+    def __abs__(self) -> Vector2:
+        return Vector2(abs(self.x), abs(self.y))
+
+    def __iter__(self) -> Iterator[float]:
+        yield self.x
+        yield self.y
+
+    def __len__(self) -> int:
+        return 2
+
+    def __getitem__(self, index: int) -> float:
+        return (self.x, self.y)[index]
+
+    # methods (Godot 3.2's Vector2)
+    def abs(self) -> Vector2:
+        return Vector2(abs(self.x), abs(self.y))
+
+    def angle(self) -> float:
+        return math.atan2(self.y, self.x)
+
+    def angle_to(self, to: Vector2) -> float:
+        return math.atan2(self.cross(to), self.dot(to))
+
+    def angle_to_point(self, to: Vector2) -> float:
+        """Godot 3's meaning: the angle of the line from ``to`` to this point (Godot 4 flips
+        it)."""
+        return math.atan2(self.y - to.y, self.x - to.x)
+
+    def aspect(self) -> float:
+        return self.x / self.y
+
+    def bounce(self, n: Vector2) -> Vector2:
+        return -self.reflect(n)
+
+    def ceil(self) -> Vector2:
+        return Vector2(math.ceil(self.x), math.ceil(self.y))
+
+    def clamped(self, length: float) -> Vector2:
+        """Godot 3's ``clamped(length)``: this vector, shortened to at most ``length``."""
+        current = self.length()
+        if current > 0 and length < current:
+            return self / current * length
+        return self
+
+    limit_length = clamped  # the Godot 4 name
+
+    def clamp(self, min: Vector2, max: Vector2) -> Vector2:  # noqa: A002 (Godot's names)
+        """Godot 4's componentwise clamp between ``min`` and ``max``."""
+        return Vector2(_clamp(self.x, min.x, max.x), _clamp(self.y, min.y, max.y))
+
+    def cross(self, with_: Vector2) -> float:
+        return self.x * with_.y - self.y * with_.x
+
+    def direction_to(self, b: Vector2) -> Vector2:
+        return (b - self).normalized()
+
+    def distance_squared_to(self, to: Vector2) -> float:
+        return (self.x - to.x) ** 2 + (self.y - to.y) ** 2
+
+    def distance_to(self, to: Vector2) -> float:
+        return math.hypot(self.x - to.x, self.y - to.y)
+
+    def dot(self, with_: Vector2) -> float:
+        return self.x * with_.x + self.y * with_.y
+
+    def floor(self) -> Vector2:
+        return Vector2(math.floor(self.x), math.floor(self.y))
+
+    def is_equal_approx(self, v: Vector2) -> bool:
+        return _approx(self.x, v.x) and _approx(self.y, v.y)
+
+    def is_normalized(self) -> bool:
+        return _approx(self.length_squared(), 1.0)
+
+    def length(self) -> float:
+        return math.hypot(self.x, self.y)
+
+    def length_squared(self) -> float:
+        return self.x * self.x + self.y * self.y
+
+    def linear_interpolate(self, to: Vector2, weight: float) -> Vector2:
+        return Vector2(_lerp(self.x, to.x, weight), _lerp(self.y, to.y, weight))
+
+    lerp = linear_interpolate  # the Godot 4 name
+
+    def move_toward(self, to: Vector2, delta: float) -> Vector2:
+        v = to - self
+        length = v.length()
+        return to if length <= delta or length < _EPSILON else self + v / length * delta
+
+    def normalized(self) -> Vector2:
+        """A unit vector in the same direction; ``Vector2()`` stays zero (as in Godot)."""
+        length = self.length()
+        return Vector2(self.x / length, self.y / length) if length else Vector2()
+
+    def posmod(self, mod: float) -> Vector2:
+        return Vector2(_fposmod(self.x, mod), _fposmod(self.y, mod))
+
+    def posmodv(self, modv: Vector2) -> Vector2:
+        return Vector2(_fposmod(self.x, modv.x), _fposmod(self.y, modv.y))
+
+    def project(self, b: Vector2) -> Vector2:
+        return b * (self.dot(b) / b.length_squared())
+
+    def reflect(self, n: Vector2) -> Vector2:
+        return n * (2.0 * self.dot(n)) - self
+
+    def rotated(self, phi: float) -> Vector2:
+        sine, cosine = math.sin(phi), math.cos(phi)
+        return Vector2(self.x * cosine - self.y * sine, self.x * sine + self.y * cosine)
+
+    def round(self) -> Vector2:
+        return Vector2(_round(self.x), _round(self.y))
+
+    def sign(self) -> Vector2:
+        return Vector2(_sign(self.x), _sign(self.y))
+
+    def slide(self, n: Vector2) -> Vector2:
+        return self - n * self.dot(n)
+
+    def snapped(self, by: Vector2) -> Vector2:
+        return Vector2(_stepify(self.x, by.x), _stepify(self.y, by.y))
+
+    def tangent(self) -> Vector2:
+        return Vector2(self.y, -self.x)
+
+
+def _clamp(value: float, low: float, high: float) -> float:
+    return low if value < low else high if value > high else value
+
+
+def _round(value: float) -> float:
+    """Godot's ``round``: halves away from zero (Python's ``round`` goes to even)."""
+    return float(math.floor(value + 0.5)) if value >= 0 else -float(math.floor(-value + 0.5))
+
+
+Vector2.ZERO = Vector2(0.0, 0.0)
+Vector2.ONE = Vector2(1.0, 1.0)
+Vector2.INF = Vector2(math.inf, math.inf)
+Vector2.LEFT = Vector2(-1.0, 0.0)
+Vector2.RIGHT = Vector2(1.0, 0.0)
+Vector2.UP = Vector2(0.0, -1.0)  # y grows downwards in Godot's 2D
+Vector2.DOWN = Vector2(0.0, 1.0)
+
+
+# --------------------------------------------------------------------------------- Vector3
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Vector3:
+    """Godot's ``Vector3(x, y, z)`` with its operators and methods."""
+
+    x: float = 0.0
+    y: float = 0.0
+    z: float = 0.0
+
+    ZERO: ClassVar[Vector3]
+    ONE: ClassVar[Vector3]
+    INF: ClassVar[Vector3]
+    LEFT: ClassVar[Vector3]
+    RIGHT: ClassVar[Vector3]
+    UP: ClassVar[Vector3]
+    DOWN: ClassVar[Vector3]
+    FORWARD: ClassVar[Vector3]
+    BACK: ClassVar[Vector3]
+    AXIS_X: ClassVar[int] = 0
+    AXIS_Y: ClassVar[int] = 1
+    AXIS_Z: ClassVar[int] = 2
+
+    def __post_init__(self) -> None:
+        x, y, z = type(self.x), type(self.y), type(self.z)
+        if ((x is not float and x is not int) or (y is not float and y is not int)
+                or (z is not float and z is not int)):
+            check_reals(self, ("x", "y", "z"))
+
+    def __add__(self, other: Vector3) -> Vector3:
+        if type(other) is not Vector3:
+            return NotImplemented
+        return Vector3(self.x + other.x, self.y + other.y, self.z + other.z)
+
+    def __sub__(self, other: Vector3) -> Vector3:
+        if type(other) is not Vector3:
+            return NotImplemented
+        return Vector3(self.x - other.x, self.y - other.y, self.z - other.z)
+
+    def __mul__(self, other: Vector3 | float) -> Vector3:
+        if type(other) is Vector3:
+            return Vector3(self.x * other.x, self.y * other.y, self.z * other.z)
+        if isinstance(other, (int, float)) and not isinstance(other, bool):
+            return Vector3(self.x * other, self.y * other, self.z * other)
+        return NotImplemented
+
+    def __rmul__(self, other: float) -> Vector3:
+        if isinstance(other, (int, float)) and not isinstance(other, bool):
+            return Vector3(self.x * other, self.y * other, self.z * other)
+        return NotImplemented
+
+    def __truediv__(self, other: Vector3 | float) -> Vector3:
+        if type(other) is Vector3:
+            return Vector3(self.x / other.x, self.y / other.y, self.z / other.z)
+        if isinstance(other, (int, float)) and not isinstance(other, bool):
+            return Vector3(self.x / other, self.y / other, self.z / other)
+        return NotImplemented
+
+    def __neg__(self) -> Vector3:
+        return Vector3(-self.x, -self.y, -self.z)
+
+    def __pos__(self) -> Vector3:
+        return self
+
+    def __abs__(self) -> Vector3:
+        return Vector3(abs(self.x), abs(self.y), abs(self.z))
+
+    def __iter__(self) -> Iterator[float]:
+        yield self.x
+        yield self.y
+        yield self.z
+
+    def __len__(self) -> int:
+        return 3
+
+    def __getitem__(self, index: int) -> float:
+        return (self.x, self.y, self.z)[index]
+
+    def abs(self) -> Vector3:
+        return abs(self)
+
+    def angle_to(self, to: Vector3) -> float:
+        return math.atan2(self.cross(to).length(), self.dot(to))
+
+    def bounce(self, n: Vector3) -> Vector3:
+        return -self.reflect(n)
+
+    def ceil(self) -> Vector3:
+        return Vector3(math.ceil(self.x), math.ceil(self.y), math.ceil(self.z))
+
+    def cross(self, b: Vector3) -> Vector3:
+        return Vector3(self.y * b.z - self.z * b.y, self.z * b.x - self.x * b.z,
+                       self.x * b.y - self.y * b.x)
+
+    def direction_to(self, b: Vector3) -> Vector3:
+        return (b - self).normalized()
+
+    def distance_squared_to(self, b: Vector3) -> float:
+        return (b - self).length_squared()
+
+    def distance_to(self, b: Vector3) -> float:
+        return (b - self).length()
+
+    def dot(self, b: Vector3) -> float:
+        return self.x * b.x + self.y * b.y + self.z * b.z
+
+    def floor(self) -> Vector3:
+        return Vector3(math.floor(self.x), math.floor(self.y), math.floor(self.z))
+
+    def inverse(self) -> Vector3:
+        return Vector3(1.0 / self.x, 1.0 / self.y, 1.0 / self.z)
+
+    def is_equal_approx(self, v: Vector3) -> bool:
+        return _approx(self.x, v.x) and _approx(self.y, v.y) and _approx(self.z, v.z)
+
+    def is_normalized(self) -> bool:
+        return _approx(self.length_squared(), 1.0)
+
+    def length(self) -> float:
+        return math.sqrt(self.length_squared())
+
+    def length_squared(self) -> float:
+        return self.x * self.x + self.y * self.y + self.z * self.z
+
+    def linear_interpolate(self, to: Vector3, weight: float) -> Vector3:
+        return Vector3(_lerp(self.x, to.x, weight), _lerp(self.y, to.y, weight),
+                       _lerp(self.z, to.z, weight))
+
+    lerp = linear_interpolate
+
+    def max_axis(self) -> int:
+        if self.x >= self.y:
+            return 0 if self.x >= self.z else 2
+        return 1 if self.y >= self.z else 2
+
+    def min_axis(self) -> int:
+        return (0 if self.x < self.z else 2) if self.x < self.y else (1 if self.y < self.z else 2)
+
+    def move_toward(self, to: Vector3, delta: float) -> Vector3:
+        v = to - self
+        length = v.length()
+        return to if length <= delta or length < _EPSILON else self + v / length * delta
+
+    def normalized(self) -> Vector3:
+        length = self.length()
+        return self / length if length else Vector3()
+
+    def project(self, b: Vector3) -> Vector3:
+        return b * (self.dot(b) / b.length_squared())
+
+    def reflect(self, n: Vector3) -> Vector3:
+        return n * (2.0 * self.dot(n)) - self
+
+    def rotated(self, axis: Vector3, phi: float) -> Vector3:
+        """Rotated by ``phi`` radians around the unit vector ``axis`` (Rodrigues' formula)."""
+        cosine, sine = math.cos(phi), math.sin(phi)
+        return (self * cosine + axis.cross(self) * sine
+                + axis * (axis.dot(self) * (1.0 - cosine)))
+
+    def round(self) -> Vector3:
+        return Vector3(_round(self.x), _round(self.y), _round(self.z))
+
+    def sign(self) -> Vector3:
+        return Vector3(_sign(self.x), _sign(self.y), _sign(self.z))
+
+    def slide(self, n: Vector3) -> Vector3:
+        return self - n * self.dot(n)
+
+    def snapped(self, by: Vector3) -> Vector3:
+        return Vector3(_stepify(self.x, by.x), _stepify(self.y, by.y), _stepify(self.z, by.z))
+
+
+Vector3.ZERO = Vector3(0.0, 0.0, 0.0)
+Vector3.ONE = Vector3(1.0, 1.0, 1.0)
+Vector3.INF = Vector3(math.inf, math.inf, math.inf)
+Vector3.LEFT = Vector3(-1.0, 0.0, 0.0)
+Vector3.RIGHT = Vector3(1.0, 0.0, 0.0)
+Vector3.UP = Vector3(0.0, 1.0, 0.0)
+Vector3.DOWN = Vector3(0.0, -1.0, 0.0)
+Vector3.FORWARD = Vector3(0.0, 0.0, -1.0)
+Vector3.BACK = Vector3(0.0, 0.0, 1.0)
