@@ -84,12 +84,16 @@ def write(path: Path, text: str) -> None:
 
 
 def first_owner(obj: Any) -> str | None:
-    """The earlier public module that already has a page for this very object."""
+    """The earlier public module that already has a page for this very object, under the
+    object's own name where a module exports it twice (Godot 4's ``MultiplayerAPI`` is
+    ``SceneMultiplayer``)."""
     for name, _, _ in MODULES:
         module = importlib.import_module(name)
-        for public in getattr(module, "__all__", []):
-            if getattr(module, public) is obj:
-                return f"{name}.{public}"
+        found = [public for public in getattr(module, "__all__", [])
+                 if getattr(module, public) is obj]
+        if found:
+            own = getattr(obj, "__name__", None)
+            return f"{name}.{own if own in found else found[0]}"
     return None
 
 
@@ -98,7 +102,6 @@ def class_page(module: str, name: str, obj: Any) -> str:
     options = [":members:", ":undoc-members:"]
     if not issubclass(obj, enum.Enum):
         options.append(f":inherited-members: {BUILTIN_BASES}")
-        options.append(":special-members: __init__")
     lines = [title(name, "="), f".. currentmodule:: {module}\n", f".. {directive}:: {name}"]
     lines += [f"   {option}" for option in options]
     return "\n".join(lines) + "\n"
@@ -155,10 +158,9 @@ def module_pages(srcdir: Path, module_name: str, heading: str, intro: str) -> li
                     "   * - name\n     - value\n     - of")
         for name in constants:
             obj = getattr(module, name)
-            of = f"``{type(obj).__name__}``" if isinstance(obj, enum.Enum) else "``int``" \
-                if isinstance(obj, int) else f"``{type(obj).__name__}``"
-            text.append(f"   * - ``{name}``\n     - ``{int(obj) if isinstance(obj, int) else obj!r}``"
-                        f"\n     - {of}")
+            value = int(obj) if isinstance(obj, int) else obj
+            text.append(f"   * - ``{name}``\n     - ``{value!r}``\n"
+                        f"     - ``{type(obj).__name__}``")
         text.append("")
     if pages:
         text.append(".. toctree::\n   :hidden:\n")

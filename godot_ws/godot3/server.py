@@ -27,6 +27,7 @@ from ..net.connection import WRITE_THROUGH, Connection
 from .relay import Relay
 from ..net.transport import Transport, listen_socket
 from ..core.constants import ConnectionStatus, Error
+from ..common.forwarded import client_address
 from ..net.crypto import server_context
 from .multiplayer_peer import godot_reason
 from .server_api import ServerAPI
@@ -444,11 +445,17 @@ class WebSocketServer(ServerAPI):
         return client.peer
 
     def get_peer_address(self, peer_id: int) -> str:
+        """The client's IP address; behind a proxy listed in ``trusted_proxies``, the address
+        the proxy forwarded (``X-Forwarded-For``/``X-Real-IP``)."""
         client = self._clients.get(peer_id)
         if client is None:
             log.error("get_peer_address: no peer with id %r", peer_id)
             return ""
-        return client.conn.address()[0]
+        address = client.conn.address()[0]
+        protocol = client.conn.protocol
+        if self._trusted_proxies and isinstance(protocol, ServerProtocol):
+            return client_address(address, protocol.request.headers, self._trusted_proxies)
+        return address
 
     def get_peer_port(self, peer_id: int) -> int:
         client = self._clients.get(peer_id)

@@ -3,7 +3,7 @@
 Owns the settings chosen before ``listen``: the TLS resources (``private_key``,
 ``ssl_certificate`` with Godot 4.0-dev's ``tls_certificate`` alias, ``ca_chain``) and
 ``bind_ip``, with Godot 3.2.3's checks (wrong types raise, a change while listening is refused
-and logged); and multiplayer mode's packet calls (``get_packet``, ``put_packet``,
+and logged), and ``trusted_proxies`` (not in Godot, from common/forwarded.py); and multiplayer mode's packet calls (``get_packet``, ``put_packet``,
 ``get_packet_peer``, ...), which go to the relay (relay.py). server.py builds the listening,
 accepting and polling server on this.
 """
@@ -14,8 +14,9 @@ import ipaddress
 import logging
 from typing import Any
 
-from ..net.crypto import CryptoKey, X509Certificate
 from ..core.constants import Error
+from ..common.forwarded import TrustedProxies
+from ..net.crypto import CryptoKey, X509Certificate
 from .multiplayer_peer import WebSocketMultiplayerPeer
 from .relay import Relay
 
@@ -24,7 +25,7 @@ __all__ = ["ServerAPI"]
 log = logging.getLogger("godot_ws.server")  # the name README documents
 
 
-class ServerAPI(WebSocketMultiplayerPeer):
+class ServerAPI(WebSocketMultiplayerPeer, TrustedProxies):
     """Settings and multiplayer-mode packet calls (the base of ``WebSocketServer``)."""
 
     def __init__(self) -> None:

@@ -16,8 +16,9 @@ import socket
 import ssl
 from collections import deque
 
-from ..net.transport import Transport, listen_socket
+from ..common.forwarded import Networks, TrustedProxies
 from ..core.constants import Error
+from ..net.transport import Transport, listen_socket
 from .tls import TLSOptions
 
 __all__ = ["StreamPeer", "StreamPeerTCP", "StreamPeerTLS", "TCPServer"]
@@ -80,11 +81,15 @@ class StreamPeerTCP(StreamPeer):
         super().__init__()
         self._status = StreamPeerTCP.STATUS_NONE
 
+    # The accepting TCPServer's trusted_proxies, for a WebSocketPeer that accepts this stream.
+    _trusted: Networks = ()
+
     @classmethod
-    def _accepted(cls, sock: socket.socket) -> StreamPeerTCP:
+    def _accepted(cls, sock: socket.socket, trusted: Networks = ()) -> StreamPeerTCP:
         peer = cls()
         peer._transport = Transport("", 0, accepted=sock)
         peer._status = StreamPeerTCP.STATUS_CONNECTED
+        peer._trusted = trusted
         return peer
 
     def connect_to_host(self, host: str, port: int) -> Error:
@@ -257,9 +262,13 @@ class StreamPeerTLS(StreamPeer):
         self._status = StreamPeerTLS.STATUS_DISCONNECTED
 
 
-class TCPServer:
+class TCPServer(TrustedProxies):
     """Godot 4's ``TCPServer``: ``listen``, then ``take_connection()`` once per waiting client
-    (``is_connection_available()`` says whether one waits). Never blocks."""
+    (``is_connection_available()`` says whether one waits). Never blocks.
+
+    ``trusted_proxies`` (not in Godot) is handed to the streams it accepts: a
+    ``WebSocketPeer`` that accepts one reports the forwarded client as ``get_connected_host``.
+    """
 
     def __init__(self) -> None:
         self._listener: socket.socket | None = None
@@ -319,7 +328,7 @@ class TCPServer:
         if not self.is_connection_available():
             log.error("take_connection: no connection is available")
             return None
-        return StreamPeerTCP._accepted(self._waiting.popleft())
+        return StreamPeerTCP._accepted(self._waiting.popleft(), self._trusted_proxies)
 
     def stop(self) -> None:
         """Stop listening; clients waiting to be taken are dropped."""

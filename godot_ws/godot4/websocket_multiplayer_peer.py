@@ -17,6 +17,7 @@ import time
 from collections import deque
 from collections.abc import Sequence
 
+from ..common.forwarded import TrustedProxies
 from ..core.constants import ConnectionStatus, Error
 from .multiplayer_peer import MultiplayerPeer
 from .streams import StreamPeer, StreamPeerTCP, StreamPeerTLS, TCPServer
@@ -51,10 +52,11 @@ class _Pending:
         self.ws: WebSocketPeer | None = None
 
 
-class WebSocketMultiplayerPeer(MultiplayerPeer):
+class WebSocketMultiplayerPeer(MultiplayerPeer, TrustedProxies):
     """Godot 4's WebSocket multiplayer peer: ``create_server(port)`` or ``create_client(url)``,
     then hand it to ``SceneMultiplayer.multiplayer_peer`` (which polls it), or poll it and use
-    its packet API yourself."""
+    its packet API yourself. Behind a reverse proxy, ``trusted_proxies`` (not in Godot) makes
+    ``get_peer_address`` report the client the proxy forwarded."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -284,6 +286,7 @@ class WebSocketMultiplayerPeer(MultiplayerPeer):
             tcp = server.take_connection()
             if tcp is None:
                 break
+            tcp._trusted = self._trusted_proxies
             peer_id = self.generate_unique_id()
             while peer_id in self._peers or peer_id in self._pending:
                 peer_id = self.generate_unique_id()  # Godot does not check for collisions

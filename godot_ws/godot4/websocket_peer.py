@@ -16,6 +16,7 @@ import logging
 import ssl
 import sys
 
+from ..common.forwarded import Networks, client_address
 from ..core import events
 from ..net.connection import Connection, Lingering
 from ..net.proxy import ProxyError, choose_proxy
@@ -84,6 +85,7 @@ class WebSocketPeer(PeerSettings):
     def __init__(self) -> None:
         super().__init__()
         self._stream: StreamPeer | None = None  # the stream accept_stream took (kept alive)
+        self._trusted: Networks = ()  # its TCPServer's trusted_proxies
         self._clear()  # the per-connection state, as Godot's _clear() resets it
         self._lingering = Lingering()  # closed, still flushing a close
 
@@ -168,6 +170,8 @@ class WebSocketPeer(PeerSettings):
         self._start(Connection(transport, protocol, *self._out_limits()), queue)
         self._stream = stream
         self._tls = isinstance(stream, StreamPeerTLS)
+        tcp = stream.get_stream() if isinstance(stream, StreamPeerTLS) else stream
+        self._trusted = tcp._trusted if isinstance(tcp, StreamPeerTCP) else ()
         return _OK
 
     def _may_start(self, what: str) -> bool:
@@ -317,10 +321,15 @@ class WebSocketPeer(PeerSettings):
         return self._selected_protocol
 
     def get_connected_host(self) -> str:
+        """The other end's IP address; for a connection accepted from a ``TCPServer`` with
+        ``trusted_proxies``, the client the proxy forwarded (``X-Forwarded-For``)."""
         conn = self._conn
         if conn is None:
             log.error("get_connected_host: no connection")
             return ""
+        protocol = conn.protocol
+        if self._trusted and isinstance(protocol, ServerProtocol):
+            return client_address(conn.address()[0], protocol.request.headers, self._trusted)
         return conn.address()[0]
 
     def get_connected_port(self) -> int:
