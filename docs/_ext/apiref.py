@@ -14,9 +14,10 @@ import enum
 import importlib
 import inspect
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sphinx.application import Sphinx
+if TYPE_CHECKING:  # tests/test_docstrings.py imports MODULES without Sphinx installed
+    from sphinx.application import Sphinx
 
 # (module, title, what the index page says first)
 MODULES = [

@@ -76,6 +76,15 @@ class WebSocketServer(ServerAPI):
     something to finish (output the socket has not taken, a close in progress, a full queue),
     so idle players cost nothing per frame. Messages the handlers put during ``poll()`` are
     written before it returns; ``poll()`` called from a handler is refused (logged).
+
+    Signals, fired inside ``poll()`` after its I/O: ``client_connected(id, protocol)``,
+    ``data_received(id)`` (once per message), ``client_close_request(id, code, reason)`` and
+    ``client_disconnected(id, was_clean_close)``. In multiplayer mode (``listen(port,
+    gd_mp_api=True)``) ``peer_connected(id)``, ``peer_disconnected(id)`` and
+    ``peer_packet(source)`` fire instead of ``client_connected``, ``client_disconnected`` and
+    ``data_received``, as in Godot; ``client_close_request`` fires in both modes.
+    ``connection_succeeded``, ``connection_failed`` and ``server_disconnected`` (inherited)
+    never fire on a server.
     """
 
     def __init__(self) -> None:
@@ -144,6 +153,7 @@ class WebSocketServer(ServerAPI):
         return Error.OK
 
     def is_listening(self) -> bool:
+        """Whether ``listen`` succeeded and ``stop`` has not been called."""
         return self._listener is not None
 
     def get_local_port(self) -> int:
@@ -435,6 +445,7 @@ class WebSocketServer(ServerAPI):
     # ------------------------------------------------------------------ peers
 
     def has_peer(self, peer_id: int) -> bool:
+        """Whether a client with this id is connected."""
         return peer_id in self._clients
 
     def get_peer(self, peer_id: int) -> WebSocketPeer | None:
@@ -458,6 +469,8 @@ class WebSocketServer(ServerAPI):
         return address
 
     def get_peer_port(self, peer_id: int) -> int:
+        """The client's port (the proxy's side behind a reverse proxy); 0 (logged) for an unknown
+        id."""
         client = self._clients.get(peer_id)
         if client is None:
             log.error("get_peer_port: no peer with id %r", peer_id)

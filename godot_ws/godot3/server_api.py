@@ -49,21 +49,31 @@ class ServerAPI(WebSocketMultiplayerPeer, TrustedProxies):
         setattr(self, "_" + name, value)
 
     def get_private_key(self) -> CryptoKey | None:
+        """The ``CryptoKey`` a ``wss://`` server uses, or None (plain ``ws://``)."""
         return self._private_key
 
     def set_private_key(self, key: CryptoKey | None) -> None:
+        """Set the server's private key (a ``CryptoKey``) before ``listen``; with
+        ``ssl_certificate`` the server speaks ``wss://``. Refused (logged) while listening."""
         self._set_tls("private_key", key, CryptoKey)
 
     def get_ssl_certificate(self) -> X509Certificate | None:
+        """The server's certificate (``X509Certificate``), or None (Godot 4.0-dev:
+        ``tls_certificate``)."""
         return self._ssl_certificate
 
     def set_ssl_certificate(self, certificate: X509Certificate | None) -> None:
+        """Set the server's certificate (its chain may follow in the same PEM) before ``listen``.
+        Refused (logged) while listening."""
         self._set_tls("ssl_certificate", certificate, X509Certificate)
 
     def get_ca_chain(self) -> X509Certificate | None:
+        """Extra CA certificates sent after ``ssl_certificate``, or None."""
         return self._ca_chain
 
     def set_ca_chain(self, chain: X509Certificate | None) -> None:
+        """Set the CA certificates to send after ``ssl_certificate`` before ``listen``. Refused
+        (logged) while listening."""
         self._set_tls("ca_chain", chain, X509Certificate)
 
     private_key = property(get_private_key, set_private_key)
@@ -74,6 +84,7 @@ class ServerAPI(WebSocketMultiplayerPeer, TrustedProxies):
     ca_chain = property(get_ca_chain, set_ca_chain)
 
     def get_bind_ip(self) -> str:
+        """The address ``listen`` binds (default ``"*"``: every interface)."""
         return self._bind_ip
 
     def set_bind_ip(self, ip: str) -> None:

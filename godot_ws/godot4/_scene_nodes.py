@@ -29,6 +29,7 @@ class SceneNodes(SignalOwner):
         self._nodes: dict[str, Node] = {}
 
     def get_root_path(self) -> str:
+        """Where RPC paths start (default ``"/root"``)."""
         return self._root_path
 
     def set_root_path(self, path: str) -> None:
@@ -43,6 +44,7 @@ class SceneNodes(SignalOwner):
     root_path = property(get_root_path, set_root_path)
 
     def absolute_path(self, path: str) -> str:
+        """``path`` made absolute: unchanged when it starts with ``/``, else under ``root_path``."""
         return path.rstrip("/") if path.startswith("/") else f"{self._root_path}/{path}"
 
     def relative_path(self, node: Node) -> str:
@@ -52,6 +54,8 @@ class SceneNodes(SignalOwner):
         return path[len(prefix):] if path.startswith(prefix) else path
 
     def add_node(self, node: Node) -> None:
+        """Register ``node`` at its path; ValueError when another node has it (``Node`` calls this).
+        """
         if node.get_path() in self._nodes:
             raise ValueError(f"a node already has the path {node.get_path()!r}")
         self._nodes[node.get_path()] = node
@@ -68,5 +72,6 @@ class SceneNodes(SignalOwner):
         return self._nodes.get(self.absolute_path(path))
 
     def nodes_under(self, node: Node) -> list[Node]:
+        """The registered nodes below ``node`` (not ``node`` itself)."""
         prefix = node.get_path() + "/"
         return [n for p, n in self._nodes.items() if p.startswith(prefix)]

@@ -45,9 +45,11 @@ class Node:
 
     @property
     def multiplayer(self) -> SceneMultiplayer:
+        """The ``SceneMultiplayer`` this node is registered with (Godot's ``multiplayer``)."""
         return self._multiplayer
 
     def get_multiplayer(self) -> SceneMultiplayer:
+        """The ``SceneMultiplayer`` this node is registered with."""
         return self._multiplayer
 
     def get_path(self) -> str:
@@ -56,12 +58,15 @@ class Node:
 
     @property
     def name(self) -> str:
+        """The last part of the node's path (``"Main"`` for ``/root/Main``)."""
         return self._path.rsplit("/", 1)[-1]
 
     def get_name(self) -> str:
+        """The last part of the node's path."""
         return self.name
 
     def is_inside_tree(self) -> bool:
+        """Whether the node is registered (False after ``free``)."""
         return self._inside
 
     def free(self) -> None:
@@ -85,9 +90,12 @@ class Node:
                 child._authority = peer_id
 
     def get_multiplayer_authority(self) -> int:
+        """The id of the peer whose ``authority`` RPCs this node accepts (default 1, the server)."""
         return self._authority
 
     def is_multiplayer_authority(self) -> bool:
+        """Whether this peer is the node's authority (False and an error logged outside the tree).
+        """
         if not self._inside:
             log.error("is_multiplayer_authority: the node is not inside the tree")
             return False
@@ -109,6 +117,7 @@ class Node:
         self._multiplayer.rpc_config_changed(self)
 
     def get_node_rpc_config(self) -> dict[str, dict[str, Any]]:
+        """The node-level RPC configs set with ``rpc_config``, by method name."""
         return dict(self._node_rpc_config)
 
     def get_rpc_config(self) -> dict[str, dict[str, Any]]:

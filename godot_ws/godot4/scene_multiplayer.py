@@ -82,6 +82,7 @@ class SceneMultiplayer(SceneAuth):
     # ------------------------------------------------------------------ the peer
 
     def get_multiplayer_peer(self) -> MultiplayerPeer | None:
+        """The multiplayer peer (an ``OfflineMultiplayerPeer`` until one is set, or None)."""
         return self._peer
 
     def set_multiplayer_peer(self, peer: MultiplayerPeer | None) -> None:
@@ -106,6 +107,7 @@ class SceneMultiplayer(SceneAuth):
     multiplayer_peer = property(get_multiplayer_peer, set_multiplayer_peer)
 
     def has_multiplayer_peer(self) -> bool:
+        """Whether a multiplayer peer is set."""
         return self._peer is not None
 
     def _update_status(self) -> None:
@@ -352,12 +354,14 @@ class SceneMultiplayer(SceneAuth):
         peer.disconnect_peer(peer_id)
 
     def get_unique_id(self) -> int:
+        """This peer's id (1 for the server); 0 and an error logged with no peer."""
         if self._peer is None:
             log.error("No multiplayer peer is assigned. Unable to get unique ID.")
             return 0
         return self._peer.get_unique_id()
 
     def is_server(self) -> bool:
+        """Whether this peer is the server (id 1)."""
         return self.get_unique_id() == MultiplayerPeer.TARGET_PEER_SERVER
 
     def get_peers(self) -> list[int]:
@@ -368,6 +372,7 @@ class SceneMultiplayer(SceneAuth):
         return list(self.connected_peers)
 
     def get_authenticating_peers(self) -> list[int]:
+        """The ids of the peers still authenticating (see ``auth_callback``)."""
         return list(self._pending)
 
     def get_remote_sender_id(self) -> int:
@@ -376,12 +381,14 @@ class SceneMultiplayer(SceneAuth):
         return self._remote_sender_override or self._remote_sender_id
 
     def is_refusing_new_connections(self) -> bool:
+        """The peer's ``refuse_new_connections`` (False and an error logged with no peer)."""
         if self._peer is None:
             log.error("No multiplayer peer is assigned. Unable to get 'refuse_new_connections'.")
             return False
         return self._peer.is_refusing_new_connections()
 
     def set_refuse_new_connections(self, refuse: bool) -> None:
+        """Set the peer's ``refuse_new_connections`` (an error is logged with no peer)."""
         if self._peer is None:
             log.error("No multiplayer peer is assigned. Unable to set 'refuse_new_connections'.")
             return
@@ -390,6 +397,7 @@ class SceneMultiplayer(SceneAuth):
     refuse_new_connections = property(is_refusing_new_connections, set_refuse_new_connections)
 
     def is_server_relay_enabled(self) -> bool:
+        """Whether the server relays client-to-client traffic (default True)."""
         return self._server_relay
 
     def set_server_relay_enabled(self, enabled: bool) -> None:
@@ -399,6 +407,7 @@ class SceneMultiplayer(SceneAuth):
     server_relay = property(is_server_relay_enabled, set_server_relay_enabled)
 
     def is_object_decoding_allowed(self) -> bool:
+        """Whether RPC arguments may decode full objects (default False)."""
         return self._allow_object_decoding
 
     def set_allow_object_decoding(self, enable: bool) -> None:
@@ -453,6 +462,8 @@ class SceneMultiplayer(SceneAuth):
     # ------------------------------------------------------------------ RPC and the tree
 
     def rpcp(self, node: Node, peer_id: int, method: str, args: Sequence[Any]) -> Error:
+        """Send an RPC of ``node``'s ``method`` with ``args`` to ``peer_id`` (0 everyone, N one
+        peer, -N everyone but N); what ``Node.rpc`` and ``rpc_id`` call."""
         return self._rpc.rpcp(node, peer_id, method, args)
 
     def rpc(self, peer: int, object: Node, method: str,  # noqa: A002
@@ -461,6 +472,8 @@ class SceneMultiplayer(SceneAuth):
         return self._rpc.rpcp(object, peer, method, list(arguments))
 
     def get_rpc_md5(self, node: Node) -> str:
+        """The checksum of ``node``'s RPC method names that both sides compare when confirming a
+        path."""
         return self._rpc.table(node).md5
 
     def remove_node(self, node: Node) -> None:
@@ -469,6 +482,8 @@ class SceneMultiplayer(SceneAuth):
         self._rpc.forget(node)
 
     def rpc_config_changed(self, node: Node) -> None:
+        """Forget ``node``'s cached RPC table after ``rpc_config`` (Godot caches it; here the change
+        takes effect)."""
         self._rpc.forget(node)
 
 

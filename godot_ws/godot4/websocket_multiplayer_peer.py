@@ -76,46 +76,64 @@ class WebSocketMultiplayerPeer(MultiplayerPeer, TrustedProxies):
     # ------------------------------------------------------------------ properties
 
     def get_supported_protocols(self) -> list[str]:
+        """The sub-protocols every connection requests (client) or accepts (server); default none.
+        """
         return self._config.get_supported_protocols()
 
     def set_supported_protocols(self, protocols: Sequence[str]) -> None:
+        """Set the sub-protocols for the connections made after this (see
+        ``WebSocketPeer.supported_protocols``)."""
         self._config.set_supported_protocols(protocols)
 
     supported_protocols = property(get_supported_protocols, set_supported_protocols)
 
     def get_handshake_headers(self) -> list[str]:
+        """The extra ``"Name: value"`` handshake lines of every connection."""
         return self._config.get_handshake_headers()
 
     def set_handshake_headers(self, headers: Sequence[str]) -> None:
+        """Set extra ``"Name: value"`` lines for the upgrade request (client) or the 101 reply
+        (server) of the connections made after this."""
         self._config.set_handshake_headers(headers)
 
     handshake_headers = property(get_handshake_headers, set_handshake_headers)
 
     def get_inbound_buffer_size(self) -> int:
+        """Each connection's largest message, in bytes (default 65535)."""
         return self._config.get_inbound_buffer_size()
 
     def set_inbound_buffer_size(self, buffer_size: int) -> None:
+        """Set each connection's largest message (see ``WebSocketPeer.inbound_buffer_size``), for
+        connections made after this."""
         self._config.set_inbound_buffer_size(buffer_size)
 
     inbound_buffer_size = property(get_inbound_buffer_size, set_inbound_buffer_size)
 
     def get_outbound_buffer_size(self) -> int:
+        """The most bytes that may wait to be sent on each connection (default 65535)."""
         return self._config.get_outbound_buffer_size()
 
     def set_outbound_buffer_size(self, buffer_size: int) -> None:
+        """Set each connection's output limit (see ``WebSocketPeer.outbound_buffer_size``), for
+        connections made after this."""
         self._config.set_outbound_buffer_size(buffer_size)
 
     outbound_buffer_size = property(get_outbound_buffer_size, set_outbound_buffer_size)
 
     def get_max_queued_packets(self) -> int:
+        """Each connection's inbound packet slots (default 4096)."""
         return self._config.get_max_queued_packets()
 
     def set_max_queued_packets(self, max_queued_packets: int) -> None:
+        """Set each connection's packet slots (see ``WebSocketPeer.max_queued_packets``), for
+        connections made after this."""
         self._config.set_max_queued_packets(max_queued_packets)
 
     max_queued_packets = property(get_max_queued_packets, set_max_queued_packets)
 
     def get_handshake_timeout(self) -> float:
+        """Seconds a connection has to finish its handshake (and a client to get its id); default 3.
+        """
         return self._handshake_timeout
 
     def set_handshake_timeout(self, timeout: float) -> None:
@@ -453,12 +471,15 @@ class WebSocketMultiplayerPeer(MultiplayerPeer, TrustedProxies):
         return self._status
 
     def get_peer(self, peer_id: int) -> WebSocketPeer | None:
+        """The Godot 4 ``WebSocketPeer`` of peer ``peer_id``; None (logged) for an unknown id."""
         peer = self._peers.get(peer_id)
         if peer is None:
             log.error("get_peer: no peer with id %r", peer_id)
         return peer
 
     def get_peer_address(self, id: int) -> str:  # noqa: A002
+        """Peer ``id``'s IP address; behind a proxy listed in ``trusted_proxies``, the client the
+        proxy forwarded. "" (logged) for an unknown id."""
         peer = self._peers.get(id)
         if peer is None:
             log.error("get_peer_address: no peer with id %r", id)
@@ -466,6 +487,8 @@ class WebSocketMultiplayerPeer(MultiplayerPeer, TrustedProxies):
         return peer.get_connected_host()
 
     def get_peer_port(self, id: int) -> int:  # noqa: A002
+        """Peer ``id``'s port (the proxy's side behind a reverse proxy); 0 (logged) for an unknown
+        id."""
         peer = self._peers.get(id)
         if peer is None:
             log.error("get_peer_port: no peer with id %r", id)

@@ -301,6 +301,8 @@ class WebSocketPeer(PeerSettings):
     # ------------------------------------------------------------------ state
 
     def get_ready_state(self) -> _ReadyState:
+        """``STATE_CONNECTING``, ``STATE_OPEN``, ``STATE_CLOSING`` or ``STATE_CLOSED``, as of the
+        last ``poll()``."""
         conn = self._conn
         return _STATE_CLOSED if conn is None else _STATES[conn.protocol.state.value]
 
@@ -310,6 +312,7 @@ class WebSocketPeer(PeerSettings):
         return self._close_code
 
     def get_close_reason(self) -> str:
+        """The reason of the close frame the peer sent ("" when none arrived)."""
         return self._close_reason
 
     def get_requested_url(self) -> str:
@@ -318,6 +321,7 @@ class WebSocketPeer(PeerSettings):
         return self._requested_url
 
     def get_selected_protocol(self) -> str:
+        """The sub-protocol the handshake agreed on ("" for none)."""
         return self._selected_protocol
 
     def get_connected_host(self) -> str:
@@ -333,6 +337,7 @@ class WebSocketPeer(PeerSettings):
         return conn.address()[0]
 
     def get_connected_port(self) -> int:
+        """The other end's port; 0 (logged) without a connection."""
         conn = self._conn
         if conn is None:
             log.error("get_connected_port: no connection")
@@ -340,6 +345,7 @@ class WebSocketPeer(PeerSettings):
         return conn.address()[1]
 
     def set_no_delay(self, enabled: bool) -> None:
+        """Turn Nagle's algorithm off (True, the default here) or on."""
         if self._conn is not None:
             self._conn.set_no_delay(bool(enabled))
 
@@ -395,6 +401,7 @@ class WebSocketPeer(PeerSettings):
         return b""
 
     def was_string_packet(self) -> bool:
+        """Whether the last packet ``get_packet`` returned was a text message."""
         return self._was_string
 
     def put_packet(self, buffer: bytes | bytearray | memoryview) -> Error:

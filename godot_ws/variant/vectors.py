@@ -143,12 +143,15 @@ class Vector2:
 
     # methods (Godot 3.2's Vector2)
     def abs(self) -> Vector2:
+        """The vector with the absolute value of each component."""
         return Vector2(abs(self.x), abs(self.y))
 
     def angle(self) -> float:
+        """The angle to the positive x axis, in radians (``atan2(y, x)``)."""
         return math.atan2(self.y, self.x)
 
     def angle_to(self, to: Vector2) -> float:
+        """The signed angle to ``to``, in radians."""
         return math.atan2(self.cross(to), self.dot(to))
 
     def angle_to_point(self, to: Vector2) -> float:
@@ -157,12 +160,15 @@ class Vector2:
         return math.atan2(self.y - to.y, self.x - to.x)
 
     def aspect(self) -> float:
+        """The ratio ``x / y``."""
         return self.x / self.y
 
     def bounce(self, n: Vector2) -> Vector2:
+        """The vector bounced off the plane defined by the normal ``n`` (``-reflect(n)``)."""
         return -self.reflect(n)
 
     def ceil(self) -> Vector2:
+        """Each component rounded up."""
         return Vector2(math.ceil(self.x), math.ceil(self.y))
 
     def clamped(self, length: float) -> Vector2:
@@ -179,41 +185,53 @@ class Vector2:
         return Vector2(_clamp(self.x, min.x, max.x), _clamp(self.y, min.y, max.y))
 
     def cross(self, with_: Vector2) -> float:
+        """The 2D cross product with ``with_`` (a scalar: ``x * with_.y - y * with_.x``)."""
         return self.x * with_.y - self.y * with_.x
 
     def direction_to(self, b: Vector2) -> Vector2:
+        """The unit vector pointing from this point to ``b``."""
         return (b - self).normalized()
 
     def distance_squared_to(self, to: Vector2) -> float:
+        """The squared distance to ``to`` (cheaper than ``distance_to``)."""
         return (self.x - to.x) ** 2 + (self.y - to.y) ** 2
 
     def distance_to(self, to: Vector2) -> float:
+        """The distance to ``to``."""
         return math.hypot(self.x - to.x, self.y - to.y)
 
     def dot(self, with_: Vector2) -> float:
+        """The dot product with ``with_``."""
         return self.x * with_.x + self.y * with_.y
 
     def floor(self) -> Vector2:
+        """Each component rounded down."""
         return Vector2(math.floor(self.x), math.floor(self.y))
 
     def is_equal_approx(self, v: Vector2) -> bool:
+        """Whether both components are approximately equal to ``v``'s (Godot's epsilon)."""
         return _approx(self.x, v.x) and _approx(self.y, v.y)
 
     def is_normalized(self) -> bool:
+        """Whether the length is 1 (approximately)."""
         return _approx(self.length_squared(), 1.0)
 
     def length(self) -> float:
+        """The vector's length."""
         return math.hypot(self.x, self.y)
 
     def length_squared(self) -> float:
+        """The squared length (cheaper than ``length``)."""
         return self.x * self.x + self.y * self.y
 
     def linear_interpolate(self, to: Vector2, weight: float) -> Vector2:
+        """The point ``weight`` (0..1) of the way from this one to ``to``."""
         return Vector2(_lerp(self.x, to.x, weight), _lerp(self.y, to.y, weight))
 
     lerp = linear_interpolate  # the Godot 4 name
 
     def move_toward(self, to: Vector2, delta: float) -> Vector2:
+        """This point moved towards ``to`` by at most ``delta``."""
         v = to - self
         length = v.length()
         return to if length <= delta or length < _EPSILON else self + v / length * delta
@@ -224,34 +242,45 @@ class Vector2:
         return Vector2(self.x / length, self.y / length) if length else Vector2()
 
     def posmod(self, mod: float) -> Vector2:
+        """Each component modulo ``mod``, never negative (GDScript's ``fposmod``)."""
         return Vector2(_fposmod(self.x, mod), _fposmod(self.y, mod))
 
     def posmodv(self, modv: Vector2) -> Vector2:
+        """Each component modulo the matching component of ``modv``, never negative."""
         return Vector2(_fposmod(self.x, modv.x), _fposmod(self.y, modv.y))
 
     def project(self, b: Vector2) -> Vector2:
+        """The projection of this vector onto ``b``."""
         return b * (self.dot(b) / b.length_squared())
 
     def reflect(self, n: Vector2) -> Vector2:
+        """The vector reflected about the normal ``n`` (Godot 3's formula, ``2 * n * dot(n) -
+        self``)."""
         return n * (2.0 * self.dot(n)) - self
 
     def rotated(self, phi: float) -> Vector2:
+        """The vector rotated by ``phi`` radians."""
         sine, cosine = math.sin(phi), math.cos(phi)
         return Vector2(self.x * cosine - self.y * sine, self.x * sine + self.y * cosine)
 
     def round(self) -> Vector2:
+        """Each component rounded to the nearest integer (halves away from zero, as Godot)."""
         return Vector2(_round(self.x), _round(self.y))
 
     def sign(self) -> Vector2:
+        """The sign of each component (-1, 0 or 1)."""
         return Vector2(_sign(self.x), _sign(self.y))
 
     def slide(self, n: Vector2) -> Vector2:
+        """The component of this vector along the plane defined by the normal ``n``."""
         return self - n * self.dot(n)
 
     def snapped(self, by: Vector2) -> Vector2:
+        """Each component rounded to the nearest multiple of ``by``'s (GDScript's ``stepify``)."""
         return Vector2(_stepify(self.x, by.x), _stepify(self.y, by.y))
 
     def tangent(self) -> Vector2:
+        """The vector rotated 90 degrees clockwise (``Vector2(y, -x)``)."""
         return Vector2(self.y, -self.x)
 
 
@@ -353,78 +382,100 @@ class Vector3:
         return (self.x, self.y, self.z)[index]
 
     def abs(self) -> Vector3:
+        """The vector with the absolute value of each component."""
         return abs(self)
 
     def angle_to(self, to: Vector3) -> float:
+        """The unsigned angle to ``to``, in radians."""
         return math.atan2(self.cross(to).length(), self.dot(to))
 
     def bounce(self, n: Vector3) -> Vector3:
+        """The vector bounced off the plane defined by the normal ``n``."""
         return -self.reflect(n)
 
     def ceil(self) -> Vector3:
+        """Each component rounded up."""
         return Vector3(math.ceil(self.x), math.ceil(self.y), math.ceil(self.z))
 
     def cross(self, b: Vector3) -> Vector3:
+        """The cross product with ``b``."""
         return Vector3(self.y * b.z - self.z * b.y, self.z * b.x - self.x * b.z,
                        self.x * b.y - self.y * b.x)
 
     def direction_to(self, b: Vector3) -> Vector3:
+        """The unit vector pointing from this point to ``b``."""
         return (b - self).normalized()
 
     def distance_squared_to(self, b: Vector3) -> float:
+        """The squared distance to ``b`` (cheaper than ``distance_to``)."""
         return (b - self).length_squared()
 
     def distance_to(self, b: Vector3) -> float:
+        """The distance to ``b``."""
         return (b - self).length()
 
     def dot(self, b: Vector3) -> float:
+        """The dot product with ``b``."""
         return self.x * b.x + self.y * b.y + self.z * b.z
 
     def floor(self) -> Vector3:
+        """Each component rounded down."""
         return Vector3(math.floor(self.x), math.floor(self.y), math.floor(self.z))
 
     def inverse(self) -> Vector3:
+        """``1 / x``, ``1 / y``, ``1 / z``."""
         return Vector3(1.0 / self.x, 1.0 / self.y, 1.0 / self.z)
 
     def is_equal_approx(self, v: Vector3) -> bool:
+        """Whether every component is approximately equal to ``v``'s (Godot's epsilon)."""
         return _approx(self.x, v.x) and _approx(self.y, v.y) and _approx(self.z, v.z)
 
     def is_normalized(self) -> bool:
+        """Whether the length is 1 (approximately)."""
         return _approx(self.length_squared(), 1.0)
 
     def length(self) -> float:
+        """The vector's length."""
         return math.sqrt(self.length_squared())
 
     def length_squared(self) -> float:
+        """The squared length (cheaper than ``length``)."""
         return self.x * self.x + self.y * self.y + self.z * self.z
 
     def linear_interpolate(self, to: Vector3, weight: float) -> Vector3:
+        """The point ``weight`` (0..1) of the way from this one to ``to``."""
         return Vector3(_lerp(self.x, to.x, weight), _lerp(self.y, to.y, weight),
                        _lerp(self.z, to.z, weight))
 
     lerp = linear_interpolate
 
     def max_axis(self) -> int:
+        """The index of the largest component (0 x, 1 y, 2 z)."""
         if self.x >= self.y:
             return 0 if self.x >= self.z else 2
         return 1 if self.y >= self.z else 2
 
     def min_axis(self) -> int:
+        """The index of the smallest component (0 x, 1 y, 2 z)."""
         return (0 if self.x < self.z else 2) if self.x < self.y else (1 if self.y < self.z else 2)
 
     def move_toward(self, to: Vector3, delta: float) -> Vector3:
+        """This point moved towards ``to`` by at most ``delta``."""
         v = to - self
         length = v.length()
         return to if length <= delta or length < _EPSILON else self + v / length * delta
 
     def normalized(self) -> Vector3:
+        """The vector scaled to length 1 (the zero vector stays zero)."""
         length = self.length()
         return self / length if length else Vector3()
 
     def project(self, b: Vector3) -> Vector3:
+        """The projection of this vector onto ``b``."""
         return b * (self.dot(b) / b.length_squared())
 
     def reflect(self, n: Vector3) -> Vector3:
+        """The vector reflected about the normal ``n`` (Godot 3's formula)."""
         return n * (2.0 * self.dot(n)) - self
 
     def rotated(self, axis: Vector3, phi: float) -> Vector3:
@@ -434,15 +485,19 @@ class Vector3:
                 + axis * (axis.dot(self) * (1.0 - cosine)))
 
     def round(self) -> Vector3:
+        """Each component rounded to the nearest integer (halves away from zero)."""
         return Vector3(_round(self.x), _round(self.y), _round(self.z))
 
     def sign(self) -> Vector3:
+        """The sign of each component (-1, 0 or 1)."""
         return Vector3(_sign(self.x), _sign(self.y), _sign(self.z))
 
     def slide(self, n: Vector3) -> Vector3:
+        """The component of this vector along the plane defined by the normal ``n``."""
         return self - n * self.dot(n)
 
     def snapped(self, by: Vector3) -> Vector3:
+        """Each component rounded to the nearest multiple of ``by``'s."""
         return Vector3(_stepify(self.x, by.x), _stepify(self.y, by.y), _stepify(self.z, by.z))
 
 

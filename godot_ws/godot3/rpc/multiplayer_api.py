@@ -165,12 +165,15 @@ class MultiplayerAPI(MultiplayerDispatcher):
         return peer is not None and hasattr(peer, "listen")
 
     def is_refusing_new_network_connections(self) -> bool:
+        """The network peer's ``refuse_new_connections`` (False and an error logged with no peer).
+        """
         if self._network_peer is None:
             log.error("No network peer is assigned. Unable to get 'refuse_new_connections'.")
             return False
         return bool(self._network_peer.is_refusing_new_connections())
 
     def set_refuse_new_network_connections(self, refuse: bool) -> None:
+        """Set the network peer's ``refuse_new_connections`` (an error is logged with no peer)."""
         if self._network_peer is None:
             log.error("No network peer is assigned. Unable to set 'refuse_new_connections'.")
             return
@@ -180,9 +183,12 @@ class MultiplayerAPI(MultiplayerDispatcher):
                                               set_refuse_new_network_connections)
 
     def is_object_decoding_allowed(self) -> bool:
+        """Whether RPC arguments may decode full objects (``allow_object_decoding``, default False).
+        """
         return self.allow_object_decoding
 
     def set_allow_object_decoding(self, enable: bool) -> None:
+        """Let RPC arguments decode full objects (``GodotObject``: data only, never code)."""
         self.allow_object_decoding = bool(enable)
 
     def _objects(self) -> bool:
