@@ -29,10 +29,13 @@ from godot_ws import DeflateOptions, WebSocketClient, WebSocketServer
 from godot_ws.core.deflate import (
     DeflateError,
     DeflateParams,
+    PerMessageDeflate,
     client_accept,
     client_offer,
     server_accept,
 )
+from godot_ws.core.handshake import parse_target
+from godot_ws.core.protocol import ClientProtocol, PacketQueue, ServerProtocol
 
 TEXT = ("The quick brown fox jumps over the lazy dog. " * 200).encode()
 
@@ -85,6 +88,75 @@ def test_server_picks_the_first_acceptable_offer() -> None:
     assert accepted is not None
     assert accepted[1] == ("permessage-deflate; client_no_context_takeover; "
                            "server_max_window_bits=10; client_max_window_bits=11")
+    assert accepted[0].client_max_window_bits == 11  # what we inflate the client's data with
+
+
+# ---------------------------------------------------------------------- memory
+
+
+def _idle_bytes_per_end(options: DeflateOptions, pairs: int = 40) -> float:
+    """Traced bytes (zlib's state included) per connection end of ``pairs`` in-memory
+    client/server protocols that exchanged one 1.5 KiB message each way and went idle."""
+    target = parse_target("ws://127.0.0.1:1/")
+    assert target is not None
+    kept = []
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(pairs):
+            client = ClientProtocol(target, PacketQueue(1 << 20, 64), max_message_size=1 << 20,
+                                    deflate=options)
+            server = ServerProtocol(PacketQueue(1 << 20, 64), (), 1 << 20, deflate=options)
+            server.receive_data(client.data_to_send())
+            client.receive_data(server.data_to_send())
+            assert client.deflate is not None and server.deflate is not None
+            message = b"%d" % i + TEXT[:1500]
+            client.send_message(message, True)
+            server.receive_data(client.data_to_send())
+            server.send_message(message, True)
+            client.receive_data(server.data_to_send())
+            assert server.queue.packets[-1][0] == client.queue.packets[-1][0] == message
+            server.queue.packets.clear()
+            client.queue.packets.clear()
+            kept.append((client, server))
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    return held / (2 * pairs)
+
+
+def test_idle_connection_without_context_takeover_holds_no_zlib_state() -> None:
+    # Issue 25 finding 9: the compressor (256 KiB at 15 bits) and the decompressor's window
+    # stayed allocated while idle although no_context_takeover makes a new one per message:
+    # 308 KiB per connection end, against 6.4 KiB uncompressed.
+    nct = DeflateOptions(server_no_context_takeover=True, client_no_context_takeover=True)
+    assert _idle_bytes_per_end(nct) < 16 * 1024
+
+
+def test_small_window_small_compressor() -> None:
+    # memLevel follows the window: 12-bit windows cost 196 KiB per end with zlib's default
+    # memLevel 8, 56 KiB with memLevel 5 (32 KiB compressor, 4 KiB window + inflate state).
+    small = DeflateOptions(server_max_window_bits=12, client_max_window_bits=12)
+    assert _idle_bytes_per_end(small) < 80 * 1024
+
+
+def test_peer_reaching_past_its_agreed_window_fails() -> None:
+    # The server agreed client_max_window_bits=9 and keeps a 512-byte window between
+    # messages, so a client that compresses with 15 bits anyway (its second message is a
+    # match 2000 bytes back, into the first) is refused; one that keeps to 9 bits is read.
+    chunk = os.urandom(2000)
+    for bits, ok in ((15, False), (9, True)):
+        receiver = PerMessageDeflate(DeflateParams(client_max_window_bits=9), client=False,
+                                     options=DeflateOptions())
+        sender = zlib.compressobj(6, zlib.DEFLATED, -bits)
+        first, second = (sender.compress(chunk) + sender.flush(zlib.Z_SYNC_FLUSH)
+                         for _ in range(2))
+        assert receiver.decompress(first[:-4], True, 1 << 20) == chunk
+        if ok:
+            assert receiver.decompress(second[:-4], True, 1 << 20) == chunk
+        else:
+            with pytest.raises(DeflateError):
+                receiver.decompress(second[:-4], True, 1 << 20)
 
 
 # ---------------------------------------------------------------------- against websockets

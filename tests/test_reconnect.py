@@ -1,18 +1,22 @@
 """Reconnector against a real server process that is killed (SIGKILL) and restarted on the
 same port: backoff with jitter, the signals, packets from before the drop, packets put while
-down, giving up; and multiplayer mode against a WebSocketServer that stops and listens again."""
+down, giving up; multiplayer mode against a WebSocketServer that stops and listens again; and
+against a raw server that accepts and kicks (issue 25 finding 8, issue 23 item 8): which closes
+reconnect, and that a kick right after joining is a failed attempt."""
 
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from support import poll_until
+from support import frame, ok_response, poll_until, read_request
 
 from godot_ws import FAILED, OK, WebSocketClient, WebSocketServer
 from godot_ws.reconnect import Reconnector
@@ -162,3 +166,141 @@ def test_multiplayer_mode_reconnects_and_keeps_packets() -> None:
     assert client.get_packet_peer() == 1 and client.get_packet() == b"kept"
     link.disconnect_from_host()
     server.stop()
+
+
+class KickingServer:
+    """Accepts up to ``limit`` connections on 127.0.0.1, one at a time: each is upgraded,
+    then after ``kick_after`` seconds closed with a close frame of ``code`` (its reply read)
+    or, with ``code=None``, dropped without one. ``accepted`` counts handshakes."""
+
+    def __init__(self, kick_after: float, code: int | None, limit: int,
+                 lifetime: float = 20.0) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.2)
+        self.port = self.listener.getsockname()[1]
+        self.kick_after, self.code, self.limit = kick_after, code, limit
+        self.lifetime = lifetime
+        self.accepted = 0
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        deadline = time.monotonic() + self.lifetime  # stops by itself
+        while (self.accepted < self.limit and not self.stopped.is_set()
+               and time.monotonic() < deadline):
+            try:
+                conn, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.settimeout(2)
+                try:
+                    _, headers = read_request(conn)
+                    conn.sendall(ok_response(headers))
+                    self.accepted += 1
+                    time.sleep(self.kick_after)
+                    if self.code is not None:
+                        conn.sendall(frame(0x8, self.code.to_bytes(2, "big") + b"bye"))
+                        conn.recv(64)  # the client's reply close frame
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self.stopped.set()
+        self.thread.join(5)
+        self.listener.close()
+
+
+def test_kick_after_join_backs_off_and_gives_up() -> None:
+    # Finding 8: each successful connect reset the backoff, so a server that kicks right
+    # after the upgrade got attempt 1 forever and max_attempts never triggered.
+    server = KickingServer(kick_after=0.03, code=None, limit=8)
+    client = WebSocketClient()
+    link = Reconnector(client, initial_delay=0.02, multiplier=2.0, max_delay=0.16, jitter=0,
+                       max_attempts=4)  # stable_after: the default 10 s
+    calls = _record(link)
+    try:
+        assert link.connect_to_url(f"ws://127.0.0.1:{server.port}") == OK
+        poll_until(link, lambda: ("reconnect_failed",) in calls, timeout=10,
+                   what="giving up on a server that kicks at once")
+        assert [c for c in calls if c[0] == "reconnecting"] == [
+            ("reconnecting", 1, 0.02), ("reconnecting", 2, 0.04), ("reconnecting", 3, 0.08),
+            ("reconnecting", 4, 0.16)]
+        assert calls.count(("reconnected",)) == 4
+        assert server.accepted == 5 and not link.is_reconnecting()
+    finally:
+        server.close()
+
+
+def test_connection_that_stays_up_resets_the_backoff() -> None:
+    server = KickingServer(kick_after=0.25, code=None, limit=3)
+    client = WebSocketClient()
+    link = Reconnector(client, initial_delay=0.02, max_delay=1.0, jitter=0,
+                       stable_after=0.1)
+    calls = _record(link)
+    try:
+        assert link.connect_to_url(f"ws://127.0.0.1:{server.port}") == OK
+        poll_until(link, lambda: calls.count(("reconnected",)) == 2, timeout=10)
+        assert [c for c in calls if c[0] == "reconnecting"] == [
+            ("reconnecting", 1, 0.02), ("reconnecting", 1, 0.02)]
+    finally:
+        link.disconnect_from_host()
+        server.close()
+
+
+@pytest.mark.parametrize("code", [1003, 1008, 4000, 4999])
+def test_refusing_close_codes_back_off_hard(code: int) -> None:
+    server = KickingServer(kick_after=0.01, code=code, limit=1)
+    client = WebSocketClient()
+    link = Reconnector(client, initial_delay=0.01, max_delay=5.0, jitter=0)
+    calls = _record(link)
+    try:
+        assert link.connect_to_url(f"ws://127.0.0.1:{server.port}") == OK
+        poll_until(link, link.is_reconnecting, what="the kick")
+        assert calls == [("reconnecting", 1, 5.0)]  # max_delay at once, not 0.01
+    finally:
+        link.disconnect_from_host()
+        server.close()
+
+
+@pytest.mark.parametrize("code, again", [(1000, False), (1001, True), (1011, True)])
+def test_normal_closure_by_the_server_is_final(code: int, again: bool) -> None:
+    # Issue 23 item 8: a clean close the server chose (1000) reconnected.
+    server = KickingServer(kick_after=0.01, code=code, limit=2)
+    client = WebSocketClient()
+    closed: list[bool] = []
+    client.connection_closed.connect(closed.append)
+    link = Reconnector(client, initial_delay=0.01, max_delay=0.05, jitter=0)
+    calls = _record(link)
+    try:
+        assert link.connect_to_url(f"ws://127.0.0.1:{server.port}") == OK
+        poll_until(link, lambda: closed == [True], what="the server's close")
+        if again:
+            poll_until(link, lambda: ("reconnected",) in calls, what="the reconnection")
+            assert calls[0] == ("reconnecting", 1, 0.01)
+        else:
+            end = time.monotonic() + 0.2  # several retry delays: nothing is scheduled
+            poll_until(link, lambda: time.monotonic() > end)
+            assert calls == [] and not link.is_reconnecting() and server.accepted == 1
+            assert client.get_connection_status() == client.CONNECTION_DISCONNECTED
+    finally:
+        link.disconnect_from_host()
+        server.close()
+
+
+def test_first_connection_that_fails_is_not_a_reconnection() -> None:
+    # Issue 23 item 8: reconnecting(1) fired although no connection had ever been up.
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+    client = WebSocketClient()
+    errors: list[str] = []
+    client.connection_error.connect(lambda: errors.append("connection_error"))
+    link = Reconnector(client, initial_delay=0.01, max_delay=0.02)
+    calls = _record(link)
+    assert link.connect_to_url(f"ws://127.0.0.1:{port}") == OK  # nothing listens there
+    poll_until(link, lambda: errors == ["connection_error"], what="the refusal")
+    end = time.monotonic() + 0.2
+    poll_until(link, lambda: time.monotonic() > end)
+    assert calls == [] and not link.is_reconnecting() and link.get_attempt() == 0
+    assert client.get_connection_status() == client.CONNECTION_DISCONNECTED

@@ -7,8 +7,8 @@ a hard output budget, so a decompression bomb costs at most the message limit (z
 ``max_length``), never a huge allocation. Sans-IO: the protocol calls it; no sockets, no time.
 
 zlib cannot compress with an 8-bit window (``wbits=-8`` is refused since zlib 1.2.9), so a
-window of 8 bits for what *we* send is declined; received data is always inflated with a
-15-bit window, which reads any smaller window.
+window of 8 bits for what *we* send is declined; received data is inflated with the window
+the peer agreed to (at least 9 bits), so a peer that reaches further back fails the message.
 """
 
 from __future__ import annotations
@@ -213,18 +213,17 @@ def server_accept(header: str, options: DeflateOptions) -> tuple[DeflateParams, 
         if isinstance(server_bits, int) or ours is not None:
             answer.append(f"server_max_window_bits={bits}")
         client_bits = offer.get("client_max_window_bits")
+        limit = 15  # a client that cannot be limited (offered no client_max_window_bits)
         if client_bits is not None and options.client_max_window_bits is not None:
             limit = options.client_max_window_bits
             if isinstance(client_bits, int) and client_bits:
                 limit = min(limit, client_bits)
             answer.append(f"client_max_window_bits={limit}")
         elif isinstance(client_bits, int) and client_bits:
+            limit = client_bits
             answer.append(f"client_max_window_bits={client_bits}")
-        # A client that cannot be limited (no client_max_window_bits offered) is still fine:
-        # we inflate with a 15-bit window, which reads any window.
         params = DeflateParams(
-            client_max_window_bits=client_bits if isinstance(client_bits, int) and client_bits
-            else 15,
+            client_max_window_bits=limit,
             server_max_window_bits=bits,
             client_no_context_takeover=client_nct,
             server_no_context_takeover=server_nct,
@@ -233,33 +232,59 @@ def server_accept(header: str, options: DeflateOptions) -> tuple[DeflateParams, 
     return None
 
 
-class PerMessageDeflate:
-    """One connection's compressor and decompressor for the negotiated ``params``."""
+def _mem_level(window_bits: int) -> int:
+    """zlib's memLevel for a compressor with this window: ``window_bits - 7`` (8 at 15 bits,
+    zlib's default; 5 at 12 bits, websockets' pairing; 2 at 9 bits). zlib's compressor holds
+    ``2 ** (window_bits + 2) + 2 ** (memLevel + 9)`` bytes, so a small window with the default
+    memLevel 8 still cost 130 KiB; the hash table and the symbol buffer then outgrow the
+    window they serve."""
+    return max(1, min(9, window_bits - 7))
 
-    __slots__ = ("_send_bits", "_send_reset", "_level", "_min_size", "_compressor",
-                 "_decompressor")
+
+class PerMessageDeflate:
+    """One connection's compressor and decompressor for the negotiated ``params``.
+
+    Idle memory: each side's zlib state lives only while it is needed. Under
+    ``no_context_takeover`` the compressor (or, for the peer's side, the decompressor) is
+    let go after each message and made again for the next, so an idle connection holds
+    none; otherwise the compressor holds ``2 ** (bits + 2) + 2 ** (_mem_level(bits) + 9)``
+    bytes (256 KiB at 15 bits, 32 KiB at 12, 4 KiB at 9) and the decompressor about
+    7 KiB + ``2 ** bits`` once the peer has sent a compressed message, ``bits`` being the
+    window the peer agreed to (at least 9: zlib before 1.2.9 compressed a requested 8-bit
+    window with 9 bits).
+    """
+
+    __slots__ = ("_send_bits", "_send_reset", "_recv_bits", "_recv_reset", "_level",
+                 "_mem_level", "_min_size", "_compressor", "_decompressor")
 
     def __init__(self, params: DeflateParams, client: bool, options: DeflateOptions) -> None:
         if client:
             self._send_bits = params.client_max_window_bits
             self._send_reset = params.client_no_context_takeover
+            self._recv_bits = params.server_max_window_bits
+            self._recv_reset = params.server_no_context_takeover
         else:
             self._send_bits = params.server_max_window_bits
             self._send_reset = params.server_no_context_takeover
+            self._recv_bits = params.client_max_window_bits
+            self._recv_reset = params.client_no_context_takeover
+        self._recv_bits = max(9, self._recv_bits)
         self._level = options.compression_level
+        self._mem_level = _mem_level(self._send_bits)
         self._min_size = options.min_size
         self._compressor: zlib._Compress | None = None
-        self._decompressor = zlib.decompressobj(-15)
+        self._decompressor: zlib._Decompress | None = None
 
     def compress(self, payload: bytes) -> bytes | None:
         """The compressed payload of one message (RSV1 set), or None to send it as is."""
         if len(payload) < self._min_size:
             return None
         compressor = self._compressor
-        if compressor is None or self._send_reset:
-            compressor = self._compressor = zlib.compressobj(
-                self._level, zlib.DEFLATED, -self._send_bits
-            )
+        if compressor is None:
+            compressor = zlib.compressobj(self._level, zlib.DEFLATED, -self._send_bits,
+                                          self._mem_level)
+            if not self._send_reset:
+                self._compressor = compressor  # the context carries over to the next message
         data = compressor.compress(payload) + compressor.flush(zlib.Z_SYNC_FLUSH)
         return data[:-4] if data.endswith(_TAIL) else data
 
@@ -267,15 +292,20 @@ class PerMessageDeflate:
         """Inflate one fragment of a compressed message; at most ``budget`` bytes out.
 
         Raises MessageTooBig beyond the budget (having allocated at most budget + 1 bytes)
-        and DeflateError for data that is not deflate."""
+        and DeflateError for data that is not deflate (or reaches past the agreed window)."""
         decompressor = self._decompressor
-        if decompressor.eof:  # the peer ended its stream (BFINAL): a new one follows
-            decompressor = self._decompressor = zlib.decompressobj(-15)
+        if decompressor is None or decompressor.eof:
+            # The first message, a message after one the peer ended with BFINAL, or any
+            # message under the peer's no_context_takeover: a new stream.
+            decompressor = self._decompressor = zlib.decompressobj(-self._recv_bits)
         try:
             out = decompressor.decompress(part + _TAIL if fin else part, budget + 1)
         except zlib.error as exc:
+            self._decompressor = None
             raise DeflateError(str(exc)) from None
         if len(out) > budget or decompressor.unconsumed_tail:
-            self._decompressor = zlib.decompressobj(-15)
+            self._decompressor = None
             raise MessageTooBig(f"compressed message inflates past {budget} bytes")
+        if fin and self._recv_reset:
+            self._decompressor = None  # nothing carries over: hold no window while idle
         return out
