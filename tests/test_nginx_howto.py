@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import terminate
 from test_readme import ROOT, Example, code_blocks, free_port, wait_listening
 
 from godot_ws import OK, WebSocketClient, X509Certificate
@@ -74,13 +75,7 @@ class Nginx:
                                      stderr=subprocess.STDOUT)
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()  # SIGTERM: nginx's fast shutdown
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        terminate(self.proc)  # SIGTERM: nginx's fast shutdown
 
 
 @pytest.fixture

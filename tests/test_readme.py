@@ -55,6 +55,13 @@ def test_readme_images_exist() -> None:
         assert (ROOT / image).is_file(), image
 
 
+def test_readme_links_into_the_docs_exist() -> None:
+    links = re.findall(r"<(docs/[^>]+\.rst)>`_", README)
+    assert len(links) >= 10, links
+    assert [link for link in links if not (ROOT / link).is_file()] == []
+    assert len(README.splitlines()) <= 200  # what a visitor reads first; the rest is in docs/
+
+
 # ------------------------------------------------------------------ the examples, run
 
 

@@ -3,16 +3,23 @@ only when the connection comes from a trusted proxy (the servers' opt-in ``trust
 
 Owns the ``trusted_proxies`` setting (``TrustedProxies``, a mixin of the Godot 3 server and
 Godot 4's ``TCPServer`` and ``WebSocketMultiplayerPeer``), parsing it, and reading the two
-headers of an upgrade request. Pure: it gets the connection's address and the request's
-headers (lower-case names, as ``RequestParser`` keeps them) and touches no socket.
+headers of an upgrade request (lower-case names, as ``RequestParser`` keeps them). It reads
+an accepted connection's address and request; it never touches a socket.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
-__all__ = ["Networks", "TrustedProxies", "parse_trusted", "client_address"]
+from ..core.protocol import ServerProtocol
+
+if TYPE_CHECKING:
+    from ..net.connection import Connection
+
+__all__ = ["Networks", "TrustedProxies", "parse_trusted", "client_address",
+           "connection_address"]
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Networks = tuple[Network, ...]
@@ -71,6 +78,16 @@ def client_address(peer: str, headers: Mapping[str, str], trusted: Networks) -> 
         return last  # every hop is a trusted machine: the first one is the client
     real = _address(headers.get("x-real-ip", ""))
     return str(real) if real is not None else peer
+
+
+def connection_address(conn: Connection, trusted: Networks) -> str:
+    """The client's address on an accepted connection: its own, or behind a trusted proxy
+    the one the proxy forwarded in the upgrade request."""
+    address = conn.address()[0]
+    protocol = conn.protocol
+    if trusted and isinstance(protocol, ServerProtocol):
+        return client_address(address, protocol.request.headers, trusted)
+    return address
 
 
 class TrustedProxies:

@@ -140,8 +140,8 @@ class SignalOwner:
         sig.disconnect(self._callable(target, method))
 
     def is_connected(self, signal: str, target: Any, method: str | None = None) -> bool:
-        """Whether ``target.method`` (or the callable ``target``) is connected to the named signal.
-        """
+        """Whether ``target.method`` (or the callable ``target``) is connected to the named
+        signal."""
         sig = self._signal(signal)
         return sig is not None and sig.is_connected(self._callable(target, method))
 

@@ -92,8 +92,8 @@ class WebSocketMultiplayerPeer(PacketPeer, SignalOwner):
         raise NotImplementedError
 
     def get_packet_peer(self) -> int:
-        """The id of the peer that sent the packet ``get_packet`` returns next (multiplayer mode).
-        """
+        """The id of the peer that sent the packet ``get_packet`` returns next (multiplayer
+        mode)."""
         raise NotImplementedError
 
     def get_peer(self, peer_id: int) -> WebSocketPeer | None:

@@ -1,13 +1,9 @@
 """``WebSocketServer``: Godot 3's polling WebSocket server.
 
 Owns listening, accepting, each client's handshake (and TLS) in non-blocking steps, peer ids,
-and the server's signals: ``client_connected(id, protocol)``, ``data_received(id)`` (once per
-message), ``client_close_request(id, code, reason)``, ``client_disconnected(id,
-was_clean_close)``. Each client is a ``Connection`` over the same sans-IO protocol core as the
-client, in the server role. Multiplayer mode (``gd_mp_api``) is the relay component in
-``_relay.py``: then ``peer_connected(id)``, ``peer_disconnected(id)`` and
-``peer_packet(source)`` fire instead of ``client_connected``, ``client_disconnected`` and
-``data_received``, as in Godot; ``client_close_request`` fires in both modes.
+and the server's signals (listed in the class docstring). Each client is a ``Connection`` over
+the same sans-IO protocol core as the client, in the server role. Multiplayer mode
+(``gd_mp_api``) is the relay component in ``relay.py``.
 """
 
 from __future__ import annotations
@@ -27,7 +23,7 @@ from ..net.connection import WRITE_THROUGH, Connection
 from .relay import Relay
 from ..net.transport import Transport, listen_socket
 from ..core.constants import ConnectionStatus, Error
-from ..common.forwarded import client_address
+from ..common.forwarded import connection_address
 from ..net.crypto import server_context
 from .multiplayer_peer import godot_reason
 from .server_api import ServerAPI
@@ -462,11 +458,7 @@ class WebSocketServer(ServerAPI):
         if client is None:
             log.error("get_peer_address: no peer with id %r", peer_id)
             return ""
-        address = client.conn.address()[0]
-        protocol = client.conn.protocol
-        if self._trusted_proxies and isinstance(protocol, ServerProtocol):
-            return client_address(address, protocol.request.headers, self._trusted_proxies)
-        return address
+        return connection_address(client.conn, self._trusted_proxies)
 
     def get_peer_port(self, peer_id: int) -> int:
         """The client's port (the proxy's side behind a reverse proxy); 0 (logged) for an unknown

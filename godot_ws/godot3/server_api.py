@@ -3,9 +3,9 @@
 Owns the settings chosen before ``listen``: the TLS resources (``private_key``,
 ``ssl_certificate`` with Godot 4.0-dev's ``tls_certificate`` alias, ``ca_chain``) and
 ``bind_ip``, with Godot 3.2.3's checks (wrong types raise, a change while listening is refused
-and logged), and ``trusted_proxies`` (not in Godot, from common/forwarded.py); and multiplayer mode's packet calls (``get_packet``, ``put_packet``,
-``get_packet_peer``, ...), which go to the relay (relay.py). server.py builds the listening,
-accepting and polling server on this.
+and logged), and ``trusted_proxies`` (not in Godot, from common/forwarded.py); and multiplayer
+mode's packet calls (``get_packet``, ``put_packet``, ``get_packet_peer``, ...), which go to the
+relay (relay.py). server.py builds the listening, accepting and polling server on this.
 """
 
 from __future__ import annotations

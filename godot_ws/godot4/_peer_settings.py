@@ -64,8 +64,8 @@ class PeerSettings(PacketPeer):
     handshake_headers = property(get_handshake_headers, set_handshake_headers)
 
     def get_inbound_buffer_size(self) -> int:
-        """The largest message accepted, in bytes (default 65535); see ``set_inbound_buffer_size``.
-        """
+        """The largest message accepted, in bytes (default 65535); see
+        ``set_inbound_buffer_size``."""
         return self._inbound_buffer_size
 
     def set_inbound_buffer_size(self, buffer_size: int) -> None:
@@ -118,8 +118,8 @@ class PeerSettings(PacketPeer):
     heartbeat_interval = property(get_heartbeat_interval, set_heartbeat_interval)
 
     def is_compression_enabled(self) -> bool:
-        """Whether permessage-deflate is offered or accepted on the next connection (default False).
-        """
+        """Whether permessage-deflate is offered or accepted on the next connection (default
+        False)."""
         return self._compression_enabled
 
     def set_compression_enabled(self, enabled: bool) -> None:

@@ -54,8 +54,8 @@ class SceneNodes(SignalOwner):
         return path[len(prefix):] if path.startswith(prefix) else path
 
     def add_node(self, node: Node) -> None:
-        """Register ``node`` at its path; ValueError when another node has it (``Node`` calls this).
-        """
+        """Register ``node`` at its path; ValueError when another node has it (``Node`` calls
+        this)."""
         if node.get_path() in self._nodes:
             raise ValueError(f"a node already has the path {node.get_path()!r}")
         self._nodes[node.get_path()] = node

@@ -73,8 +73,8 @@ class MultiplayerPeer(PacketPeer, SignalOwner):
         raise NotImplementedError
 
     def get_packet_mode(self) -> TransferMode:
-        """The transfer mode of the next packet (always ``TRANSFER_MODE_RELIABLE`` over WebSocket).
-        """
+        """The transfer mode of the next packet (always ``TRANSFER_MODE_RELIABLE`` over
+        WebSocket)."""
         return TransferMode.TRANSFER_MODE_RELIABLE
 
     def get_packet_channel(self) -> int:

@@ -94,8 +94,8 @@ class Node:
         return self._authority
 
     def is_multiplayer_authority(self) -> bool:
-        """Whether this peer is the node's authority (False and an error logged outside the tree).
-        """
+        """Whether this peer is the node's authority (False and an error logged outside the
+        tree)."""
         if not self._inside:
             log.error("is_multiplayer_authority: the node is not inside the tree")
             return False

@@ -108,8 +108,8 @@ class StreamPeerTCP(StreamPeer):
         return Error.FAILED if self._status is StreamPeerTCP.STATUS_ERROR else Error.OK
 
     def poll(self) -> Error:
-        """Step an outgoing connection (CONNECTING to CONNECTED or ERROR); returns OK. Never blocks.
-        """
+        """Step an outgoing connection (CONNECTING to CONNECTED or ERROR); returns OK. Never
+        blocks."""
         if self._status is StreamPeerTCP.STATUS_CONNECTING and self._transport is not None:
             step = self._transport.connect_step()
             if step:

@@ -6,7 +6,7 @@ the client's id (int32 LE), and the client checks it; the server sends to ``targ
 everyone, -N: everyone but N); client-to-client traffic is relayed by ``SceneMultiplayer``
 (``is_server_relay_supported()``). Built on this package's Godot 4 ``WebSocketPeer`` and
 ``TCPServer`` (one protocol implementation): this module only keeps the id map, the pending
-handshakes and their timeouts.
+handshakes and their timeouts (its settings are in _mp_settings.py).
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import logging
 import struct
 import time
 from collections import deque
-from collections.abc import Sequence
 
 from ..common.forwarded import TrustedProxies
 from ..core.constants import ConnectionStatus, Error
+from ._mp_settings import MultiplayerPeerSettings
 from .multiplayer_peer import MultiplayerPeer
 from .streams import StreamPeer, StreamPeerTCP, StreamPeerTLS, TCPServer
 from .tls import TLSOptions
@@ -52,7 +52,7 @@ class _Pending:
         self.ws: WebSocketPeer | None = None
 
 
-class WebSocketMultiplayerPeer(MultiplayerPeer, TrustedProxies):
+class WebSocketMultiplayerPeer(MultiplayerPeer, MultiplayerPeerSettings, TrustedProxies):
     """Godot 4's WebSocket multiplayer peer: ``create_server(port)`` or ``create_client(url)``,
     then hand it to ``SceneMultiplayer.multiplayer_peer`` (which polls it), or poll it and use
     its packet API yourself. Behind a reverse proxy, ``trusted_proxies`` (not in Godot) makes
@@ -60,8 +60,7 @@ class WebSocketMultiplayerPeer(MultiplayerPeer, TrustedProxies):
 
     def __init__(self) -> None:
         super().__init__()
-        self._config = WebSocketPeer()  # holds the properties every peer is created with
-        self._handshake_timeout = 3.0
+        MultiplayerPeerSettings.__init__(self)
         self._status = _DISCONNECTED
         self._unique_id = 0
         self._target_peer = 0
@@ -72,89 +71,6 @@ class WebSocketMultiplayerPeer(MultiplayerPeer, TrustedProxies):
         self._incoming: deque[tuple[int, bytes]] = deque()
         self._closing: list[tuple[WebSocketPeer, float]] = []  # closed by us, still closing
         self._leaving: list[int] = []  # closed peers whose last messages are still queued
-
-    # ------------------------------------------------------------------ properties
-
-    def get_supported_protocols(self) -> list[str]:
-        """The sub-protocols every connection requests (client) or accepts (server); default none.
-        """
-        return self._config.get_supported_protocols()
-
-    def set_supported_protocols(self, protocols: Sequence[str]) -> None:
-        """Set the sub-protocols for the connections made after this (see
-        ``WebSocketPeer.supported_protocols``)."""
-        self._config.set_supported_protocols(protocols)
-
-    supported_protocols = property(get_supported_protocols, set_supported_protocols)
-
-    def get_handshake_headers(self) -> list[str]:
-        """The extra ``"Name: value"`` handshake lines of every connection."""
-        return self._config.get_handshake_headers()
-
-    def set_handshake_headers(self, headers: Sequence[str]) -> None:
-        """Set extra ``"Name: value"`` lines for the upgrade request (client) or the 101 reply
-        (server) of the connections made after this."""
-        self._config.set_handshake_headers(headers)
-
-    handshake_headers = property(get_handshake_headers, set_handshake_headers)
-
-    def get_inbound_buffer_size(self) -> int:
-        """Each connection's largest message, in bytes (default 65535)."""
-        return self._config.get_inbound_buffer_size()
-
-    def set_inbound_buffer_size(self, buffer_size: int) -> None:
-        """Set each connection's largest message (see ``WebSocketPeer.inbound_buffer_size``), for
-        connections made after this."""
-        self._config.set_inbound_buffer_size(buffer_size)
-
-    inbound_buffer_size = property(get_inbound_buffer_size, set_inbound_buffer_size)
-
-    def get_outbound_buffer_size(self) -> int:
-        """The most bytes that may wait to be sent on each connection (default 65535)."""
-        return self._config.get_outbound_buffer_size()
-
-    def set_outbound_buffer_size(self, buffer_size: int) -> None:
-        """Set each connection's output limit (see ``WebSocketPeer.outbound_buffer_size``), for
-        connections made after this."""
-        self._config.set_outbound_buffer_size(buffer_size)
-
-    outbound_buffer_size = property(get_outbound_buffer_size, set_outbound_buffer_size)
-
-    def get_max_queued_packets(self) -> int:
-        """Each connection's inbound packet slots (default 4096)."""
-        return self._config.get_max_queued_packets()
-
-    def set_max_queued_packets(self, max_queued_packets: int) -> None:
-        """Set each connection's packet slots (see ``WebSocketPeer.max_queued_packets``), for
-        connections made after this."""
-        self._config.set_max_queued_packets(max_queued_packets)
-
-    max_queued_packets = property(get_max_queued_packets, set_max_queued_packets)
-
-    def get_handshake_timeout(self) -> float:
-        """Seconds a connection has to finish its handshake (and a client to get its id); default 3.
-        """
-        return self._handshake_timeout
-
-    def set_handshake_timeout(self, timeout: float) -> None:
-        """Seconds a connection has to open and (client) receive its id; must be > 0."""
-        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool):
-            raise TypeError(f"timeout must be a number, not {type(timeout).__name__}")
-        if timeout <= 0:
-            log.error("handshake_timeout must be greater than 0")
-            return
-        self._handshake_timeout = float(timeout)
-
-    handshake_timeout = property(get_handshake_timeout, set_handshake_timeout)
-
-    def _create_peer(self) -> WebSocketPeer:
-        peer = WebSocketPeer()
-        peer.set_supported_protocols(self.get_supported_protocols())
-        peer.set_handshake_headers(self.get_handshake_headers())
-        peer.set_inbound_buffer_size(self.get_inbound_buffer_size())
-        peer.set_outbound_buffer_size(self.get_outbound_buffer_size())
-        peer.set_max_queued_packets(self.get_max_queued_packets())
-        return peer
 
     # ------------------------------------------------------------------ starting
 

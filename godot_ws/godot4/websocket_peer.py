@@ -16,7 +16,7 @@ import logging
 import ssl
 import sys
 
-from ..common.forwarded import Networks, client_address
+from ..common.forwarded import Networks, connection_address
 from ..core import events
 from ..net.connection import Connection, Lingering
 from ..net.proxy import ProxyError, choose_proxy
@@ -331,10 +331,7 @@ class WebSocketPeer(PeerSettings):
         if conn is None:
             log.error("get_connected_host: no connection")
             return ""
-        protocol = conn.protocol
-        if self._trusted and isinstance(protocol, ServerProtocol):
-            return client_address(conn.address()[0], protocol.request.headers, self._trusted)
-        return conn.address()[0]
+        return connection_address(conn, self._trusted)
 
     def get_connected_port(self) -> int:
         """The other end's port; 0 (logged) without a connection."""

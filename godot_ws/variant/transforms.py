@@ -13,7 +13,8 @@ import numbers
 from dataclasses import dataclass
 from typing import Any, ClassVar, overload
 
-from .vectors import Vector2, Vector3
+from .vector3 import Vector3
+from .vectors import Vector2
 
 __all__ = ["Rect2", "Transform2D", "check_types"]
 
@@ -57,8 +58,8 @@ class Rect2:
         return self.position + self.size
 
     def abs(self) -> Rect2:
-        """The same rectangle with a non-negative size (``position`` moved to the top-left corner).
-        """
+        """The same rectangle with a non-negative size (``position`` moved to the top-left
+        corner)."""
         return Rect2(Vector2(self.position.x + min(self.size.x, 0),
                              self.position.y + min(self.size.y, 0)), abs(self.size))
 

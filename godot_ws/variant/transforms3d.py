@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import ClassVar, overload
 
 from .transforms import check_types
-from .vectors import _EPSILON, Vector2, Vector3, _approx, check_reals
+from .vector3 import Vector3
+from .vectors import _EPSILON, Vector2, _approx, check_reals
 
 __all__ = ["AABB", "Basis", "Plane", "Quat", "Transform"]
 
@@ -165,8 +166,8 @@ class Quat:
         return self / self.length()
 
     def slerp(self, to: Quat, weight: float) -> Quat:
-        """Spherical interpolation ``weight`` (0..1) of the way to ``to``; both must be normalized.
-        """
+        """Spherical interpolation ``weight`` (0..1) of the way to ``to``; both must be
+        normalized."""
         cosom = self.dot(to)
         if cosom < 0:
             cosom, to = -cosom, -to

@@ -15,7 +15,8 @@ from typing import Any, ClassVar, overload
 
 from .transforms import check_types
 from .transforms3d import Basis, Quat, Transform
-from .vectors import Vector3, check_reals
+from .vector3 import Vector3
+from .vectors import check_reals
 from .vectors4 import Vector2i, Vector4
 
 __all__ = ["Projection", "Quaternion", "Rect2i", "Transform3D"]
@@ -205,8 +206,8 @@ class Quaternion:
         return self._from3(self._q3().normalized())
 
     def slerp(self, to: Quaternion, weight: float) -> Quaternion:
-        """Spherical interpolation ``weight`` (0..1) of the way to ``to``; both must be normalized.
-        """
+        """Spherical interpolation ``weight`` (0..1) of the way to ``to``; both must be
+        normalized."""
         return self._from3(self._q3().slerp(to._q3(), weight))
 
 

@@ -26,7 +26,8 @@ from typing import Any, Generic, TypeVar
 from .color import Color
 from .transforms import Rect2, Transform2D
 from .transforms3d import AABB, Basis, Plane, Quat, Transform
-from .vectors import Vector2, Vector3
+from .vector3 import Vector3
+from .vectors import Vector2
 
 __all__ = [
     "AABB",

@@ -21,7 +21,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
-from .vectors import Vector2, Vector3, _approx, check_reals
+from .vector3 import Vector3
+from .vectors import Vector2, _approx, check_reals
 
 __all__ = ["Vector2i", "Vector3i", "Vector4", "Vector4i"]
 

@@ -165,8 +165,8 @@ class MultiplayerAPI(MultiplayerDispatcher):
         return peer is not None and hasattr(peer, "listen")
 
     def is_refusing_new_network_connections(self) -> bool:
-        """The network peer's ``refuse_new_connections`` (False and an error logged with no peer).
-        """
+        """The network peer's ``refuse_new_connections`` (False and an error logged with no
+        peer)."""
         if self._network_peer is None:
             log.error("No network peer is assigned. Unable to get 'refuse_new_connections'.")
             return False
@@ -183,8 +183,8 @@ class MultiplayerAPI(MultiplayerDispatcher):
                                               set_refuse_new_network_connections)
 
     def is_object_decoding_allowed(self) -> bool:
-        """Whether RPC arguments may decode full objects (``allow_object_decoding``, default False).
-        """
+        """Whether RPC arguments may decode full objects (``allow_object_decoding``, default
+        False)."""
         return self.allow_object_decoding
 
     def set_allow_object_decoding(self, enable: bool) -> None:
