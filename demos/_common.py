@@ -44,8 +44,8 @@ def parse_args(description: str, default_name: str, godot4: bool = False) -> arg
 
 
 def set_up_logging(level: int = logging.WARNING) -> None:
-    """Show godot_ws's log lines with their logger's name and level (``WARNING godot_ws.godot3.client:
-    ...``): the library itself only adds a NullHandler, as libraries should."""
+    """Show godot_ws's log lines with their logger's name and level (``WARNING godot_ws.client:
+    ...``); without this, the library's warnings and errors would still reach stderr, bare."""
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
 

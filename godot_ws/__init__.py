@@ -3,14 +3,14 @@
 Call ``client.poll()`` once per frame; it never blocks. See README.rst.
 
 Logging: each module logs on its own logger under ``godot_ws`` (``godot_ws.client``,
-``godot_ws.server`` ...). The package logger has only a ``NullHandler``, as libraries
-should, so nothing is printed unless the application configures logging (for example
-``logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")``).
+``godot_ws.server`` ...). The package adds no handler, so without any logging set-up
+warnings and errors (an exception in a signal handler, with its traceback; a refused RPC)
+reach stderr through Python's last-resort handler, as Godot prints script errors. Configure
+logging to format or redirect them (``logging.basicConfig(format="%(levelname)s %(name)s:
+%(message)s")``); silence them with ``logging.getLogger("godot_ws").setLevel(logging.CRITICAL)``.
 """
 
 from __future__ import annotations
-
-import logging as _logging
 
 from .core.deflate import DeflateOptions
 from .godot3.client import WebSocketClient
@@ -77,6 +77,7 @@ from .common.signals import (
     CONNECT_REFERENCE_COUNTED,
     Signal,
     SignalOwner,
+    signal,
 )
 from .variant.codec import (
     VariantDecodeError,
@@ -187,6 +188,7 @@ __all__ = [
     "var2bytes",
     "Signal",
     "SignalOwner",
+    "signal",
     # Godot 3 high-level multiplayer (godot_ws.rpc)
     "MultiplayerAPI",
     "SceneTree",
@@ -275,6 +277,6 @@ __all__ = [
     "WRITE_MODE_BINARY",
 ]
 
-# A library adds no output of its own: without this, Python's last-resort handler would print
-# bare warnings ("get_packet: no packet queued") with no logger name or level.
-_logging.getLogger(__name__).addHandler(_logging.NullHandler())
+# No handler here, on purpose (DESIGN rule 7): with none configured, Python's last-resort
+# handler prints WARNING and above to stderr, as Godot prints script errors; a program that
+# configures logging (or adds a handler to the "godot_ws" logger) takes over.

@@ -15,6 +15,7 @@ if _TESTS_DIR not in sys.path:  # helper modules (godot_peer, support) live besi
     sys.path.insert(0, _TESTS_DIR)
 
 if TYPE_CHECKING:
+    from engine4 import Engine4, EngineServer
     from godot_peer import GodotProcess
 
 # WebSocketClient reads http_proxy / https_proxy like curl and websocket-client: a CI machine's
@@ -31,11 +32,15 @@ for _name in ("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROX
 # `godot` automatically (deselect with -m "not godot").
 
 _GODOT_FIXTURES = frozenset({"godot_echo_server", "godot_mp_server", "godot_process_factory"})
+_GODOT4_FIXTURES = frozenset({"godot4_server", "godot4_engine", "godot4_module_engine"})
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "godot: needs the real headless Godot 3.2.3 binary (godot3-server)"
+    )
+    config.addinivalue_line(
+        "markers", "godot4: needs the real Godot 4.6 web template and Chromium (tests/engine4.py)"
     )
 
 
@@ -43,6 +48,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if _GODOT_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.godot)
+        if _GODOT4_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.godot4)
 
 
 def _require_godot() -> None:
@@ -93,3 +100,62 @@ def godot_mp_server(
 ) -> GodotProcess:
     """A running tests/godot/mp_server.gd (gd_mp_api=true); connect to ``.url``."""
     return godot_process_factory("mp_server.gd")
+
+
+# ------------------------------------------------------------------ real Godot 4.6 engines
+# tests/engine4.py runs Godot 4.6's official web template in headless Chromium. One HTTP server
+# per session; engines are started by a launcher and stopped at the end of the test (godot4_engine)
+# or of the module (godot4_module_engine: start an engine once and run several checks in it).
+# Missing Chromium or template: skip with the install hint, or fail under $CI.
+
+
+@pytest.fixture(scope="session")
+def godot4_server() -> Iterator[EngineServer]:
+    """The session's EngineServer (template + packs + printed lines over HTTP)."""
+    from engine4 import INSTALL_HINT, EngineServer, find_chromium, find_template
+
+    template, chromium = find_template(), find_chromium()
+    if template is None or chromium is None:
+        missing = "the Godot 4.6 web template" if template is None else "Chromium"
+        msg = f"{missing} is missing: {INSTALL_HINT}"
+        if os.environ.get("CI"):
+            pytest.fail(f"{msg} (CI is set, so a missing engine is an error, not a skip)")
+        pytest.skip(msg)
+    server = EngineServer(template, chromium)
+    yield server
+    server.close()
+
+
+def _engine_launcher(server: EngineServer) -> tuple[Callable[..., Engine4], list[Engine4]]:
+    started: list[Engine4] = []
+
+    def launch(files: dict[str, str | bytes], args: list[str] | None = None, name: str = "") -> Engine4:
+        engine = server.launch(files, args, name)
+        started.append(engine)
+        return engine
+
+    return launch, started
+
+
+def _stop_engines(started: list[Engine4]) -> None:
+    for engine in started:
+        engine.stop()
+        print(f"--- Godot 4 output: {engine.name} ---\n{engine.output()}")
+
+
+@pytest.fixture
+def godot4_engine(godot4_server: EngineServer) -> Iterator[Callable[..., Engine4]]:
+    """``launch(files, args=[], name="")`` -> a started Engine4 running the project ``files``
+    (res:// relative path -> text or bytes; project.godot and main.tscn for main.gd are added when
+    missing); ``args`` arrive in ``OS.get_cmdline_user_args()``. Stopped at the test's end."""
+    launch, started = _engine_launcher(godot4_server)
+    yield launch
+    _stop_engines(started)
+
+
+@pytest.fixture(scope="module")
+def godot4_module_engine(godot4_server: EngineServer) -> Iterator[Callable[..., Engine4]]:
+    """Like godot4_engine, but the engines live until the end of the test module."""
+    launch, started = _engine_launcher(godot4_server)
+    yield launch
+    _stop_engines(started)

@@ -5,6 +5,7 @@ as an independent Godot-4-style server (the 4-byte id hello, then recorded frame
 from __future__ import annotations
 
 import logging
+import re
 import queue
 import socket
 import struct
@@ -803,3 +804,27 @@ def test_multiplayer_peer_put_var_uses_godot4_variants(net: Net) -> None:
         speer.poll()
     assert cpeer.get_var() == Vector2i(3, 4)
     assert cpeer.get_packet() == b"" and cpeer.get_packet_error() == Error.ERR_UNAVAILABLE
+
+
+def test_two_nodes_at_one_path_rename_the_newcomer(net: Net,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    """Godot 4's add_child renames a newcomer whose name is taken to @<class>@<count> and the
+    first node keeps the path (and its RPCs); we do the same, with a warning."""
+    server, _, port = net.host()
+    client = net.join(port)
+    first = Game(server, "Main")
+    caplog.set_level(logging.WARNING, logger="godot_ws")
+    second = Game(server, "/root/Main")
+    renamed = second.get_path()
+    assert re.fullmatch(r"/root/@Node@\d+", renamed), renamed
+    assert second.name == renamed.rsplit("/", 1)[1] and second.is_inside_tree()
+    assert server.get_node_or_null("Main") is first
+    assert server.get_node_or_null(renamed) is second
+    assert f"a node is already at /root/Main; this one is {renamed}" in caplog.text
+    third = Game(server, "Main")
+    n2, n3 = (int(n.get_path().rsplit("@", 1)[1]) for n in (second, third))
+    assert n3 > n2  # one count for the process, as Godot's node_hrcr_count
+    mine = Game(client, "Main")
+    assert mine.rpc_id(1, "hello", 1, 2) == Error.OK
+    net.until(lambda: bool(first.calls), "the call to reach the first node")
+    assert second.calls == [] and third.calls == []

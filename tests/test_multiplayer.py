@@ -26,6 +26,7 @@ from godot_ws import (
     TRANSFER_MODE_UNRELIABLE,
     WebSocketClient,
     WebSocketPeer,
+    WebSocketServer,
 )
 from godot_ws.variant.types3 import Vector2
 from godot_ws.godot3.multiplayer import (
@@ -527,3 +528,68 @@ def test_messages_before_the_close_all_arrive_in_order(server: MPServer) -> None
     assert tail == [("peer_packet", 1)] * 6 + [
         ("peer_disconnected", 55), ("server_close_request", 1000, ""), ("connection_failed",)]
     assert [client.get_packet() for _ in range(6)] == [bytes([i]) for i in range(6)]
+
+
+# ------------------------------------------------------------------ mode mix-ups
+
+
+def _plain_host() -> WebSocketServer:
+    host = WebSocketServer()
+    host.bind_ip = "127.0.0.1"
+    assert host.listen(0) == OK  # plain mode
+    return host
+
+
+def test_multiplayer_client_on_a_plain_host_warns_when_no_id_comes(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """No SYS_ID within handshake_timeout of the upgrade: one warning naming the likely cause.
+    Godot's signals stay Godot's: still CONNECTED, id 0, no connection_succeeded."""
+    host = _plain_host()
+    client = WebSocketClient()
+    client.handshake_timeout = 0.3
+    succeeded: list[bool] = []
+    client.connection_succeeded.connect(lambda: succeeded.append(True))
+    caplog.set_level(logging.WARNING, logger="godot_ws")
+    assert client.connect_to_url(f"ws://127.0.0.1:{host.get_local_port()}/",
+                                 gd_mp_api=True) == OK
+    connected_at: list[float] = []
+
+    def warned() -> bool:
+        host.poll()
+        if client.get_connection_status() == CONNECTION_CONNECTED and not connected_at:
+            connected_at.append(time.monotonic())
+        return "no peer id arrived within 0.3 s" in caplog.text
+
+    poll_until(client, warned, timeout=5, what="the warning")
+    assert time.monotonic() - connected_at[0] >= 0.25
+    assert "probably a plain WebSocket server, not a Godot multiplayer host" in caplog.text
+    for _ in range(20):  # said once
+        client.poll()
+        host.poll()
+    assert caplog.text.count("no peer id arrived") == 1
+    assert client.get_connection_status() == CONNECTION_CONNECTED
+    assert client.get_unique_id() == 0 and succeeded == []
+    host.stop()
+
+
+def test_multiplayer_client_warns_at_a_plain_hosts_first_message(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A plain host that talks first gives itself away at once: its first message is not
+    SYS_ID."""
+    host = _plain_host()
+    host.client_connected.connect(lambda peer_id, protocol: host.get_peer(peer_id).put_packet(
+        b"welcome to the chat"))
+    client = WebSocketClient()
+    client.handshake_timeout = 30  # the message, not the timeout, gives it away
+    caplog.set_level(logging.WARNING, logger="godot_ws")
+    assert client.connect_to_url(f"ws://127.0.0.1:{host.get_local_port()}/",
+                                 gd_mp_api=True) == OK
+
+    def warned() -> bool:
+        host.poll()
+        return "not Godot's id message" in caplog.text
+
+    poll_until(client, warned, timeout=5, what="the warning")
+    assert "its first message (19 bytes) is not Godot's id message from ws://127.0.0.1:" \
+        in caplog.text
+    host.stop()

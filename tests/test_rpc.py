@@ -5,6 +5,7 @@ logged with Godot's wording and dropped, the SceneTree/Node API."""
 from __future__ import annotations
 
 import logging
+import re
 import struct
 from collections.abc import Iterator
 from typing import Any
@@ -573,3 +574,22 @@ def test_a_call_the_peer_cannot_take_is_logged(game: tuple[Player, Player, Playe
     caplog.set_level(logging.ERROR, LOG)
     host.game.rpc("r_puppet", b"x" * 200_000)
     assert "RPC packet of " in caplog.text and "not sent: ERR_OUT_OF_MEMORY" in caplog.text
+
+
+def test_two_nodes_at_one_path_rename_the_newcomer(game: tuple[Player, Player, Player],
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    """Godot 3's add_child renames a newcomer whose name is taken to @<name>@<count>; the
+    first node keeps the path and its RPCs. We do the same, with a warning."""
+    host, p1, _ = game
+    caplog.set_level(logging.WARNING, logger="godot_ws")
+    newcomer = RpcGame(host.tree)
+    renamed = str(newcomer.get_path())
+    assert re.fullmatch(r"/root/Main/@Game@\d+", renamed), renamed
+    assert newcomer.name == renamed.rsplit("/", 1)[1]
+    assert host.tree.get_node(GAME_PATH) is host.game
+    assert host.tree.get_node(renamed) is newcomer
+    assert f"a node is already at {GAME_PATH}; this one is {renamed}" in caplog.text
+    p1.game.rpc_id(1, "r_remote", 1, 2)
+    pump([host, p1], lambda: bool(host.game.called("r_remote")), what="the call")
+    assert newcomer.calls == []
+

@@ -432,38 +432,73 @@ def test_wss_to_a_plain_server_fails_at_once_with_a_hint(
     assert "it used wss:// on this plain ws:// server" in caplog.text
 
 
-def test_a_plain_client_on_a_multiplayer_host_is_closed_with_a_reason(
+def test_a_plain_client_on_a_multiplayer_host_is_turned_away_at_its_handshake(
         caplog: pytest.LogCaptureFixture) -> None:
+    """godot_ws's plain clients say so in their upgrade request (X-Godot-WS-Mode: plain): the
+    multiplayer host closes them with a reason before sending a SYS byte, without waiting for
+    them to send, and they never become peers."""
     server = WebSocketServer()
     server.bind_ip = "127.0.0.1"
     assert server.listen(0, gd_mp_api=True) == OK
+    joined: list[int] = []
+    server.peer_connected.connect(joined.append)
+    server.peer_disconnected.connect(joined.append)
     clients = [WebSocketClient() for _ in range(4)]
     requests: list[tuple[int, str]] = []
     closed: list[bool] = []
+    data: list[bytes] = []
     for client in clients:
         client.server_close_request.connect(lambda code, reason: requests.append((code, reason)))
         client.connection_closed.connect(closed.append)
-        assert client.connect_to_url(url(server)) == OK  # plain mode
-    loop = Loop(server, *clients)
+        client.data_received.connect(lambda c=client: data.append(c.get_peer(1).get_packet()))
+        assert client.connect_to_url(url(server)) == OK  # plain mode; they never send
     caplog.set_level("WARNING", logger="godot_ws")
-    sent = set()
-
-    def talk() -> bool:  # what the README's plain game loop does, once a frame
-        for client in clients:
-            if client.get_connection_status() == CONNECTION_CONNECTED and client not in sent:
-                peer = client.get_peer(1)
-                assert peer is not None
-                sent.add(client)
-                assert peer.put_packet(b"position 10 20") == OK
-        return len(closed) == len(clients)
-
-    poll_until(loop, talk, what="every plain client to be closed")
+    poll_until(Loop(server, *clients), lambda: len(closed) == len(clients),
+               what="every plain client to be closed")
     assert requests == [(1003, "not a Godot multiplayer client: connect with gd_mp_api=true")] * 4
+    assert closed == [True] * 4 and data == [] and joined == []
+    lines = [r.getMessage() for r in caplog.records if "not a Godot multiplayer" in
+             r.getMessage() and r.name.startswith("godot_ws.godot3")]
+    assert len(lines) == 1, lines  # rate-limited: one line for the four
+    assert "it sent a handshake saying it is a plain client" in lines[0]
+    # ... and each client says why it was closed
+    assert caplog.text.count("closed the connection (1003): not a Godot multiplayer") == 4
+    server.stop()
+
+
+def test_a_foreign_plain_client_is_closed_when_it_sends(caplog: pytest.LogCaptureFixture) -> None:
+    """Clients of other libraries send no such header: the host knows them by their first
+    message (a type byte no multiplayer peer sends) and closes them with the same reason."""
+    server = WebSocketServer()
+    server.bind_ip = "127.0.0.1"
+    assert server.listen(0, gd_mp_api=True) == OK
+    closes: list[tuple[int, str]] = []
+
+    def run() -> None:
+        with connect(url(server)) as ws:
+            ws.send("position 10 20")
+            try:
+                while True:
+                    ws.recv(timeout=5)
+            except Exception:
+                pass
+            if ws.close_code is not None:
+                closes.append((ws.close_code, ws.close_reason or ""))
+
+    caplog.set_level("WARNING", logger="godot_ws")
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    poll_until(server, lambda: len(closes) == 2 or not any(t.is_alive() for t in threads),
+               timeout=10, what="the foreign clients to be closed")
+    for thread in threads:
+        thread.join(5)
+    server.stop()
+    assert closes == [(1003, "not a Godot multiplayer client: connect with gd_mp_api=true")] * 2
     lines = [r.getMessage() for r in caplog.records if "not a Godot multiplayer" in
              r.getMessage()]
-    assert len(lines) == 1, lines  # rate-limited: one line for the four
+    assert len(lines) == 1, lines  # rate-limited
     assert "a message of type 112, which no multiplayer peer sends" in lines[0]
-    server.stop()
 
 
 def test_hostile_control_and_fragment_floods_are_closed_at_once() -> None:

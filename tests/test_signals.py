@@ -98,3 +98,31 @@ def test_object_api_godot3_and_godot4() -> None:
     owner.emit_signal("hit", 3)
     owner.emit_signal("hit", 4)
     assert calls == [3]
+
+
+def test_signal_declares_a_custom_signal_per_instance() -> None:
+    """GDScript's ``signal player_connected(peer_id, info)`` ports as a class attribute, from
+    either face; each instance has its own emitter, and Godot 3's by-name calls find it."""
+    from godot_ws import Node, SceneTree
+    from godot_ws import signal as signal3
+    from godot_ws.godot4 import Signal as SignalValue
+    from godot_ws.godot4 import signal
+
+    assert signal is signal3
+    assert SignalValue(5, "x").get_name() == "x"  # the Variant value keeps its name
+
+    class Lobby(Node):
+        player_connected = signal("peer_id", "info")
+
+    tree = SceneTree()
+    a, b = Lobby(tree, "/root/A"), Lobby(tree, "/root/B")
+    assert isinstance(a.player_connected, Signal) and a.player_connected is a.player_connected
+    assert a.player_connected is not b.player_connected
+    assert Lobby.player_connected.arg_names == ("peer_id", "info")
+    got: list[tuple[str, int, str]] = []
+    a.player_connected.connect(lambda peer_id, info: got.append(("a", peer_id, info)))
+    b.connect("player_connected", lambda peer_id, info: got.append(("b", peer_id, info)))
+    a.player_connected.emit(7, "Ada")
+    b.emit_signal("player_connected", 8, "Bo")
+    assert got == [("a", 7, "Ada"), ("b", 8, "Bo")]
+    assert a.has_signal("player_connected") and not a.has_signal("nothing")

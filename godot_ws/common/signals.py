@@ -1,7 +1,7 @@
 """Godot-style signals: a small ``Signal`` and the object-level connect/emit API.
 
-Owns ``Signal`` (Godot 4 style: ``obj.data_received.connect(callable)``) and ``SignalOwner``,
-a mixin giving Godot 3's ``obj.connect("data_received", target, "method", binds, flags)``,
+Owns ``Signal`` (Godot 4 style: ``obj.data_received.connect(callable)``), ``signal`` (GDScript's
+``signal name(args)`` declaration for a ported class) and ``SignalOwner``, a mixin giving Godot 3's ``obj.connect("data_received", target, "method", binds, flags)``,
 ``disconnect``, ``is_connected`` and ``emit_signal`` over the same Signal objects.
 """
 
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, overload
 
 from ..core.constants import Error
 
-__all__ = ["Signal", "SignalOwner", "CONNECT_DEFERRED", "CONNECT_PERSIST", "CONNECT_ONESHOT",
+__all__ = ["Signal", "signal", "SignalOwner", "CONNECT_DEFERRED", "CONNECT_PERSIST", "CONNECT_ONESHOT",
            "CONNECT_REFERENCE_COUNTED"]
 
 log = logging.getLogger("godot_ws.signals")  # the name README documents
@@ -96,6 +96,39 @@ class Signal:
                 func(*args, *binds)
             except Exception:
                 log.exception("error in a handler of signal %r", self.name)
+
+
+class signal:  # noqa: N801 - lower case, as GDScript's keyword
+    """GDScript's ``signal player_connected(peer_id, info)`` in a ported class::
+
+        class Lobby(Node):
+            player_connected = signal("peer_id", "info")
+
+    Each instance gets its own ``Signal`` (the emitter) on first use, so
+    ``self.player_connected.emit(peer_id, info)`` and ``lobby.player_connected.connect(f)``
+    work as in Godot 4, and Godot 3's ``emit_signal``/``connect`` by name find it on a
+    ``SignalOwner`` (every ``Node``). The argument names are documentation, as in GDScript.
+    Needs an instance ``__dict__`` (no ``__slots__``-only classes).
+    """
+
+    def __init__(self, *arg_names: str) -> None:
+        self.arg_names = arg_names
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, objtype: type | None = None) -> signal: ...
+    @overload
+    def __get__(self, obj: object, objtype: type | None = None) -> Signal: ...
+
+    def __get__(self, obj: object, objtype: type | None = None) -> Signal | signal:
+        if obj is None:
+            return self
+        # Stored under the same name: the instance attribute wins from now on (no __set__).
+        emitter: Signal = obj.__dict__.setdefault(self.name, Signal(self.name))
+        return emitter
 
 
 class SignalOwner:

@@ -22,11 +22,12 @@ from ..net.tls import ContextFuture, client_context
 from ..net.transport import RECV_SIZE, Transport
 from ..core.constants import ConnectionStatus, Error
 from ..net.crypto import X509Certificate
-from .multiplayer import MultiplayerClient
+from .multiplayer import PLAIN_HEADER, MultiplayerClient
 from .multiplayer_peer import WebSocketMultiplayerPeer, godot_reason
 from .peer import WebSocketPeer
 from ..core.protocol import ClientProtocol, PacketQueue, State
 from ..common.signals import Signal
+from ..common.arguments import require_strings, url_call_error
 
 __all__ = ["WebSocketClient"]
 
@@ -104,10 +105,11 @@ class WebSocketClient(WebSocketMultiplayerPeer):
         containing CR or LF; ERR_ALREADY_IN_USE while connecting or connected.
         ``gd_mp_api=True`` speaks Godot 3's multiplayer protocol (see the class docstring).
         """
-        if not isinstance(url, str):
-            raise TypeError(f"url must be str, not {type(url).__name__}")
-        protocols = _strings("protocols", protocols)
-        custom_headers = _strings("custom_headers", custom_headers)
+        if not isinstance(url, str) or isinstance(protocols, int):
+            raise url_call_error("connect_to_url", "connect_to_url(url, protocols=[], "
+                                 "gd_mp_api=False, custom_headers=[])", url, protocols)
+        protocols = require_strings("connect_to_url", "protocols", protocols)
+        custom_headers = require_strings("connect_to_url", "custom_headers", custom_headers)
         if self._status is not _DISCONNECTED:
             log.error("connect_to_url: already connecting or connected")
             return Error.ERR_ALREADY_IN_USE
@@ -131,6 +133,8 @@ class WebSocketClient(WebSocketMultiplayerPeer):
             return Error.ERR_INVALID_PARAMETER
         context = self._tls_context() if target.secure else None
         queue = PacketQueue(self._in_packets, self._in_bytes)
+        if not gd_mp_api:
+            custom_headers = (*custom_headers, ": ".join(PLAIN_HEADER))
         protocol = ClientProtocol(
             target, queue, protocols, custom_headers, max_message_size=self._in_bytes,
             deflate=self._deflate_options(),
@@ -150,6 +154,8 @@ class WebSocketClient(WebSocketMultiplayerPeer):
             MultiplayerClient(self, self._in_packets, self._in_bytes, self._target_peer)
             if gd_mp_api else None
         )
+        if self._mp is not None:
+            self._mp.url = url
         self._status = _CONNECTING
         conn.advance()  # starts the TCP connect now for IP literals
         return Error.OK
@@ -232,14 +238,14 @@ class WebSocketClient(WebSocketMultiplayerPeer):
         packets = protocol.queue.packets
         new = conn.pump(first)
         state = protocol.state
+        mp = self._mp
+        waiting = mp is not None and (bool(packets) or not (mp.unique_id or mp.warned))
         if (protocol._events or new or state is not _OPEN or self._todo or self._owed
-                or (packets and self._mp is not None)):
+                or waiting):
             self._dispatch(conn, new)
         if self._conn is conn:
             conn.quiet_recv = (
-                conn.idle_reader()
-                if not self._lingering and not (packets and self._mp is not None)
-                else None
+                conn.idle_reader() if not self._lingering and not waiting else None
             )
 
     def _dispatch(self, conn: Connection, new_packets: int) -> None:
@@ -255,6 +261,10 @@ class WebSocketClient(WebSocketMultiplayerPeer):
                 protocol.abort(f"handshake timed out after {self.handshake_timeout} s")
         elif protocol.state is State.CLOSING:
             conn.check_closing(self.close_timeout)
+        mp = self._mp
+        if (mp is not None and not (mp.unique_id or mp.warned) and mp.id_due
+                and time.monotonic() > mp.id_due):
+            mp.not_a_host(f"no peer id arrived within {self.handshake_timeout} s of connecting")
         conn.quiet_recv = None  # a handler's poll() must take the guarded path
         todo.extend((conn, event) for event in protocol.events_received())
         self._owed += new_packets
@@ -297,6 +307,8 @@ class WebSocketClient(WebSocketMultiplayerPeer):
             if self._conn is conn:
                 self._status = _CONNECTED
                 conn.deadline = 0.0
+                if mp is not None:  # the host's id is due as soon as the upgrade is done
+                    mp.id_due = time.monotonic() + self.handshake_timeout
                 if mp is None:  # multiplayer: the game waits for connection_succeeded
                     self.connection_established.emit(event.protocol)
         elif isinstance(event, events.HandshakeFailed):
@@ -307,6 +319,9 @@ class WebSocketClient(WebSocketMultiplayerPeer):
             else:
                 self.connection_error.emit()
         elif isinstance(event, events.CloseRequested):
+            if event.code == 1003:  # unsupported data: likely a mode mix-up, say why
+                log.warning("%s closed the connection (1003): %s", conn.transport.host,
+                            event.reason)
             if mp is not None:
                 # Nothing follows a close frame: what waited for room goes first, in order.
                 mp.receive(conn.protocol.queue, force=True)
@@ -472,7 +487,3 @@ class WebSocketClient(WebSocketMultiplayerPeer):
             self._conn.heartbeat_interval = seconds
 
 
-def _strings(name: str, values: Any) -> tuple[str, ...]:
-    if isinstance(values, str) or not all(isinstance(v, str) for v in values):
-        raise TypeError(f"{name} must be a sequence of str")
-    return tuple(values)

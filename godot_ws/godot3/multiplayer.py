@@ -30,6 +30,7 @@ from ..core.protocol import PacketQueue
 from ..common.signals import Signal
 
 __all__ = [
+    "PLAIN_HEADER",
     "PROTO_SIZE",
     "SERVER_ID",
     "Header",
@@ -57,6 +58,11 @@ PROTO_SIZE = 9
 
 SERVER_ID = 1
 """The server's peer id; clients get random 31-bit ids other than 0 and 1."""
+
+PLAIN_HEADER = ("X-Godot-WS-Mode", "plain")
+"""The upgrade-request header a plain-mode ``WebSocketClient`` adds (not in Godot, whose
+handshake is the same in both modes), so a ``gd_mp_api`` host can turn it away with a reason
+before it sends SYS bytes the client would take for data. Other servers ignore it."""
 
 _HEADER = struct.Struct("<Bii")
 _ID = struct.Struct("<i")
@@ -102,7 +108,7 @@ class MultiplayerClient:
     """
 
     __slots__ = ("signals", "unique_id", "target_peer", "succeeded", "packets", "nbytes",
-                 "max_packets", "max_bytes")
+                 "max_packets", "max_bytes", "url", "id_due", "warned")
 
     def __init__(
         self, signals: MultiplayerSignals, max_packets: int, max_bytes: int, target_peer: int = 0
@@ -115,6 +121,9 @@ class MultiplayerClient:
         self.nbytes = 0
         self.max_packets = max_packets
         self.max_bytes = max_bytes
+        self.url = ""  # for the mix-up warning
+        self.id_due = 0.0  # time.monotonic() by which SYS_ID should have come (0: not open)
+        self.warned = False  # the "not a multiplayer host" warning was given
 
     # ------------------------------------------------------------------ receiving
 
@@ -146,6 +155,10 @@ class MultiplayerClient:
         return done
 
     def _handle(self, data: bytes) -> None:
+        if not self.unique_id and not self.warned and not (
+                len(data) >= PROTO_SIZE + 4 and data[0] == SysType.SYS_ID):
+            # A Godot multiplayer host's first message is always SYS_ID (FACTS 2.2).
+            self.not_a_host(f"its first message ({len(data)} bytes) is not Godot's id message")
         if len(data) < PROTO_SIZE:
             log.error("multiplayer: dropped a %d-byte message, shorter than the 9-byte header",
                       len(data))
@@ -181,6 +194,16 @@ class MultiplayerClient:
                 self.unique_id = peer_id
         else:
             log.error("multiplayer: dropped a message of unknown type %d", kind)
+
+    def not_a_host(self, why: str) -> None:
+        """Warn, once per connection, that the host does not seem to speak the multiplayer
+        protocol (a mode mix-up); Godot's signals are unchanged."""
+        if not self.warned:
+            self.warned = True
+            log.warning("multiplayer: %s from %s: the host is probably a plain WebSocket "
+                        "server, not a Godot multiplayer host (listen(port, gd_mp_api=True)); "
+                        "use connect_to_url(url) without gd_mp_api to talk to it", why,
+                        self.url)
 
     def connection_lost(self) -> None:
         """The connection is over (or never opened): ``connection_failed``, as Godot 3 emits

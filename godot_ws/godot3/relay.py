@@ -10,9 +10,9 @@ touches sockets.
 Where Godot 3.2.3 has a bug, the documented rule stands: a message to ``-1`` ("everyone but
 the server") is not delivered to the server.
 
-A client that evidently does not speak the protocol (a message shorter than the header, or a
-type byte no multiplayer peer sends: a plain WebSocket client) is closed with 1003 and a
-reason, logged at most once per ``LOG_INTERVAL``. Relaying never drops a message and never
+A client that evidently does not speak the protocol (godot_ws's plain client says so in its
+upgrade request; others show it with a message shorter than the header, or a type byte no
+multiplayer peer sends) is closed with 1003 and a reason, logged at most once per ``LOG_INTERVAL``. Relaying never drops a message and never
 closes a client that reads. A target's output limit
 counts only what its socket could not take (the queue is written before it counts as full);
 while a target is still full, the sender is pushed back: its messages wait in its input
@@ -32,7 +32,7 @@ from collections.abc import Callable
 
 from ..net.connection import Connection
 from ..core.constants import Error
-from .multiplayer import PROTO_SIZE, SERVER_ID, SysType, encode_header
+from .multiplayer import PLAIN_HEADER, PROTO_SIZE, SERVER_ID, SysType, encode_header
 from ..core.protocol import PacketQueue, State
 
 __all__ = ["Relay"]
@@ -65,6 +65,16 @@ class Relay:
     LOG_INTERVAL = 10.0  # seconds between "not a multiplayer client" log lines
 
     # ------------------------------------------------------------------ joins and leaves
+
+    def admit(self, peer_id: int, link: Connection, request: dict[str, str]) -> bool:
+        """``add`` a client whose upgrade ``request`` headers do not say it is plain; close
+        one that does with 1003 and a reason before any SYS byte (it never becomes a peer),
+        and return False."""
+        if request.get(PLAIN_HEADER[0].lower()) == PLAIN_HEADER[1]:
+            self._not_multiplayer(peer_id, "a handshake saying it is a plain client", link)
+            return False
+        self.add(peer_id, link)
+        return True
 
     def add(self, peer_id: int, link: Connection) -> None:
         """Godot's order: SYS_ID and SYS_ADD(1) to the newcomer, then for each peer already
@@ -149,11 +159,12 @@ class Relay:
                  if pid != source and pid != excluded and link.protocol.state is State.OPEN],
                 excluded != SERVER_ID)
 
-    def _not_multiplayer(self, source: int, why: str) -> None:
+
+    def _not_multiplayer(self, source: int, why: str, link: Connection | None = None) -> None:
         """Close a client that evidently does not speak the multiplayer protocol (a plain
         WebSocket client on a ``gd_mp_api`` host: Godot 3.2.3 drops its every message with
         an error, once per message, and keeps it). Logged at most once per LOG_INTERVAL."""
-        link = self.links.get(source)
+        link = link or self.links.get(source)
         if link is None or link.protocol.state is not State.OPEN:
             return  # already being closed: the rest of its messages go nowhere, quietly
         self._foreign += 1

@@ -18,18 +18,18 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
-from ..core import events
-from ..net.connection import WRITE_THROUGH, Connection
-from .relay import Relay
-from ..net.transport import Transport, listen_socket
-from ..core.constants import ConnectionStatus, Error
-from ..common.forwarded import connection_address
-from ..net.crypto import server_context
-from .multiplayer_peer import godot_reason
-from .server_api import ServerAPI
-from .peer import WebSocketPeer
-from ..core.protocol import PacketQueue, ServerProtocol, State
+from ..common.arguments import is_int, server_call_error
 from ..common.signals import Signal
+from ..core import events
+from ..core.constants import ConnectionStatus, Error
+from ..core.protocol import PacketQueue, ServerProtocol, State
+from ..net.connection import WRITE_THROUGH, Connection
+from ..net.crypto import server_context
+from ..net.transport import Transport, listen_socket
+from .multiplayer_peer import godot_reason
+from .peer import WebSocketPeer
+from .relay import Relay
+from .server_api import ServerAPI
 
 __all__ = ["WebSocketServer"]
 
@@ -47,7 +47,7 @@ class _Client:
     """A connected client: its id, connection, peer, socket number, and the signals it still
     has to fire (``owed`` data_received, ``todo`` events; see ``WebSocketServer._deliver``)."""
 
-    __slots__ = ("id", "conn", "peer", "fd", "owed", "todo", "queued")
+    __slots__ = ("id", "conn", "peer", "fd", "owed", "todo", "queued", "foreign")
 
     def __init__(self, peer_id: int, conn: Connection, peer: WebSocketPeer, fd: int) -> None:
         self.id = peer_id
@@ -57,6 +57,7 @@ class _Client:
         self.owed = 0
         self.todo: deque[events.Event] = deque()
         self.queued = False  # in the server's ``_ready`` queue
+        self.foreign = False  # a plain client on a multiplayer host: being closed, no peer
 
 
 class WebSocketServer(ServerAPI):
@@ -116,8 +117,9 @@ class WebSocketServer(ServerAPI):
         """Listen on ``bind_ip`` (``"*"``: every interface) and ``port`` (0: any free port,
         see ``get_local_port``). ERR_ALREADY_IN_USE when already listening, ERR_CANT_CREATE
         when the address cannot be bound, ERR_INVALID_PARAMETER for a bad port."""
-        if not isinstance(port, int) or isinstance(protocols, str):
-            raise TypeError("listen(port: int, protocols: list of str, gd_mp_api: bool)")
+        if not is_int(port) or isinstance(protocols, (str, int)):
+            raise server_call_error("listen(port: int, protocols: list of str = [], "
+                                    "gd_mp_api: bool = False)", (port, protocols))
         if self._listener is not None:
             log.error("listen: already listening")
             return Error.ERR_ALREADY_IN_USE
@@ -369,7 +371,9 @@ class WebSocketServer(ServerAPI):
         self._register(fd, client)
         self._clients[peer_id] = client
         if self._relay is not None:
-            self._relay.add(peer_id, conn)
+            protocol = conn.protocol
+            assert isinstance(protocol, ServerProtocol)
+            client.foreign = not self._relay.admit(peer_id, conn, protocol.request.headers)
             conn.flush()
         else:
             client.owed = len(conn.protocol.queue.packets)
@@ -394,10 +398,15 @@ class WebSocketServer(ServerAPI):
             done = todo.popleft()
             assert isinstance(done, events.HandshakeDone)
             if relay is not None:
-                self.peer_connected.emit(peer_id)
+                if not client.foreign:
+                    self.peer_connected.emit(peer_id)
             else:
                 self.client_connected.emit(peer_id, done.protocol)
-        if relay is not None:
+        if relay is not None and client.foreign:
+            raw = client.conn.protocol
+            raw.queue.clear()  # what it sent while being closed goes nowhere
+            todo.extend(raw.events_received())
+        elif relay is not None:
             raw = client.conn.protocol
             while relay.receive(peer_id, raw.queue) and raw.blocked:
                 raw.resume()  # the inbox made room: decode what waited
@@ -427,7 +436,9 @@ class WebSocketServer(ServerAPI):
         self._busy.pop(client, None)
         # has_peer(id) still holds inside the signal, as in Godot.
         try:
-            if relay is not None:
+            if relay is not None and client.foreign:
+                pass  # never a peer: nothing to announce
+            elif relay is not None:
                 try:
                     relay.receive(peer_id, conn.protocol.queue, force=True)
                 finally:
@@ -437,46 +448,6 @@ class WebSocketServer(ServerAPI):
                 self.client_disconnected.emit(peer_id, event.clean)
         finally:
             self._clients.pop(peer_id, None)
-
-    # ------------------------------------------------------------------ peers
-
-    def has_peer(self, peer_id: int) -> bool:
-        """Whether a client with this id is connected."""
-        return peer_id in self._clients
-
-    def get_peer(self, peer_id: int) -> WebSocketPeer | None:
-        client = self._clients.get(peer_id)
-        if client is None:
-            log.error("get_peer: no peer with id %r", peer_id)
-            return None
-        return client.peer
-
-    def get_peer_address(self, peer_id: int) -> str:
-        """The client's IP address; behind a proxy listed in ``trusted_proxies``, the address
-        the proxy forwarded (``X-Forwarded-For``/``X-Real-IP``)."""
-        client = self._clients.get(peer_id)
-        if client is None:
-            log.error("get_peer_address: no peer with id %r", peer_id)
-            return ""
-        return connection_address(client.conn, self._trusted_proxies)
-
-    def get_peer_port(self, peer_id: int) -> int:
-        """The client's port (the proxy's side behind a reverse proxy); 0 (logged) for an unknown
-        id."""
-        client = self._clients.get(peer_id)
-        if client is None:
-            log.error("get_peer_port: no peer with id %r", peer_id)
-            return 0
-        return client.conn.address()[1]
-
-    def disconnect_peer(self, peer_id: int, code: int = 1000, reason: str = "") -> None:
-        """Send the client a close frame; ``client_disconnected(id, True)`` follows its reply
-        (3.2.3 reports False), or ``(id, False)`` after ``close_timeout``."""
-        client = self._clients.get(peer_id)
-        if client is None:
-            log.error("disconnect_peer: no peer with id %r", peer_id)
-            return
-        client.conn.close(code, reason)
 
     def get_connection_status(self) -> ConnectionStatus:
         """CONNECTED while listening (as Godot's server reports)."""

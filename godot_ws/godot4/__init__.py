@@ -168,6 +168,10 @@ from .rpc_config import RPCMode, rpc  # noqa: E402
 from .scene_multiplayer import MultiplayerAPI, SceneMultiplayer  # noqa: E402
 from .websocket_multiplayer_peer import WebSocketMultiplayerPeer  # noqa: E402
 
+# ---- GDScript's `signal name(args)` in a ported class; its emitter is godot_ws.Signal (the
+# name Signal here is Godot 4's Variant value, kept for var_to_bytes)
+from ..common.signals import signal  # noqa: E402
+
 __all__ = [
     # @GlobalScope Error
     "Error",
@@ -321,4 +325,6 @@ __all__ = [
     "SceneMultiplayer",
     "WebSocketMultiplayerPeer",
     "rpc",
+    # custom signals
+    "signal",
 ]

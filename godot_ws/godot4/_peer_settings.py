@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..common.packet_peer import PacketPeer
+from ..common.arguments import require_strings
 from ..core.deflate import DeflateOptions
 from ..net.connection import Connection
 
@@ -48,7 +49,7 @@ class PeerSettings(PacketPeer):
 
     def set_supported_protocols(self, protocols: Sequence[str]) -> None:
         """Sub-protocols to request (client) or accept (server); edges are stripped."""
-        self._supported_protocols = tuple(p.strip() for p in _strings("protocols", protocols))
+        self._supported_protocols = tuple(p.strip() for p in require_strings("supported_protocols", "protocols", protocols))
 
     supported_protocols = property(get_supported_protocols, set_supported_protocols)
 
@@ -59,7 +60,7 @@ class PeerSettings(PacketPeer):
     def set_handshake_headers(self, headers: Sequence[str]) -> None:
         """Raw ``"Name: value"`` lines added to the upgrade request (client) or the 101
         reply (server)."""
-        self._handshake_headers = _strings("handshake_headers", headers)
+        self._handshake_headers = require_strings("handshake_headers", "headers", headers)
 
     handshake_headers = property(get_handshake_headers, set_handshake_headers)
 
@@ -145,12 +146,6 @@ class PeerSettings(PacketPeer):
 
     def _deflate(self) -> DeflateOptions | None:
         return self._compression_options if self._compression_enabled else None
-
-
-def _strings(name: str, values: Any) -> tuple[str, ...]:
-    if isinstance(values, str) or not all(isinstance(v, str) for v in values):
-        raise TypeError(f"{name} must be a sequence of str")
-    return tuple(values)
 
 
 def _int(name: str, value: Any) -> int:

@@ -7,6 +7,7 @@ Owns that registry and the path arithmetic; scene_multiplayer.py builds the API 
 
 from __future__ import annotations
 
+import itertools
 import logging
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,16 @@ if TYPE_CHECKING:
 __all__ = ["SceneNodes"]
 
 log = logging.getLogger("godot_ws.godot4.multiplayer")
+_RENAMES = itertools.count(2)
+
+
+def _engine_class(node: object) -> str:
+    """Godot's ``get_class_name()`` for a scripted node: the first godot_ws class it extends
+    (``Node`` for ``class Lobby(Node)``)."""
+    for cls in type(node).__mro__:
+        if cls.__module__.startswith("godot_ws."):
+            return cls.__name__
+    return type(node).__name__
 
 
 class SceneNodes(SignalOwner):
@@ -53,12 +64,21 @@ class SceneNodes(SignalOwner):
         prefix = self._root_path + "/"
         return path[len(prefix):] if path.startswith(prefix) else path
 
-    def add_node(self, node: Node) -> None:
-        """Register ``node`` at its path; ValueError when another node has it (``Node`` calls
-        this)."""
-        if node.get_path() in self._nodes:
-            raise ValueError(f"a node already has the path {node.get_path()!r}")
-        self._nodes[node.get_path()] = node
+    def add_node(self, node: Node, path: str) -> str:
+        """Register ``node`` at ``path`` (absolute) and return the path it got: when another
+        node is there, the newcomer is renamed as Godot 4's ``add_child`` renames it,
+        ``@Node@2`` (its engine class and a process-wide count), and a warning says so."""
+        if path in self._nodes:
+            parent = path.rpartition("/")[0]
+            # Godot 4's Node::_validate_child_name: "@" + get_class_name() + "@" + the count
+            # of node_hrcr_count, which starts at 1 and is incremented before use.
+            renamed = f"{parent}/@{_engine_class(node)}@{next(_RENAMES)}"
+            log.warning("%s: a node is already at %s; this one is %s (Godot renames the "
+                        "newcomer; RPCs to %s still reach the first)", type(node).__name__,
+                        path, renamed, path)
+            path = renamed
+        self._nodes[path] = node
+        return path
 
     def remove_node(self, node: Node) -> None:
         """Forget ``node`` (its path is free again)."""

@@ -26,8 +26,8 @@ class Node:
     """A node of the multiplayer's tree.
 
     ``path`` is absolute (``"/root/Main"``) or relative to the multiplayer's ``root_path``
-    (``"Main"``, ``"Main/Player"``). Another node at the same path is an error (ValueError);
-    Godot renames such a node instead.
+    (``"Main"``, ``"Main/Player"``). A node made at a path another node already has is
+    renamed as Godot renames it (``/root/@Node@2``), with a warning.
     """
 
     def __init__(self, multiplayer: SceneMultiplayer, path: str) -> None:
@@ -36,9 +36,8 @@ class Node:
         self._multiplayer = multiplayer
         self._authority = 1
         self._node_rpc_config: dict[str, dict[str, Any]] = {}
-        self._path = multiplayer.absolute_path(path)
         self._inside = False
-        multiplayer.add_node(self)
+        self._path = multiplayer.add_node(self, multiplayer.absolute_path(path))
         self._inside = True
 
     # ------------------------------------------------------------------ the tree

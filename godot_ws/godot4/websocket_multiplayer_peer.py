@@ -18,6 +18,7 @@ from collections import deque
 
 from ..common.forwarded import TrustedProxies
 from ..core.constants import ConnectionStatus, Error
+from ..common.arguments import is_int, server_call_error, url_call_error
 from ._mp_settings import MultiplayerPeerSettings
 from .multiplayer_peer import MultiplayerPeer
 from .streams import StreamPeer, StreamPeerTCP, StreamPeerTLS, TCPServer
@@ -78,8 +79,11 @@ class WebSocketMultiplayerPeer(MultiplayerPeer, MultiplayerPeerSettings, Trusted
                       tls_server_options: TLSOptions | None = None) -> Error:
         """Listen on ``port`` (0: any free port; see ``get_local_port``). ERR_ALREADY_IN_USE
         unless disconnected, ERR_INVALID_PARAMETER for client TLS options."""
-        if not isinstance(port, int) or isinstance(port, bool):
-            raise TypeError(f"port must be int, not {type(port).__name__}")
+        if (not is_int(port) or not isinstance(bind_address, str)
+                or not isinstance(tls_server_options, (TLSOptions, type(None)))):
+            raise server_call_error("create_server(port: int, bind_address: "
+                                    "str = '*', tls_server_options: TLSOptions | None = None)",
+                                    (port, bind_address, tls_server_options))
         if self._status != _DISCONNECTED:
             log.error("create_server: already in use")
             return Error.ERR_ALREADY_IN_USE
@@ -99,8 +103,10 @@ class WebSocketMultiplayerPeer(MultiplayerPeer, MultiplayerPeerSettings, Trusted
 
     def create_client(self, url: str, tls_client_options: TLSOptions | None = None) -> Error:
         """Connect to ``url`` (ws:// or wss://); CONNECTING until the server's id arrives."""
-        if not isinstance(url, str):
-            raise TypeError(f"url must be str, not {type(url).__name__}")
+        if not isinstance(url, str) or not isinstance(tls_client_options,
+                                                      (TLSOptions, type(None))):
+            raise url_call_error("create_client", "create_client(url, tls_client_options: "
+                                 "TLSOptions | None = None)", url, tls_client_options)
         if self._status != _DISCONNECTED:
             log.error("create_client: already in use")
             return Error.ERR_ALREADY_IN_USE

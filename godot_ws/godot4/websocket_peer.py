@@ -18,6 +18,7 @@ import sys
 
 from ..common.forwarded import Networks, connection_address
 from ..core import events
+from ..common.arguments import url_call_error
 from ..net.connection import Connection, Lingering
 from ..net.proxy import ProxyError, choose_proxy
 from ..core.handshake import parse_target
@@ -96,10 +97,10 @@ class WebSocketPeer(PeerSettings):
         returns at once. ERR_INVALID_PARAMETER for a bad URL, server TLS options, or CR/LF in
         a protocol or header; ERR_ALREADY_IN_USE unless CLOSED or CLOSING; FAILED when the
         address is refused at once. Failures after this end in STATE_CLOSED."""
-        if not isinstance(url, str):
-            raise TypeError(f"url must be str, not {type(url).__name__}")
-        if tls_client_options is not None and not isinstance(tls_client_options, TLSOptions):
-            raise TypeError("tls_client_options must be a TLSOptions or None")
+        if not isinstance(url, str) or not isinstance(tls_client_options,
+                                                      (TLSOptions, type(None))):
+            raise url_call_error("connect_to_url", "connect_to_url(url, tls_client_options: "
+                                 "TLSOptions | None = None)", url, tls_client_options)
         if tls_client_options is not None and tls_client_options.is_server():
             log.error("connect_to_url: TLSOptions.server() options cannot connect a client")
             return Error.ERR_INVALID_PARAMETER

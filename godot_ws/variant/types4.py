@@ -139,7 +139,9 @@ class Signal:
     """Godot 4's ``Signal`` value: an object id and a signal name, as Godot sends it.
 
     A value for ``var_to_bytes``; it is not the emitter ``godot_ws.Signal`` (``connect``/
-    ``emit``) that the networking classes' signals are.
+    ``emit``) that the networking classes' signals are. To port GDScript's ``signal
+    player_connected(...)``, declare ``player_connected = signal()`` in the class
+    (``godot_ws.godot4.signal``).
     """
 
     object_id: int = 0

@@ -16,6 +16,7 @@ only the peer's packet API (``poll``, ``get_available_packet_count``, ``get_pack
 
 from __future__ import annotations
 
+import itertools
 import logging
 from typing import Any, ClassVar
 
@@ -29,6 +30,8 @@ __all__ = ["MultiplayerDispatcher"]
 log = logging.getLogger("godot_ws.rpc.dispatcher")  # the name README documents
 
 _DISCONNECTED = ConnectionStatus.CONNECTION_DISCONNECTED
+# Godot's node_hrcr_count: starts at 1 and is incremented before use, so the first is 2.
+_RENAMES = itertools.count(2)
 
 class MultiplayerDispatcher(SignalOwner):
     """Peer, nodes and poll loop; subclasses implement ``_process_packet`` and the handlers
@@ -205,14 +208,22 @@ class MultiplayerDispatcher(SignalOwner):
         return NodePath(f"{self._root_path}/{wire}")
 
     def add_node(self, node: object, path: str | NodePath) -> None:
-        """Register ``node`` at ``path`` (``/root/Main/Lobby`` or ``Main/Lobby``); a node
-        already there is replaced, as a freed and re-added Godot node would be."""
+        """Register ``node`` at ``path`` (``/root/Main/Lobby`` or ``Main/Lobby``). When another
+        node is there (one ``queue_free()``'d this frame included), the newcomer is renamed
+        as Godot 3's ``add_child`` renames it, ``@Lobby@2``, and a warning says so: RPCs to
+        the path keep reaching the first node."""
         wire = self.wire_path(path)
-        old = self._nodes.get(wire)
-        if old is not None:
-            self._paths.pop(id(old), None)
         self._paths.pop(id(node), None)
         self._nodes = {k: v for k, v in self._nodes.items() if v is not node}
+        if wire in self._nodes:
+            parent, _, name = wire.rpartition("/")
+            # Godot 3.2's Node::_validate_child_name: "@" + name + "@" + a process-wide count.
+            renamed = f"{parent}/@{name}@{next(_RENAMES)}".lstrip("/")
+            log.warning("%s: a node is already at %s; this one is %s (Godot renames the "
+                        "newcomer; RPCs to %s still reach the first)", type(node).__name__,
+                        self.absolute_path(wire), self.absolute_path(renamed),
+                        self.absolute_path(wire))
+            wire = renamed
         self._nodes[wire] = node
         self._paths[id(node)] = wire
 
