@@ -39,6 +39,7 @@ TOPICS = [
                                                       "replicat", "spawn", "synchron")),
     ("Values (Variant types and codec)", ("variant", "types", "vector", "transform", "color")),
     ("Signals", ("signal",)),
+    ("Constants and enums", ("constants",)),
 ]
 # Classes whose members the pages leave out (Python's own, documented by Python).
 BUILTIN_BASES = "object, int, float, str, bytes, tuple, list, dict, Exception, BaseException"
@@ -57,10 +58,14 @@ def summary(obj: Any) -> str:
     """The first sentence of a docstring, as one line (no roles, so it renders anywhere)."""
     doc = inspect.getdoc(obj) or ""
     first = doc.split("\n\n", 1)[0].replace("\n", " ").strip()
+    if first.endswith("::"):  # it introduces a literal block, which stays on the page
+        first = first[:-1]
     return first or "(undocumented)"
 
 
 def kind(obj: Any) -> str:
+    if inspect.isclass(obj) and obj.__module__ == "builtins":
+        return "alias"  # Godot's name for a Python type (PoolByteArray is bytes)
     if inspect.isclass(obj):
         if issubclass(obj, enum.Enum):
             return "enum"
@@ -114,18 +119,23 @@ def module_pages(srcdir: Path, module_name: str, heading: str, intro: str) -> li
     folder = srcdir / "reference" / module_name
     by_topic: dict[str, list[tuple[str, str]]] = {}
     functions: list[str] = []
+    aliases: list[str] = []
     constants: list[str] = []
     enums: list[str] = []
     pages: list[str] = []
+    lowered = [name.lower() for name in names]
     for name in names:
         obj = getattr(module, name)
         what = kind(obj)
         owner = first_owner(obj)
         if what in ("class", "exception", "enum"):
             if owner == f"{module_name}.{name}":
-                write(folder / f"{name}.rst", class_page(module_name, name, obj))
-                pages.append(name)
-                link = f":doc:`{name}`"
+                # ``signal`` and ``Signal``: one file each, also where case does not count
+                page = name if lowered.count(name.lower()) == 1 or not name.islower() \
+                    else f"{name}-lowercase"
+                write(folder / f"{page}.rst", class_page(module_name, name, obj))
+                pages.append(page)
+                link = f":doc:`{name} <{page}>`"
             else:  # the same object as a name documented on another module's pages
                 assert owner is not None
                 link = f":py:class:`{name} <{owner}>` (the same class as ``{owner}``)"
@@ -134,6 +144,8 @@ def module_pages(srcdir: Path, module_name: str, heading: str, intro: str) -> li
             by_topic.setdefault(topic(obj), []).append((link, summary(obj)))
         elif what == "function":
             functions.append(name)
+        elif what == "alias":
+            aliases.append(name)
         else:
             constants.append(name)
 
@@ -146,6 +158,11 @@ def module_pages(srcdir: Path, module_name: str, heading: str, intro: str) -> li
         text.append(".. list-table::\n   :widths: 30 70\n")
         for link, line in by_topic[section]:
             text.append(f"   * - {link}\n     - {line}")
+        text.append("")
+    if aliases:
+        text.append(title("Godot types that are Python's", "-"))
+        text += [f"- ``{name}``: Python's :py:class:`{getattr(module, name).__name__}`"
+                 for name in aliases]
         text.append("")
     if functions:
         text.append(title("Functions and decorators", "-"))
