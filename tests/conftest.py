@@ -32,7 +32,7 @@ for _name in ("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROX
 # `godot` automatically (deselect with -m "not godot").
 
 _GODOT_FIXTURES = frozenset({"godot_echo_server", "godot_mp_server", "godot_process_factory"})
-_GODOT4_FIXTURES = frozenset({"godot4_server", "godot4_engine", "godot4_module_engine"})
+_GODOT4_FIXTURES = frozenset({"godot4_server", "godot4_engine", "godot4_module_engine", "browser_page"})
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -129,8 +129,9 @@ def godot4_server() -> Iterator[EngineServer]:
 def _engine_launcher(server: EngineServer) -> tuple[Callable[..., Engine4], list[Engine4]]:
     started: list[Engine4] = []
 
-    def launch(files: dict[str, str | bytes], args: list[str] | None = None, name: str = "") -> Engine4:
-        engine = server.launch(files, args, name)
+    def launch(files: dict[str, str | bytes], args: list[str] | None = None, name: str = "",
+               flags: list[str] | None = None) -> Engine4:
+        engine = server.launch(files, args, name, flags)
         started.append(engine)
         return engine
 
@@ -147,7 +148,8 @@ def _stop_engines(started: list[Engine4]) -> None:
 def godot4_engine(godot4_server: EngineServer) -> Iterator[Callable[..., Engine4]]:
     """``launch(files, args=[], name="")`` -> a started Engine4 running the project ``files``
     (res:// relative path -> text or bytes; project.godot and main.tscn for main.gd are added when
-    missing); ``args`` arrive in ``OS.get_cmdline_user_args()``. Stopped at the test's end."""
+    missing); ``args`` arrive in ``OS.get_cmdline_user_args()``; ``flags``: more Chromium flags
+    (engine4.trust_flag for wss). Stopped at the test's end."""
     launch, started = _engine_launcher(godot4_server)
     yield launch
     _stop_engines(started)
@@ -158,4 +160,20 @@ def godot4_module_engine(godot4_server: EngineServer) -> Iterator[Callable[..., 
     """Like godot4_engine, but the engines live until the end of the test module."""
     launch, started = _engine_launcher(godot4_server)
     yield launch
+    _stop_engines(started)
+
+
+@pytest.fixture(scope="module")
+def browser_page(godot4_server: EngineServer) -> Iterator[Callable[..., Engine4]]:
+    """``open_page(script, args=[], name="")`` -> an Engine4 for a page without Godot in its own
+    Chromium (see EngineServer.open_page); closed at the end of the module."""
+    started: list[Engine4] = []
+
+    def open_page(script: str, args: list[str] | None = None, name: str = "",
+                  flags: list[str] | None = None) -> Engine4:
+        page = godot4_server.open_page(script, args, name, flags)
+        started.append(page)
+        return page
+
+    yield open_page
     _stop_engines(started)

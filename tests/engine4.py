@@ -18,6 +18,7 @@ present) and Chromium with :func:`find_chromium`; ``.ci/run`` installs both.
 
 from __future__ import annotations
 
+import base64
 import io
 import itertools
 import json
@@ -74,11 +75,8 @@ script = ExtResource("1")
 # errors (``ERROR: ...``) do not: some are expected (a refused connection logs one).
 SCRIPT_ERROR = re.compile(r"SCRIPT ERROR|Parse Error|USER SCRIPT ERROR")
 
-_PAGE = """<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>godot_ws engine NAME</title></head>
-<body><canvas id="canvas" width="64" height="64"></canvas>
-<script src="index.js"></script>
-<script>
+# Every page: a print(...) that POSTs lines back, in order, one request at a time.
+_PRINTER = """
 const queue = [];
 let busy = false;
 function flush() {
@@ -92,15 +90,35 @@ function out(kind, args) {
   queue.push([kind, Array.from(args).map(String).join(' ')]);
   flush();
 }
+function print() { out('out', arguments); }
 window.addEventListener('error', (e) => out('page', ['page error: ' + e.message]));
 window.addEventListener('unhandledrejection', (e) => out('page', ['page error: ' + e.reason]));
+"""
+
+_PAGE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>godot_ws engine @@NAME@@</title></head>
+<body><canvas id="canvas" width="64" height="64"></canvas>
+<script src="index.js"></script>
+<script>@@PRINTER@@
 const engine = new Engine({
-  executable: 'index', mainPack: 'pack.zip', canvasResizePolicy: 0, args: ARGS,
+  executable: 'index', mainPack: 'pack.zip', canvasResizePolicy: 0, args: @@ARGS@@,
   onPrint: function () { out('out', arguments); },
   onPrintError: function () { out('err', arguments); },
   onExit: function (code) { out('exit', [code]); },
 });
 engine.startGame().catch((e) => out('page', ['page error: startGame: ' + e]));
+</script></body></html>
+"""
+
+# A page without Godot (Chromium's own WebSocket and so on): print(...) then the test's script;
+# the arguments are in the constant ``args``.
+_PLAIN_PAGE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>godot_ws page @@NAME@@</title></head>
+<body><script>@@PRINTER@@
+const args = @@ARGS@@;
+(async () => {
+@@SCRIPT@@
+})().catch((e) => out('page', ['page error: ' + e]));
 </script></body></html>
 """
 
@@ -169,6 +187,23 @@ def make_pack(files: dict[str, str | bytes]) -> bytes:
     return buffer.getvalue()
 
 
+def trust_flag(*cert_pems: bytes) -> str:
+    """The Chromium flag that accepts TLS servers presenting one of these certificates (PEM), so
+    a wss test server with a certificate from the test CA is trusted by the page (and by Godot's
+    web WebSocketPeer, which is the browser's): the SPKI pins of --ignore-certificate-errors-spki-list."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+
+    pins = []
+    for pem in cert_pems:
+        key = x509.load_pem_x509_certificate(pem).public_key()
+        spki = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        digest = hashes.Hash(hashes.SHA256())
+        digest.update(spki)
+        pins.append(base64.b64encode(digest.finalize()).decode())
+    return "--ignore-certificate-errors-spki-list=" + ",".join(pins)
+
+
 # ------------------------------------------------------------------ one engine
 
 
@@ -179,12 +214,14 @@ class EngineError(AssertionError):
 class Engine4:
     """One running Godot 4.6 engine (one Chromium) and what it printed."""
 
-    def __init__(self, server: EngineServer, key: str, name: str, pack: bytes, args: list[str]) -> None:
+    def __init__(self, server: EngineServer, key: str, name: str, pack: bytes, args: list[str],
+                 script: str | None = None) -> None:
         self.server = server
         self.key = key
         self.name = name or key
         self.pack = pack
         self.args = list(args)
+        self.script = script  # a page without Godot: this JavaScript instead of the engine
         self._lines: list[str] = []
         self._cond = threading.Condition()
         self.exit_code: int | None = None
@@ -209,6 +246,15 @@ class Engine4:
         with self._cond:
             return list(self._lines)
 
+    def page(self) -> str:
+        """The HTML of this engine's (or plain page's) index.html."""
+        if self.script is None:
+            page, args = _PAGE, ["--", *self.args]
+        else:
+            page, args = _PLAIN_PAGE, self.args
+        page = page.replace("@@PRINTER@@", _PRINTER).replace("@@NAME@@", self.name)
+        return page.replace("@@ARGS@@", json.dumps(args)).replace("@@SCRIPT@@", self.script or "")
+
     @property
     def url(self) -> str:
         """The page that runs this engine."""
@@ -218,8 +264,9 @@ class Engine4:
         """All printed lines as one text (for failure messages)."""
         return "\n".join(self.lines)
 
-    def start(self, chromium: str) -> None:
-        """Start this engine's Chromium (called by :meth:`EngineServer.launch`)."""
+    def start(self, chromium: str, flags: list[str] | None = None) -> None:
+        """Start this engine's Chromium (called by :meth:`EngineServer.launch`) with the
+        harness's flags plus ``flags``."""
         self._profile = tempfile.mkdtemp(prefix="godot_ws-chromium-")
         self._process = subprocess.Popen(
             [chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -229,7 +276,7 @@ class Engine4:
              # a page in a background tab or without frames must keep running its main loop
              "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
              "--disable-backgrounding-occluded-windows",
-             f"--user-data-dir={self._profile}", self.url],
+             f"--user-data-dir={self._profile}", *(flags or ()), self.url],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
 
@@ -366,8 +413,7 @@ class EngineServer:
                     return self._send(404, b"not found")
                 engine, name = owner.engines[parts[2]], parts[3]
                 if name == "index.html":
-                    page = _PAGE.replace("NAME", engine.name).replace("ARGS", json.dumps(["--", *engine.args]))
-                    return self._send(200, page.encode(), _MIME[".html"])
+                    return self._send(200, engine.page().encode(), _MIME[".html"])
                 if name == "pack.zip":
                     return self._send(200, engine.pack, _MIME[".zip"])
                 if name in TEMPLATE_FILES:
@@ -390,13 +436,25 @@ class EngineServer:
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="engine4-http", daemon=True)
         self._thread.start()
 
-    def launch(self, files: dict[str, str | bytes], args: list[str] | None = None, name: str = "") -> Engine4:
-        """Start one engine running the project ``files`` with user ``args``."""
+    def launch(self, files: dict[str, str | bytes], args: list[str] | None = None, name: str = "",
+               flags: list[str] | None = None) -> Engine4:
+        """Start one engine running the project ``files`` with user ``args`` (``flags``: more
+        Chromium flags, e.g. :func:`trust_flag`)."""
         key = f"{next(self._keys)}"
         engine = Engine4(self, key, name, make_pack(files), list(args or []))
         self.engines[key] = engine
-        engine.start(self.chromium)
+        engine.start(self.chromium, flags)
         return engine
+
+    def open_page(self, script: str, args: list[str] | None = None, name: str = "",
+                  flags: list[str] | None = None) -> Engine4:
+        """Open a page without Godot in its own Chromium: ``script`` is the body of an async
+        JavaScript function with ``print(...)`` (lines land in ``.lines``) and ``args``."""
+        key = f"{next(self._keys)}"
+        page = Engine4(self, key, name, b"", list(args or []), script)
+        self.engines[key] = page
+        page.start(self.chromium, flags)
+        return page
 
     def close(self) -> None:
         """Stop every engine and the HTTP server."""

@@ -1,6 +1,7 @@
 """Godot 4.6's own WebSocketPeer (the web build: Chromium's WebSocket under Godot's API) as the
 client of our servers: the 3.x ``WebSocketServer`` in plain mode and the 4.x ``TCPServer`` +
-``WebSocketPeer.accept_stream``. Text, binary, ``put_var``, an empty text message, a close asked
+``WebSocketPeer.accept_stream``, over ws and wss (a certificate from a trustme CA, trusted by the
+browser profile through its key pin). Text, binary, ``put_var``, an empty text message, a close asked
 of the server with a code and reason, and a close from Godot's side (tests/godot4/ws_client.gd).
 One engine runs the script against both servers; each test checks one part of its output."""
 
@@ -11,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from engine4 import Engine4
+import trustme
+from engine4 import Engine4, trust_flag
 
 import godot_ws
 from godot_ws import godot4
@@ -39,12 +41,19 @@ class Server3:
     """Our Godot 3 ``WebSocketServer`` in plain mode: echoes in the mode it received, closes a
     client on "close CODE REASON"."""
 
-    def __init__(self) -> None:
+    def __init__(self, compression: bool = False, leaf: trustme.LeafCert | None = None) -> None:
         self.seen = Seen()
         self.server = godot_ws.WebSocketServer()
         self.server.bind_ip = "127.0.0.1"
+        self.server.compression_enabled = compression
+        if leaf is not None:
+            key, cert = godot_ws.CryptoKey(), godot_ws.X509Certificate()
+            assert key.load_from_string(leaf.private_key_pem.bytes().decode()) == godot_ws.OK
+            assert cert.load_from_string(leaf.cert_chain_pems[0].bytes().decode()) == godot_ws.OK
+            self.server.private_key, self.server.ssl_certificate = key, cert
         assert self.server.listen(0) == godot_ws.OK
-        self.url = f"ws://127.0.0.1:{self.server.get_local_port()}/"  # type: ignore[attr-defined]
+        scheme = "wss" if leaf else "ws"
+        self.url = f"{scheme}://127.0.0.1:{self.server.get_local_port()}/"  # type: ignore[attr-defined]
         self.server.data_received.connect(self._echo)
         self.server.client_close_request.connect(lambda pid, code, reason: self.seen.client_close.append((code, reason)))
 
@@ -71,18 +80,31 @@ class Server3:
 class Server4:
     """Our Godot 4 ``TCPServer`` + ``WebSocketPeer.accept_stream``, as a Godot 4 server script."""
 
-    def __init__(self) -> None:
+    def __init__(self, compression: bool = False, leaf: trustme.LeafCert | None = None) -> None:
         self.seen = Seen()
+        self.compression = compression
+        self.tls: godot4.TLSOptions | None = None
+        if leaf is not None:
+            key, cert = godot4.CryptoKey(), godot4.X509Certificate()
+            assert key.load_from_string(leaf.private_key_pem.bytes().decode()) == godot4.OK
+            assert cert.load_from_string(leaf.cert_chain_pems[0].bytes().decode()) == godot4.OK
+            self.tls = godot4.TLSOptions.server(key, cert)
         self.tcp = godot4.TCPServer()
         assert self.tcp.listen(0, "127.0.0.1") == godot4.OK
-        self.url = f"ws://127.0.0.1:{self.tcp.get_local_port()}/"
+        self.url = f"{'wss' if leaf else 'ws'}://127.0.0.1:{self.tcp.get_local_port()}/"
         self.peers: list[godot4.WebSocketPeer] = []
         self.closing: set[int] = set()  # ids of the peers we asked to close
 
     def poll(self) -> None:
         while self.tcp.is_connection_available():
             ws = godot4.WebSocketPeer()
-            assert ws.accept_stream(self.tcp.take_connection()) == godot4.OK
+            ws.compression_enabled = self.compression
+            stream: godot4.StreamPeer | None = self.tcp.take_connection()
+            if self.tls is not None:
+                tls = godot4.StreamPeerTLS()
+                assert tls.accept_stream(stream, self.tls) == godot4.OK
+                stream = tls
+            assert ws.accept_stream(stream) == godot4.OK
             self.peers.append(ws)
         for ws in list(self.peers):
             ws.poll()
@@ -119,14 +141,22 @@ class Run:
 
 
 @pytest.fixture(scope="module")
-def run(godot4_module_engine: Callable[..., Engine4]) -> Iterator[Run]:
-    servers: dict[str, Server3 | Server4] = {"s3": Server3(), "s4": Server4()}
+def leaf() -> trustme.LeafCert:
+    """A server certificate from a test CA; Chromium trusts it by its key (engine4.trust_flag)."""
+    return trustme.CA().issue_cert("127.0.0.1", "localhost")
+
+
+@pytest.fixture(scope="module")
+def run(godot4_module_engine: Callable[..., Engine4], leaf: trustme.LeafCert) -> Iterator[Run]:
+    servers: dict[str, Server3 | Server4] = {"s3": Server3(), "s4": Server4(), "w3": Server3(leaf=leaf),
+                                             "w4": Server4(leaf=leaf)}
 
     def poll() -> None:
         for server in servers.values():
             server.poll()
 
-    engine = godot4_module_engine({"main.gd": SCRIPT}, [f"{tag}={s.url}" for tag, s in servers.items()], name="ws_client")
+    engine = godot4_module_engine({"main.gd": SCRIPT}, [f"{tag}={s.url}" for tag, s in servers.items()],
+                                  name="ws_client", flags=[trust_flag(leaf.cert_chain_pems[0].bytes())])
     engine.wait_line("ALL DONE", timeout=60, poll=poll)
     engine.wait_for(lambda: all(s.seen.client_close for s in servers.values()), "the servers see Godot's close",
                     timeout=5, poll=poll)
@@ -135,7 +165,7 @@ def run(godot4_module_engine: Callable[..., Engine4]) -> Iterator[Run]:
         server.stop()
 
 
-SERVERS = ["s3", "s4"]
+SERVERS = ["s3", "s4", "w3", "w4"]  # w: wss, a certificate from the test CA
 
 
 @pytest.mark.parametrize("tag", SERVERS)

@@ -9,7 +9,7 @@ method table. Godot's error messages, logged; never raises for received bytes.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..core.constants import ConnectionStatus, Error
@@ -129,8 +129,9 @@ class SceneRPC:
             return Error.ERR_INVALID_PARAMETER
         call_local = config.call_local and (
             peer_id == 0 or peer_id == caller or (peer_id < 0 and peer_id != -caller))
+        sent = Error.OK
         if peer_id != caller:
-            self._send_rpc(node, peer_id, rpc_id, config, args)
+            sent = self._send_rpc(node, peer_id, rpc_id, config, args)
         if call_local:
             mp._remote_sender_override = caller
             try:
@@ -139,26 +140,26 @@ class SceneRPC:
                 mp._remote_sender_override = 0
             if not ok:
                 return Error.FAILED
-        return Error.OK
+        return sent  # unlike Godot (OK), a send that failed: its output buffer was full
 
     def _send_rpc(self, node: Node, to: int, rpc_id: int, config: RPCConfig,
-                  args: Sequence[Any]) -> None:
+                  args: Sequence[Any]) -> Error:
         mp = self.multiplayer
         peers = mp.connected_peers
         if len(args) > 255:
             log.error("Too many arguments (>255).")
-            return
+            return Error.OK  # Godot logs these and rpc() returns OK
         if to != 0 and abs(to) not in peers:
             if to == mp.get_unique_id():
                 log.error("Attempt to call RPC on yourself! Peer unique ID: %d.", to)
             else:
                 log.error("Attempt to call RPC with unknown peer ID: %d.", to)
-            return
+            return Error.OK
         # Caller misuse (a value with no Variant type) raises before anything is sent.
         body, raw = encode_args(args, mp.allow_object_decoding)
         targets = [to] if to > 0 else [pid for pid in peers if not (to < 0 and pid == -to)]
         if not targets:
-            return  # no one in sight (and, as in Godot, no cache id spent)
+            return Error.OK  # no one in sight (and, as in Godot, no cache id spent)
         has_all = True
         cache_id = 0
         for pid in targets:  # Godot asks peer by peer, sending SIMPLIFY_PATH where needed
@@ -169,12 +170,20 @@ class SceneRPC:
         peer.set_transfer_mode(config.transfer_mode)
         if has_all:
             packet = remote_call_packet(cache_id, rpc_id, body, raw)
-            for pid in targets:
-                mp.send_command(pid, packet)
-            return
+            return _first_error(mp.send_command(pid, packet) for pid in targets)
         # Not every target confirmed the path: 32-bit ids, the path for those that did not.
         by_id = remote_call_packet(cache_id, rpc_id, body, raw, wide=True)
         by_path = remote_call_packet(cache_id, rpc_id, body, raw,
                                      path=mp.relative_path(node))
-        for pid in targets:
+        return _first_error(
             mp.send_command(pid, by_id if self.cache.is_cache_confirmed(node, pid) else by_path)
+            for pid in targets)
+
+
+def _first_error(errors: Iterable[Error]) -> Error:
+    """Every send is made; the first failure is the result."""
+    result = Error.OK
+    for err in errors:
+        if result == Error.OK:
+            result = err
+    return result

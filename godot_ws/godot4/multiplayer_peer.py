@@ -11,6 +11,7 @@ none is set (a server alone with itself). Subclasses own the packets.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 from ..core.constants import ConnectionStatus, Error, TransferMode
 from ..common.packet_peer import PacketPeer
@@ -43,6 +44,9 @@ class MultiplayerPeer(PacketPeer, SignalOwner):
         self._transfer_mode = TransferMode.TRANSFER_MODE_RELIABLE
         self._transfer_channel = 0
         self._refuse_new_connections = False
+        # Set by a SceneMultiplayer server: may the packet ``(sender, bytes)`` be taken from
+        # its sender's queue now? (No while a packet it relays has a full target.)
+        self._relay_gate: Callable[[int, bytes], bool] | None = None
 
     # ------------------------------------------------------------------ subclasses implement
 
@@ -110,6 +114,11 @@ class MultiplayerPeer(PacketPeer, SignalOwner):
         """Whether the server relays between clients (``SceneMultiplayer.server_relay``); True for
         WebSocket."""
         return False
+
+    def _has_room(self, peer_id: int, size: int) -> bool:
+        """Whether a relayed ``size``-byte packet to ``peer_id`` can go now (see
+        ``_relay_gate``); peers without output limits always have room."""
+        return True
 
     # ------------------------------------------------------------------ shared
 

@@ -97,11 +97,13 @@ class SceneMultiplayer(SceneAuth):
         if self._peer is not None:
             self._peer.peer_connected.disconnect(self._add_peer)
             self._peer.peer_disconnected.disconnect(self._del_peer)
+            self._peer._relay_gate = None
             self.clear()
         self._peer = peer
         if peer is not None:
             peer.peer_connected.connect(self._add_peer)
             peer.peer_disconnected.connect(self._del_peer)
+            peer._relay_gate = self._relay_gate
         self._update_status()
 
     multiplayer_peer = property(get_multiplayer_peer, set_multiplayer_peer)
@@ -291,6 +293,23 @@ class SceneMultiplayer(SceneAuth):
             log.error("multiplayer: dropped a SYS packet with unknown command %d from peer %d",
                       command, sender)
 
+    def _relay_gate(self, sender: int, packet: bytes) -> bool:
+        """The peer asks before taking ``sender``'s next packet: a RELAY waits in its
+        sender's queue until every target has room (the sender is pushed back, as the 3.x
+        relay does), so relayed and the host's own reliable packets are not lost."""
+        if (len(packet) <= SYS_CMD_SIZE or packet[0] & CMD_MASK != NetworkCommand.SYS
+                or packet[1] != SysCommand.RELAY or sender not in self.connected_peers
+                or not self.server_relay or self.get_unique_id() != 1):
+            return True
+        target = decode_sys(packet)[1]
+        peer = self._peer
+        assert peer is not None
+        if target > 0:
+            return target not in self.connected_peers or peer._has_room(target, len(packet))
+        rooms = [peer._has_room(pid, len(packet)) for pid in self.connected_peers
+                 if pid != sender and pid != -target]
+        return all(rooms)  # every target asked: each one's stall is timed
+
     # ------------------------------------------------------------------ peers
 
     def _add_peer(self, peer_id: int) -> None:
@@ -433,12 +452,15 @@ class SceneMultiplayer(SceneAuth):
                 return Error.ERR_BUG
             peer.set_target_peer(to)
             return peer.put_packet(packet)
+        result = Error.OK  # unlike Godot, a send that failed is the call's result
         for pid in list(self.connected_peers):
             if to and pid == -to:
                 continue
             peer.set_target_peer(pid)
-            peer.put_packet(packet)
-        return Error.OK
+            err = peer.put_packet(packet)
+            if result == Error.OK:
+                result = err
+        return result
 
     def send_bytes(self, data: bytes | bytearray | memoryview, id: int = 0,  # noqa: A002
                    mode: int = _RELIABLE, channel: int = 0) -> Error:

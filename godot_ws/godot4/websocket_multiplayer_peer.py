@@ -14,12 +14,13 @@ from __future__ import annotations
 import logging
 import struct
 import time
-from collections import deque
 
 from ..common.forwarded import TrustedProxies
 from ..core.constants import ConnectionStatus, Error
 from ..common.arguments import is_int, server_call_error, url_call_error
+from ._inbox import Inbox
 from ._mp_settings import MultiplayerPeerSettings
+from ._outbox import Outbox
 from .multiplayer_peer import MultiplayerPeer
 from .streams import StreamPeer, StreamPeerTCP, StreamPeerTLS, TCPServer
 from .tls import TLSOptions
@@ -69,9 +70,10 @@ class WebSocketMultiplayerPeer(MultiplayerPeer, MultiplayerPeerSettings, Trusted
         self._pending: dict[int, _Pending] = {}
         self._server: TCPServer | None = None
         self._tls_server_options: TLSOptions | None = None
-        self._incoming: deque[tuple[int, bytes]] = deque()
+        self._inbox = Inbox.like(self._config)  # every peer's packets, bounded
+        self._outbox = Outbox()  # failed sends reported, full peers dropped (_outbox.py)
         self._closing: list[tuple[WebSocketPeer, float]] = []  # closed by us, still closing
-        self._leaving: list[int] = []  # closed peers whose last messages are still queued
+        self._leaving: dict[int, WebSocketPeer] = {}  # closed peers with packets unread
 
     # ------------------------------------------------------------------ starting
 
@@ -147,7 +149,7 @@ class WebSocketMultiplayerPeer(MultiplayerPeer, MultiplayerPeerSettings, Trusted
         self._closing.clear()
         self._leaving.clear()
         self._tls_server_options = None
-        self._incoming.clear()
+        self._inbox = Inbox.like(self._config)
 
     def close(self) -> None:
         """Drop every connection (and stop listening) at once."""
@@ -189,15 +191,11 @@ class WebSocketMultiplayerPeer(MultiplayerPeer, MultiplayerPeerSettings, Trusted
         moved = 0
         if self._status == _CONNECTED:
             # Also while closing, unlike Godot: what the server sent before its close counts.
-            while peer.get_available_packet_count():
-                packet = peer.get_packet()
-                if packet:
-                    self._incoming.append((1, packet))
-                    moved += 1
+            moved = self._inbox.take(1, peer)
         if state == _WS_CLOSED:
             if self._status == _CONNECTED:
-                if moved:
-                    return None  # read those first; the disconnect comes next poll
+                if moved or peer.get_available_packet_count():
+                    return None  # read those first; the disconnect comes after them
                 self.peer_disconnected.emit(1)
             self._clear()
             return None
@@ -215,12 +213,15 @@ class WebSocketMultiplayerPeer(MultiplayerPeer, MultiplayerPeerSettings, Trusted
         server = self._server
         assert server is not None
         now = time.monotonic()
-        for peer_id in list(self._leaving):
+        self._outbox.new_poll()
+        for peer_id, leaver in list(self._leaving.items()):
             # Still "leaving" (quietly unreachable) while the others hear of its departure.
+            if leaver.get_available_packet_count():
+                continue  # the inbox was full: its last packets go in first
+            del self._leaving[peer_id]
             self.peer_disconnected.emit(peer_id)
             if self._server is None:
                 return  # a handler closed us
-            self._leaving.remove(peer_id)
         # Godot takes one connection per poll; taking every waiting one keeps bursts short.
         while not self._refuse_new_connections and server.is_connection_available():
             tcp = server.take_connection()
@@ -279,18 +280,21 @@ class WebSocketMultiplayerPeer(MultiplayerPeer, MultiplayerPeerSettings, Trusted
             if peer.get_ready_state() != _OPEN:
                 gone.append(peer_id)
                 # Unlike Godot, messages that arrived before the close are still delivered.
-            while peer.get_available_packet_count():
-                packet = peer.get_packet()
-                if packet:
-                    self._incoming.append((peer_id, packet))
+        # Into the inbox while it has room (leavers first: theirs arrived first); the rest
+        # waits in each peer's bounded queue, which stops reading its socket when full.
+        self._inbox.fill(self._peers, self._relay_gate, first=self._leaving)
         for peer_id in gone:
             left = self._peers.pop(peer_id, None)
-            if left is not None and left.get_ready_state() != _WS_CLOSED:
+            if left is None:
+                continue
+            self._outbox.forget(peer_id)
+            if left.get_ready_state() != _WS_CLOSED:
                 # Godot forgets it here; we let its close handshake finish (bounded).
                 self._closing.append((left, now + self._handshake_timeout))
-            if any(source == peer_id for source, _packet in self._incoming):
-                # Its last messages are read first: peer_disconnected comes next poll.
-                self._leaving.append(peer_id)
+            if left.get_available_packet_count() or any(
+                    source == peer_id for source, _packet in self._inbox.packets):
+                # Its last messages are read first: peer_disconnected comes after them.
+                self._leaving[peer_id] = left
                 continue
             self.peer_disconnected.emit(peer_id)
             if self._server is None:
@@ -322,7 +326,7 @@ class WebSocketMultiplayerPeer(MultiplayerPeer, MultiplayerPeerSettings, Trusted
     # ------------------------------------------------------------------ packets
 
     def get_available_packet_count(self) -> int:
-        return len(self._incoming)
+        return len(self._inbox.packets)
 
     def get_packet(self) -> bytes:
         """The next packet (``get_packet_peer()`` says who sent it); b"" with
@@ -331,18 +335,18 @@ class WebSocketMultiplayerPeer(MultiplayerPeer, MultiplayerPeerSettings, Trusted
             log.error("get_packet: not connected")
             self._packet_error = Error.ERR_UNCONFIGURED
             return b""
-        if not self._incoming:
+        if not self._inbox.packets:
             log.error("get_packet: no packet available")
             self._packet_error = Error.ERR_UNAVAILABLE
             return b""
         self._packet_error = Error.OK
-        return self._incoming.popleft()[1]
+        return self._inbox.pop()[1]
 
     def get_packet_peer(self) -> int:
-        if not self._incoming:
+        if not self._inbox.packets:
             log.error("get_packet_peer: no packet available")
             return 1
-        return self._incoming[0][0]
+        return self._inbox.packets[0][0]
 
     def put_packet(self, buffer: bytes | bytearray | memoryview) -> Error:
         """Send ``buffer`` as one binary message: a client always to the server (the target
@@ -356,19 +360,19 @@ class WebSocketMultiplayerPeer(MultiplayerPeer, MultiplayerPeerSettings, Trusted
         if self._server is None:
             return self._peers[1].put_packet(data)
         target = self._target_peer
-        if target > 0:
-            peer = self._peers.get(target)
-            if peer is None:
-                if target in self._leaving:
-                    return Error.ERR_UNAVAILABLE  # it closed; peer_disconnected is next poll
-                log.error("Peer not found: %d", target)
-                return Error.ERR_INVALID_PARAMETER
-            return peer.put_packet(data)
-        for peer_id, peer in self._peers.items():
-            if target and -target == peer_id:
-                continue
-            peer.put_packet(data)
-        return Error.OK
+        if target <= 0:  # unlike Godot, a failed send to one peer is the call's result
+            return self._outbox.broadcast(self._peers, -target, data, self._transfer_mode)
+        peer = self._peers.get(target)
+        if peer is None:
+            if target in self._leaving:
+                return Error.ERR_UNAVAILABLE  # it closed; peer_disconnected is next poll
+            log.error("Peer not found: %d", target)
+            return Error.ERR_INVALID_PARAMETER
+        return self._outbox.send(target, peer, data, self._transfer_mode)
+
+    def _has_room(self, peer_id: int, size: int) -> bool:
+        peer = self._peers.get(peer_id)
+        return peer is None or self._outbox.room(peer_id, peer, size)
 
     def set_target_peer(self, peer_id: int) -> None:
         if not isinstance(peer_id, int) or isinstance(peer_id, bool):

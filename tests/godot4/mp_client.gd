@@ -64,6 +64,9 @@ func order(what: String) -> void:
 			multiplayer.send_bytes(("raw from %d" % multiplayer.get_unique_id()).to_utf8_buffer(), int(words[1]))
 		"leave":
 			multiplayer.multiplayer_peer.close()
+		"last_words":  # a call, then close in the same frame
+			hello.rpc_id(1, "last words", multiplayer.get_unique_id())
+			multiplayer.multiplayer_peer.close()
 	print("did ", what)
 
 
