@@ -19,11 +19,12 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from ..core.constants import ConnectionStatus, Error, TransferMode
 from ..common.signals import Signal
+from ..core.constants import ConnectionStatus, Error, TransferMode
+from ._scene_auth import _Pending
 from ._scene_cache import SceneCache
-from ._scene_auth import SceneAuth, _Pending
 from ._scene_rpc import SceneRPC
+from ._scene_settings import SceneSettings
 from ._scene_wire import (
     CMD_MASK,
     SYS_CMD_SIZE,
@@ -47,7 +48,7 @@ _DISCONNECTED = ConnectionStatus.CONNECTION_DISCONNECTED
 _RELIABLE = TransferMode.TRANSFER_MODE_RELIABLE
 
 
-class SceneMultiplayer(SceneAuth):
+class SceneMultiplayer(SceneSettings):
     """Godot 4's SceneMultiplayer. Call ``poll()`` once per frame (SceneTree does in Godot).
 
     Signals: ``peer_connected(id)``, ``peer_disconnected(id)``, ``connected_to_server``,
@@ -73,8 +74,6 @@ class SceneMultiplayer(SceneAuth):
         self._remote_sender_id = 0
         self._remote_sender_override = 0
         super().__init__(root_path)
-        self._allow_object_decoding = False
-        self._server_relay = True
         self._cache = SceneCache(self)
         self._rpc = SceneRPC(self, self._cache)
         self.set_multiplayer_peer(OfflineMultiplayerPeer())
@@ -398,42 +397,6 @@ class SceneMultiplayer(SceneAuth):
         """Who sent the RPC or packet being handled (this peer's id inside a call_local call),
         else 0."""
         return self._remote_sender_override or self._remote_sender_id
-
-    def is_refusing_new_connections(self) -> bool:
-        """The peer's ``refuse_new_connections`` (False and an error logged with no peer)."""
-        if self._peer is None:
-            log.error("No multiplayer peer is assigned. Unable to get 'refuse_new_connections'.")
-            return False
-        return self._peer.is_refusing_new_connections()
-
-    def set_refuse_new_connections(self, refuse: bool) -> None:
-        """Set the peer's ``refuse_new_connections`` (an error is logged with no peer)."""
-        if self._peer is None:
-            log.error("No multiplayer peer is assigned. Unable to set 'refuse_new_connections'.")
-            return
-        self._peer.set_refuse_new_connections(refuse)
-
-    refuse_new_connections = property(is_refusing_new_connections, set_refuse_new_connections)
-
-    def is_server_relay_enabled(self) -> bool:
-        """Whether the server relays client-to-client traffic (default True)."""
-        return self._server_relay
-
-    def set_server_relay_enabled(self, enabled: bool) -> None:
-        """Relay client-to-client traffic through the server (default on, as in Godot)."""
-        self._server_relay = bool(enabled)
-
-    server_relay = property(is_server_relay_enabled, set_server_relay_enabled)
-
-    def is_object_decoding_allowed(self) -> bool:
-        """Whether RPC arguments may decode full objects (default False)."""
-        return self._allow_object_decoding
-
-    def set_allow_object_decoding(self, enable: bool) -> None:
-        """Decode full objects in RPC arguments (off by default, as in Godot)."""
-        self._allow_object_decoding = bool(enable)
-
-    allow_object_decoding = property(is_object_decoding_allowed, set_allow_object_decoding)
 
     # ------------------------------------------------------------------ sending
 
