@@ -104,7 +104,8 @@ class TrustedProxies:
 
     def set_trusted_proxies(self, proxies: Sequence[str]) -> None:
         """Set the trusted proxies; ValueError names an entry that is not an address or
-        network. Applies to the connections that complete their handshake afterwards too."""
+        network. The Godot 3 server applies it to every later ``get_peer_address``; Godot 4's
+        ``TCPServer`` and ``WebSocketMultiplayerPeer`` to the connections they accept after."""
         self._trusted_proxies = parse_trusted(proxies)
 
     trusted_proxies = property(get_trusted_proxies, set_trusted_proxies)
