@@ -5,8 +5,8 @@ binary WebSocket message with no header; the server greets each client with one 
 the client's id (int32 LE), and the client checks it; the server sends to ``target_peer`` (0:
 everyone, -N: everyone but N); client-to-client traffic is relayed by ``SceneMultiplayer``
 (``is_server_relay_supported()``). Built on this package's Godot 4 ``WebSocketPeer`` and
-``TCPServer`` (one protocol implementation): this module only keeps the id map, the pending
-handshakes and their timeouts (its settings are in _mp_settings.py).
+``TCPServer`` (one protocol implementation): this module keeps the id map, the client side
+and the packet calls; the host's accepting and poll are ``_mp_host.py``.
 """
 
 from __future__ import annotations
@@ -14,15 +14,14 @@ from __future__ import annotations
 import logging
 import struct
 import time
+from collections.abc import Sequence
 
-from ..common.forwarded import TrustedProxies
-from ..core.constants import ConnectionStatus, Error
 from ..common.arguments import is_int, server_call_error, url_call_error
+from ..core.constants import ConnectionStatus, Error
 from ._inbox import Inbox
-from ._mp_settings import MultiplayerPeerSettings
+from ._mp_host import Host, Pending
 from ._outbox import Outbox
-from .multiplayer_peer import MultiplayerPeer
-from .streams import StreamPeer, StreamPeerTCP, StreamPeerTLS, TCPServer
+from .streams import TCPServer
 from .tls import TLSOptions
 from .websocket_peer import WebSocketPeer
 
@@ -35,26 +34,13 @@ _CONNECTED = ConnectionStatus.CONNECTION_CONNECTED
 _CONNECTING = ConnectionStatus.CONNECTION_CONNECTING
 _DISCONNECTED = ConnectionStatus.CONNECTION_DISCONNECTED
 _OPEN = WebSocketPeer.STATE_OPEN
-_WS_CONNECTING = WebSocketPeer.STATE_CONNECTING
 _WS_CLOSED = WebSocketPeer.STATE_CLOSED
 
 PROTO_SIZE = 9
 """A 3.x leftover Godot 4 still subtracts in ``get_max_packet_size`` (no header is sent)."""
 
 
-class _Pending:
-    """A connection that has no id yet: its start time, its TCP/TLS stream and its peer."""
-
-    __slots__ = ("time", "tcp", "connection", "ws")
-
-    def __init__(self, now: float, tcp: StreamPeerTCP | None = None) -> None:
-        self.time = now
-        self.tcp = tcp
-        self.connection: StreamPeer | None = tcp
-        self.ws: WebSocketPeer | None = None
-
-
-class WebSocketMultiplayerPeer(MultiplayerPeer, MultiplayerPeerSettings, TrustedProxies):
+class WebSocketMultiplayerPeer(Host):
     """Godot 4's WebSocket multiplayer peer: ``create_server(port)`` or ``create_client(url)``,
     then hand it to ``SceneMultiplayer.multiplayer_peer`` (which polls it), or poll it and use
     its packet API yourself. Behind a reverse proxy, ``trusted_proxies`` (not in Godot) makes
@@ -62,18 +48,88 @@ class WebSocketMultiplayerPeer(MultiplayerPeer, MultiplayerPeerSettings, Trusted
 
     def __init__(self) -> None:
         super().__init__()
-        MultiplayerPeerSettings.__init__(self)
+        self._config = WebSocketPeer()  # holds the properties every peer is created with
         self._status = _DISCONNECTED
         self._unique_id = 0
         self._target_peer = 0
-        self._peers: dict[int, WebSocketPeer] = {}
-        self._pending: dict[int, _Pending] = {}
-        self._server: TCPServer | None = None
-        self._tls_server_options: TLSOptions | None = None
         self._inbox = Inbox.like(self._config)  # every peer's packets, bounded
         self._outbox = Outbox()  # failed sends reported, full peers dropped (_outbox.py)
-        self._closing: list[tuple[WebSocketPeer, float]] = []  # closed by us, still closing
-        self._leaving: dict[int, WebSocketPeer] = {}  # closed peers with packets unread
+
+    # ------------------------------------------------------------------ properties
+
+    def get_supported_protocols(self) -> list[str]:
+        """Sub-protocols each connection requests or accepts (default none)."""
+        return self._config.get_supported_protocols()
+
+    def set_supported_protocols(self, protocols: Sequence[str]) -> None:
+        """Set the sub-protocols of the connections made after this."""
+        self._config.set_supported_protocols(protocols)
+
+    supported_protocols = property(get_supported_protocols, set_supported_protocols)
+
+    def get_handshake_headers(self) -> list[str]:
+        """The extra ``"Name: value"`` handshake lines of every connection."""
+        return self._config.get_handshake_headers()
+
+    def set_handshake_headers(self, headers: Sequence[str]) -> None:
+        """Set extra handshake lines for the connections made after this."""
+        self._config.set_handshake_headers(headers)
+
+    handshake_headers = property(get_handshake_headers, set_handshake_headers)
+
+    def get_inbound_buffer_size(self) -> int:
+        """Each connection's largest message, in bytes (default 65535)."""
+        return self._config.get_inbound_buffer_size()
+
+    def set_inbound_buffer_size(self, buffer_size: int) -> None:
+        """Set each later connection's largest message (``WebSocketPeer``'s rule)."""
+        self._config.set_inbound_buffer_size(buffer_size)
+
+    inbound_buffer_size = property(get_inbound_buffer_size, set_inbound_buffer_size)
+
+    def get_outbound_buffer_size(self) -> int:
+        """The most bytes that may wait to be sent on each connection (default 65535)."""
+        return self._config.get_outbound_buffer_size()
+
+    def set_outbound_buffer_size(self, buffer_size: int) -> None:
+        """Set each later connection's output limit (``WebSocketPeer``'s rule)."""
+        self._config.set_outbound_buffer_size(buffer_size)
+
+    outbound_buffer_size = property(get_outbound_buffer_size, set_outbound_buffer_size)
+
+    def get_max_queued_packets(self) -> int:
+        """Each connection's inbound packet slots (default 4096)."""
+        return self._config.get_max_queued_packets()
+
+    def set_max_queued_packets(self, max_queued_packets: int) -> None:
+        """Set each later connection's packet slots (``WebSocketPeer``'s rule)."""
+        self._config.set_max_queued_packets(max_queued_packets)
+
+    max_queued_packets = property(get_max_queued_packets, set_max_queued_packets)
+
+    def get_handshake_timeout(self) -> float:
+        """Seconds to open and (a client) to get an id; default 3."""
+        return self._handshake_timeout
+
+    def set_handshake_timeout(self, timeout: float) -> None:
+        """Seconds a connection has to open and (client) receive its id; must be > 0."""
+        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool):
+            raise TypeError(f"timeout must be a number, not {type(timeout).__name__}")
+        if timeout <= 0:
+            log.error("handshake_timeout must be greater than 0")
+            return
+        self._handshake_timeout = float(timeout)
+
+    handshake_timeout = property(get_handshake_timeout, set_handshake_timeout)
+
+    def _create_peer(self) -> WebSocketPeer:
+        peer = WebSocketPeer()
+        peer.set_supported_protocols(self.get_supported_protocols())
+        peer.set_handshake_headers(self.get_handshake_headers())
+        peer.set_inbound_buffer_size(self.get_inbound_buffer_size())
+        peer.set_outbound_buffer_size(self.get_outbound_buffer_size())
+        peer.set_max_queued_packets(self.get_max_queued_packets())
+        return peer
 
     # ------------------------------------------------------------------ starting
 
@@ -97,7 +153,7 @@ class WebSocketMultiplayerPeer(MultiplayerPeer, MultiplayerPeerSettings, Trusted
         err = server.listen(port, bind_address)
         if err != Error.OK:
             return err
-        self._server = server
+        self._start_host(server)
         self._unique_id = 1
         self._status = _CONNECTED
         self._tls_server_options = tls_server_options
@@ -120,7 +176,7 @@ class WebSocketMultiplayerPeer(MultiplayerPeer, MultiplayerPeerSettings, Trusted
         err = peer.connect_to_url(url, tls_client_options)
         if err != Error.OK:
             return err
-        self._pending[1] = _Pending(time.monotonic())
+        self._pending[1] = Pending(time.monotonic())
         self._peers[1] = peer
         self._status = _CONNECTING
         return Error.OK
@@ -142,6 +198,7 @@ class WebSocketMultiplayerPeer(MultiplayerPeer, MultiplayerPeerSettings, Trusted
         self._peers.clear()
         if self._server is not None:
             self._server.stop()
+            self._stop_host()
         self._server = None
         self._pending.clear()
         for peer, _deadline in self._closing:
@@ -208,120 +265,6 @@ class WebSocketMultiplayerPeer(MultiplayerPeer, MultiplayerPeerSettings, Trusted
             log.info("WebSocket handshake timed out after %.3f seconds.",
                      self._handshake_timeout)
             self._clear()
-
-    def _poll_server(self) -> None:
-        server = self._server
-        assert server is not None
-        now = time.monotonic()
-        self._outbox.new_poll()
-        for peer_id, leaver in list(self._leaving.items()):
-            # Still "leaving" (quietly unreachable) while the others hear of its departure.
-            if leaver.get_available_packet_count():
-                continue  # the inbox was full: its last packets go in first
-            del self._leaving[peer_id]
-            self.peer_disconnected.emit(peer_id)
-            if self._server is None:
-                return  # a handler closed us
-        # Godot takes one connection per poll; taking every waiting one keeps bursts short.
-        while not self._refuse_new_connections and server.is_connection_available():
-            tcp = server.take_connection()
-            if tcp is None:
-                break
-            tcp._trusted = self._trusted_proxies
-            peer_id = self.generate_unique_id()
-            while peer_id in self._peers or peer_id in self._pending:
-                peer_id = self.generate_unique_id()  # Godot does not check for collisions
-            self._pending[peer_id] = _Pending(now, tcp)
-        for peer_id, pending in list(self._pending.items()):
-            if now - pending.time > self._handshake_timeout:
-                log.info("WebSocket handshake timed out after %.3f seconds.",
-                         self._handshake_timeout)
-                self._drop_pending(peer_id)
-                continue
-            if pending.ws is not None:
-                pending.ws.poll()
-                state = pending.ws.get_ready_state()
-                if state == _OPEN:
-                    del self._pending[peer_id]
-                    if self._refuse_new_connections:
-                        pending.ws.close(-1)  # the game does not want new peers: drop it
-                        continue
-                    if pending.ws.put_packet(_ID.pack(peer_id)) == Error.OK:
-                        self._peers[peer_id] = pending.ws
-                        self.peer_connected.emit(peer_id)
-                        if self._server is None:
-                            return  # a handler closed us
-                    else:
-                        log.error("Failed to send ID to newly connected peer.")
-                        pending.ws.close(-1)
-                elif state != _WS_CONNECTING:
-                    self._drop_pending(peer_id)
-                continue
-            tcp = pending.tcp
-            if tcp is None or tcp.get_status() != StreamPeerTCP.STATUS_CONNECTED:
-                self._drop_pending(peer_id)
-                continue
-            if self._tls_server_options is None:
-                pending.ws = self._create_peer()
-                pending.ws.accept_stream(tcp)
-                continue
-            if pending.connection is tcp:
-                tls = StreamPeerTLS()
-                if tls.accept_stream(tcp, self._tls_server_options) != Error.OK:
-                    self._drop_pending(peer_id)
-                    continue
-                pending.connection = tls
-            # The WebSocketPeer drives the rest of the TLS handshake inside its poll().
-            pending.ws = self._create_peer()
-            pending.ws.accept_stream(pending.connection)  # type: ignore[arg-type]
-        gone = []
-        for peer_id, peer in self._peers.items():
-            peer.poll()
-            if peer.get_ready_state() != _OPEN:
-                gone.append(peer_id)
-                # Unlike Godot, messages that arrived before the close are still delivered.
-        # Into the inbox while it has room (leavers first: theirs arrived first); the rest
-        # waits in each peer's bounded queue, which stops reading its socket when full.
-        self._inbox.fill(self._peers, self._relay_gate, first=self._leaving)
-        for peer_id in gone:
-            left = self._peers.pop(peer_id, None)
-            if left is None:
-                continue
-            self._outbox.forget(peer_id)
-            if left.get_ready_state() != _WS_CLOSED:
-                # Godot forgets it here; we let its close handshake finish (bounded).
-                self._closing.append((left, now + self._handshake_timeout))
-            if left.get_available_packet_count() or any(
-                    source == peer_id for source, _packet in self._inbox.packets):
-                # Its last messages are read first: peer_disconnected comes after them.
-                self._leaving[peer_id] = left
-                continue
-            self.peer_disconnected.emit(peer_id)
-            if self._server is None:
-                return  # a handler closed us
-        if self._closing:
-            self._poll_closing(now)
-
-    def _poll_closing(self, now: float) -> None:
-        keep = []
-        for peer, deadline in self._closing:
-            peer.poll()
-            if peer.get_ready_state() == _WS_CLOSED:
-                continue
-            if now > deadline:
-                peer.close(-1)
-                continue
-            keep.append((peer, deadline))
-        self._closing = keep
-
-    def _drop_pending(self, peer_id: int) -> None:
-        pending = self._pending.pop(peer_id, None)
-        if pending is None:
-            return
-        if pending.ws is not None:
-            pending.ws.close(-1)
-        elif pending.connection is not None:
-            pending.connection.disconnect_from_host()  # type: ignore[attr-defined]
 
     # ------------------------------------------------------------------ packets
 
@@ -433,3 +376,5 @@ class WebSocketMultiplayerPeer(MultiplayerPeer, MultiplayerPeerSettings, Trusted
             del self._peers[peer]
             if self._server is None:
                 self._clear()
+            else:
+                self._forget(peer)
