@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import struct
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import pytest
 
@@ -19,8 +19,9 @@ CONNECTED = ConnectionStatus.CONNECTION_CONNECTED
 SEQ = struct.Struct("<I")
 
 
-def poll_until(peers: list[WebSocketMultiplayerPeer], condition: Callable[[], bool],
-               timeout: float = 10.0, what: str = "condition") -> None:
+def poll_until(peers: Sequence[WebSocketMultiplayerPeer | SceneMultiplayer],
+               condition: Callable[[], bool], timeout: float = 10.0,
+               what: str = "condition") -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
@@ -137,18 +138,9 @@ def _scene_game(clients: int) -> tuple[SceneMultiplayer, list[SceneMultiplayer]]
         mp.multiplayer_peer = peer
         joined.append(mp)
     everyone = [host, *joined]
-    _run(everyone, lambda: all(len(mp.get_peers()) == clients for mp in everyone), "joining")
+    poll_until(everyone, lambda: all(len(mp.get_peers()) == clients for mp in everyone),
+               what="joining")
     return host, joined
-
-
-def _run(mps: list[SceneMultiplayer], condition: Callable[[], bool], what: str,
-         timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        for mp in mps:
-            mp.poll()
-        time.sleep(0.0005)
 
 
 def test_relay_flood_loses_no_reliable_packet(caplog: pytest.LogCaptureFixture) -> None:
@@ -194,8 +186,8 @@ def test_relay_flood_loses_no_reliable_packet(caplog: pytest.LogCaptureFixture) 
                 and set(ok_ticks) <= set(node.ticks)
                 for pid, node in zip(ids, nodes))
 
-        _run(everyone, delivered, "every relayed packet and every tick rpc() accepted",
-             timeout=20)
+        poll_until(everyone, delivered, timeout=20,
+                   what="every relayed packet and every tick rpc() accepted")
     finally:
         for mp in everyone:
             peer = mp.multiplayer_peer
