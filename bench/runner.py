@@ -64,6 +64,7 @@ def _abs_check(op: str, bound: float) -> Callable[[dict[str, float]], bool | Non
 
 
 def build_scenarios(ns: list[int], host_n: int = 1000, hostile_n: int = 200) -> list[Scenario]:
+    repl = "100 nodes x 32 peers" if host_n == 1000 else "10 nodes x 4 peers"  # --quick
     out = [
         Scenario(
             "recv_small",
@@ -142,6 +143,10 @@ def build_scenarios(ns: list[int], host_n: int = 1000, hostile_n: int = 200) -> 
         Scenario("host4_poll_idle", f"Godot 4 host poll, {host_n} idle clients", "us", False,
                  "<= 500 us" if host_n == 1000 else "",
                  _abs_check("<=", 500.0) if host_n == 1000 else None),
+        # godot_ws only (bench/replication4.py): the Godot 4 host's CPU for moving players.
+        Scenario("repl_sync", f"Godot 4 SYNC host CPU, {repl}: per node/peer/frame", "us",
+                 False),
+        Scenario("repl_rpc", f"same state by RPC, {repl}: per node/peer/frame", "us", False),
         Scenario(
             "mem_idle_traced",
             "memory/idle conn (tracemalloc)",
@@ -336,6 +341,22 @@ GAME_KEYS = {"game_rtt": "rtt_median_frames", "game_rtt_p95": "rtt_p95_frames",
              "host_poll_idle": "host_poll_us", "host_poll_slow": "host_slow_poll_us"}
 
 
+def run_replication(c: Counts) -> dict[str, float]:
+    """The Godot 4 replication rows, in a fresh process (bench/replication4.py)."""
+    cmd = [sys.executable, "-m", "bench.replication4", "--samples", str(max(3, c.samples))]
+    if c.samples < FULL.samples:
+        cmd.append("--quick")
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, timeout=300, text=True)
+    if r.returncode != 0:
+        tail = (r.stderr or r.stdout).strip().splitlines()[-3:]
+        raise RuntimeError(f"bench.replication4 exited {r.returncode}: {' | '.join(tail)}")
+    result: dict[str, float] = json.loads(r.stdout.strip().splitlines()[-1])
+    return result
+
+
+REPL_KEYS = {"repl_sync": "sync_us", "repl_rpc": "rpc_us"}
+
+
 def godot_ws_status() -> str | None:
     """None when godot_ws can be benchmarked, else why not."""
     try:
@@ -523,6 +544,15 @@ def main(argv: list[str] | None = None) -> int:
                         values[k]["godot_ws"].append(r[GAME_KEYS[k]])
                 except Exception as e:
                     for k in game_keys:
+                        record_error(k, "godot_ws", e)
+            repl_keys = [k for k in keys if k in REPL_KEYS]
+            if repl_keys and "godot_ws" in libs:
+                try:
+                    r = run_replication(c)
+                    for k in repl_keys:
+                        values[k]["godot_ws"].append(r[REPL_KEYS[k]])
+                except Exception as e:
+                    for k in repl_keys:
                         record_error(k, "godot_ws", e)
             print(
                 f"run {run + 1}/{runs} done at {time.perf_counter() - t_start:.1f}s",
