@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
+from bench import hostile
 from bench.libs import ADAPTERS, LIB_ORDER, PEERS
 
 __all__ = ["main", "Scenario", "build_scenarios"]
@@ -62,7 +63,8 @@ def _abs_check(op: str, bound: float) -> Callable[[dict[str, float]], bool | Non
     return check
 
 
-def build_scenarios(ns: list[int], host_n: int = 1000) -> list[Scenario]:
+def build_scenarios(ns: list[int], host_n: int = 1000, hostile_n: int = 200) -> list[Scenario]:
+    repl = "100 nodes x 32 peers" if host_n == 1000 else "10 nodes x 4 peers"  # --quick
     out = [
         Scenario(
             "recv_small",
@@ -138,6 +140,13 @@ def build_scenarios(ns: list[int], host_n: int = 1000) -> list[Scenario]:
             _abs_check("<=", 500.0) if host_n == 1000 else None,
         ),
         Scenario("host_poll_slow", f"host poll, {host_n} stalled handshakes", "us", False),
+        Scenario("host4_poll_idle", f"Godot 4 host poll, {host_n} idle clients", "us", False,
+                 "<= 500 us" if host_n == 1000 else "",
+                 _abs_check("<=", 500.0) if host_n == 1000 else None),
+        # godot_ws only (bench/replication4.py): the Godot 4 host's CPU for moving players.
+        Scenario("repl_sync", f"Godot 4 SYNC host CPU, {repl}: per node/peer/frame", "us",
+                 False),
+        Scenario("repl_rpc", f"same state by RPC, {repl}: per node/peer/frame", "us", False),
         Scenario(
             "mem_idle_traced",
             "memory/idle conn (tracemalloc)",
@@ -155,6 +164,11 @@ def build_scenarios(ns: list[int], host_n: int = 1000) -> list[Scenario]:
             _abs_check("<=", 32.0),
         ),
     ]
+    # Hostile peers (bench/hostile.py, measured once per python -m bench, not per run).
+    for key, title, unit, target in hostile.rows(hostile_n):
+        bound = float(target.split()[1]) if target else 0.0
+        out.append(Scenario(key, title, unit, False, target,
+                            _abs_check("<=", bound) if target else None))
     return out
 
 
@@ -170,6 +184,9 @@ class Counts:
     samples: int
     game_frames: int = 0  # game-loop round trips per run (bench/gameloop.py)
     host_n: int = 0  # idle clients of the host-poll measurement
+    hostile_n: int = 0  # flooding connections of the hostile rows (bench/hostile.py)
+    hostile_s: float = 0.0  # seconds each flood lasts
+    hostile_mem_n: int = 0  # idle connections of the host memory rows
 
 
 FULL = Counts(
@@ -183,6 +200,9 @@ FULL = Counts(
     samples=15,
     game_frames=300,
     host_n=1000,
+    hostile_n=200,
+    hostile_s=3.0,
+    hostile_mem_n=500,
 )
 QUICK = Counts(
     recv_small=5_000,
@@ -195,6 +215,9 @@ QUICK = Counts(
     samples=3,
     game_frames=20,
     host_n=50,
+    hostile_n=20,
+    hostile_s=1.0,
+    hostile_mem_n=50,
 )
 WARM = Counts(
     recv_small=500, recv_large=2, send_small=500, echo=50, idle=200, ns=[], mem_n=0, samples=0
@@ -313,8 +336,25 @@ def run_gameloop(c: Counts) -> dict[str, float]:
     return result
 
 
+HOSTILE_PREFIXES = ("hostile_", "host_mem_", "host4_")
 GAME_KEYS = {"game_rtt": "rtt_median_frames", "game_rtt_p95": "rtt_p95_frames",
              "host_poll_idle": "host_poll_us", "host_poll_slow": "host_slow_poll_us"}
+
+
+def run_replication(c: Counts) -> dict[str, float]:
+    """The Godot 4 replication rows, in a fresh process (bench/replication4.py)."""
+    cmd = [sys.executable, "-m", "bench.replication4", "--samples", str(max(3, c.samples))]
+    if c.samples < FULL.samples:
+        cmd.append("--quick")
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, timeout=300, text=True)
+    if r.returncode != 0:
+        tail = (r.stderr or r.stdout).strip().splitlines()[-3:]
+        raise RuntimeError(f"bench.replication4 exited {r.returncode}: {' | '.join(tail)}")
+    result: dict[str, float] = json.loads(r.stdout.strip().splitlines()[-1])
+    return result
+
+
+REPL_KEYS = {"repl_sync": "sync_us", "repl_rpc": "rpc_us"}
 
 
 def godot_ws_status() -> str | None:
@@ -426,7 +466,7 @@ def main(argv: list[str] | None = None) -> int:
         if why:
             notes["godot_ws"] = f"not benchmarked: {why}"
             libs.remove("godot_ws")
-    scenarios = build_scenarios(c.ns, c.host_n)
+    scenarios = build_scenarios(c.ns, c.host_n, c.hostile_n)
     wanted = {s for s in args.scenarios.split(",") if s}
     if wanted:
         scenarios = [s for s in scenarios if s.key in wanted]
@@ -505,10 +545,29 @@ def main(argv: list[str] | None = None) -> int:
                 except Exception as e:
                     for k in game_keys:
                         record_error(k, "godot_ws", e)
+            repl_keys = [k for k in keys if k in REPL_KEYS]
+            if repl_keys and "godot_ws" in libs:
+                try:
+                    r = run_replication(c)
+                    for k in repl_keys:
+                        values[k]["godot_ws"].append(r[REPL_KEYS[k]])
+                except Exception as e:
+                    for k in repl_keys:
+                        record_error(k, "godot_ws", e)
             print(
                 f"run {run + 1}/{runs} done at {time.perf_counter() - t_start:.1f}s",
                 file=sys.stderr,
             )
+        hostile_keys = {k for k in keys if k.startswith(HOSTILE_PREFIXES)}
+        if hostile_keys and "godot_ws" in libs:
+            # Once: each row is already a median over seconds of polls.
+            got, failed = hostile.run_rows(hostile_keys, c.hostile_n, c.hostile_s,
+                                           c.hostile_mem_n, c.host_n)
+            for k, v in got.items():
+                if k in values:
+                    values[k]["godot_ws"].append(v)
+            for k, why in failed.items():
+                record_error(k, "godot_ws", RuntimeError(why))
     finally:
         server.stop()
     elapsed = time.perf_counter() - t_start

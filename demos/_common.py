@@ -15,19 +15,27 @@ from typing import Any
 from godot_ws import OK, WebSocketClient, WebSocketServer
 
 
-def parse_args(description: str, default_name: str, godot4: bool = False) -> argparse.Namespace:
-    """The demos' options; ``godot4`` adds ``--godot4`` (play over Godot 4's protocol)."""
+def parse_args(description: str, default_name: str, godot4: bool = False,
+               rounds: bool = False) -> argparse.Namespace:
+    """The demos' options; ``godot4`` adds ``--godot4`` (play over Godot 4's protocol),
+    ``rounds`` adds ``--round SECONDS`` (a hosted round's length)."""
     parser = argparse.ArgumentParser(description=description)
     if godot4:
         parser.add_argument("--godot4", action="store_true",
                             help="play over Godot 4's multiplayer protocol (SceneMultiplayer "
                                  "RPCs) instead of Godot 3's")
+    if rounds:
+        parser.add_argument("--round", metavar="SECONDS", type=float, default=60.0,
+                            help="when hosting: the length of a round (default 60)")
     parser.add_argument("--join", metavar="URL", help="join this host instead of hosting")
     parser.add_argument("--host", metavar="PORT", type=int,
                         help="host on every interface at PORT (default: 127.0.0.1, any port)")
     parser.add_argument("--bots", type=int, default=1, help="bots in this process")
-    parser.add_argument("--name", default=default_name, help="your name")
-    parser.add_argument("--headless", action="store_true", help="no window (SDL dummy)")
+    parser.add_argument("--name", default=default_name,
+                        help="your name" + ("" if default_name else " (default: a random one)"))
+    parser.add_argument("--headless", action="store_true",
+                        help="no window (SDL dummy): plays --frames frames (default 600), your "
+                             "player steered like a bot")
     parser.add_argument("--frames", type=int, default=0, help="stop after N frames")
     parser.add_argument("--screenshot", metavar="PATH", help="save the last frame")
     args = parser.parse_args()

@@ -1,24 +1,27 @@
-"""Arena: a small real-time multiplayer tag game on godot_ws, in pygame.
+"""Arena: a small real-time multiplayer game of tag on godot_ws, in pygame.
 
-Every player is a coloured disc moved with the arrow keys. One player is "it" (red ring):
-touching another player scores a point and makes them "it". Positions and events travel as
-Godot 3 RPCs (positions with ``rpc_unreliable`` to puppet methods, tags as master calls to the
-host) in Godot's multiplayer mode (``gd_mp_api``), with one ``poll()`` per frame.
+Every player is a coloured disc moved with the arrow keys (or WASD). One player is "it" (red
+ring) and a little faster: touching someone scores a point and makes them "it". The new "it"
+stands still for a second and may not tag straight back. Rounds last a minute (``--round``);
+the most tags wins, a results screen follows, then the next round. The host (this process,
+unless you ``--join``) keeps the rules (demos/arena_rules.py) and gives every player a unique
+name; players report where they are. Messages are Godot 3 RPCs in Godot's multiplayer mode
+(``gd_mp_api``), one ``poll()`` per frame, or Godot 4's with ``--godot4``.
 
     python demos/arena.py                       # host on 127.0.0.1 and play (+1 bot)
-    python demos/arena.py --bots 5              # more company
+    python demos/arena.py --bots 5 --name Sam   # more company
     python demos/arena.py --host 9080           # host for others on every interface
     python demos/arena.py --join ws://HOST:9080/  # join a Python host or demos/godot_server
-    python demos/arena.py --headless --frames 300 --screenshot arena.png
     python demos/arena.py --godot4              # the same game over Godot 4's protocol
+    python demos/arena.py --headless --frames 300 --screenshot arena.png
 
-This file is the game and its drawing; demos/arena_net.py is all of its networking (the host
-logic, the same nodes as demos/godot_server/arena.gd, and each player's link), so the client
-works unchanged against a Godot 3 host, and Godot players (arena_bot.gd) join a Python host. With ``--godot4`` the networking is
-demos/arena_net4.py instead: Godot 4's WebSocketMultiplayerPeer and SceneMultiplayer, the
-messages as ``@rpc`` calls (host and clients in Python; every player must use --godot4).
-When the host goes away or a join fails, the screen says why and the game retries every few
-seconds (R retries now, Esc quits).
+With a window the game opens on a title screen (type your name, Enter plays). ``--headless``
+(or no display) skips it and plays ``--frames`` frames (default 600) with your player
+steered by the bot code. This file is the players' game (``Player``) and the main loop;
+demos/arena_draw.py draws it; demos/arena_net.py and demos/arena_net4.py are all of its
+networking, so the client works unchanged against a Godot 3 host (demos/godot_server), and
+Godot players (arena_bot.gd) join a Python host. When the host goes away or a join fails, the
+screen says why and the game retries every few seconds (R retries now, Esc quits).
 """
 
 from __future__ import annotations
@@ -30,32 +33,35 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from _common import host, parse_args, save_screenshot, set_up_logging, shut_down
+import arena_draw
 import arena_net4
-from arena_net import RADIUS, TAG_COOLDOWN, ArenaHost, ArenaLink, ping_text
+from _common import host, parse_args, save_screenshot, set_up_logging, shut_down
+from arena_draw import status_line  # noqa: F401 (the status bar's text, as arena.status_line)
+from arena_net import ArenaHost, ArenaLink
+from arena_rules import (
+    ARENA_HEIGHT,
+    IT_SPEED,
+    NAMES,
+    PLAYING,
+    RADIUS,
+    RESULTS,
+    SPEED,
+    WIDTH,
+    ArenaState,
+)
 
 from godot_ws import Color, Rect2, Vector2
 
-WIDTH, HEIGHT = 800, 600  # the arena's size is the same on every player's screen
-ARENA_HEIGHT = HEIGHT - 32  # the status bar is below the arena
-SIDEBAR = 190  # the scoreboard, right of the arena
-SPEED = 240.0  # pixels per second
 SMOOTHING = 18.0  # how fast a remote player's drawn position catches up (1/s)
 RETRY_SECONDS = 3.0
-NAMES = ["Ada", "Bo", "Cy", "Di", "Ed", "Flo", "Gus", "Hal", "Ivy", "Jo", "Kit", "Lu"]
 ARENA = Rect2(RADIUS, RADIUS, WIDTH - 2 * RADIUS, ARENA_HEIGHT - 2 * RADIUS)
-
-
-# --------------------------------------------------------------------------------- game
 
 
 @dataclass
 class Remote:
-    """Another player as this client sees it: ``target`` is the last position received
+    """Another player as this client sees it: ``target`` is the last position the host sent
     (30 times a second), ``shown`` eases towards it every frame so movement looks smooth."""
 
-    name: str
-    color: Color
     target: Vector2
     shown: Vector2
 
@@ -67,29 +73,44 @@ class Remote:
                                                        1.0 - math.exp(-SMOOTHING * dt))
 
 
+@dataclass
+class Effect:
+    """A short-lived picture on the field: a ring where a tag happened."""
+
+    pos: Vector2
+    color: tuple[int, int, int]
+    start: float
+    seconds: float = 0.8
+
+
 class Player:
     """One client: a human (arrow keys) or a bot. The game state lives here; the network
     is ``self.link`` (demos/arena_net.py), which calls the ``on_*`` methods."""
 
     def __init__(self, url: str, name: str, bot: bool, loud: bool = False) -> None:
         self.url = url
-        self.loud = loud  # print connection problems (the main player)
+        self.loud = loud  # print connection problems and results (the main player)
         self.quitting = False
-        self.name = name
+        self.name = name  # the name asked for; the host's (unique) one is in state.names
         self.bot = bot
-        self.color = Color(random.uniform(0.35, 1.0), random.uniform(0.35, 1.0),
-                           random.uniform(0.35, 1.0))
+        self.color = Color.from_hsv(random.random(), 0.55, 0.95)
         self.pos = Vector2(random.uniform(ARENA.position.x, ARENA.end.x),
                            random.uniform(ARENA.position.y, ARENA.end.y))
         self.heading = random.uniform(0, math.tau)
+        self.nerve = random.uniform(80, 140)  # a bot flees when "it" comes this close
         self.others: dict[int, Remote] = {}
-        self.it = 0
-        self.it_since = 0.0
-        self.scores: dict[int, int] = {}
+        self.state = ArenaState()
+        self.state_at = time.monotonic()
         self.ping_ms = math.nan
+        self.ping_frame = 0  # the frame the last ping left in
+        self.ping_frames: list[int] = []  # frames each pong took (1: the next frame)
         self.frame = 0
         self.players_seen: set[int] = set()
-        self.tags = 0
+        self.best: dict[int, int] = {}  # the best score each player reached (the summary)
+        self.tags = 0  # tags seen
+        self.results: list[str] = []  # "round 1: Ada wins with 4 tags"
+        self.effects: list[Effect] = []
+        self.banner = ("", (0, 0, 0), 0.0)  # text, colour, until
         self.problem = ""  # why we are not in a game: "<title>: <details>", shown on screen
         self.problem_title = ""
         self.problem_details: list[str] = []
@@ -98,31 +119,74 @@ class Player:
         self.link = Link(url, self)
         self.link.connect()
 
+    # ------------------------------------------------------------------ what we know
+
+    @property
+    def me(self) -> int:
+        return self.link.my_id if self.link.joined else 0
+
+    def name_of(self, peer_id: int) -> str:
+        return self.state.names.get(peer_id, self.name if peer_id == self.me else "?")
+
+    def seconds(self, value: float) -> float:
+        """A duration from the last state, counted down since it arrived."""
+        return max(0.0, value - (time.monotonic() - self.state_at))
+
+    def say(self, text: str, color: tuple[int, int, int], seconds: float = 1.6) -> None:
+        self.banner = (text, color, time.monotonic() + seconds)
+
     # ------------------------------------------------------------------ from the network
 
     def on_joined(self, my_id: int) -> None:
         self.problem = self.problem_title = self.lost_reason = ""
         self.problem_details = []
         self.players_seen.add(my_id)
+        self.link.send_join(self.name, self.color)
 
-    def on_position(self, peer_id: int, pos: Vector2, name: str, color: Color) -> None:
-        other = self.others.get(peer_id)
-        if other is None:
-            self.others[peer_id] = Remote(name, color, pos, pos)
-        else:
-            other.target, other.name, other.color = pos, name, color
-        self.players_seen.add(peer_id)
+    def on_world(self, positions: dict[int, Vector2]) -> None:
+        for peer_id, pos in positions.items():
+            if peer_id == self.me or peer_id not in self.state.names:
+                continue
+            other = self.others.get(peer_id)
+            if other is None:
+                self.others[peer_id] = Remote(pos, pos)
+            else:
+                other.target = pos
 
-    def on_state(self, it: int, scores: dict[int, int]) -> None:
-        if it != self.it:
-            self.it, self.it_since = it, time.monotonic()
-        self.scores = scores
-        self.players_seen.update(scores)
-        for gone in set(self.others) - set(scores):
+    def on_state(self, state: ArenaState) -> None:
+        before, self.state, self.state_at = self.state, state, time.monotonic()
+        self.players_seen.update(state.names)
+        for peer_id, score in state.scores.items():
+            self.best[peer_id] = max(self.best.get(peer_id, 0), score)
+        for gone in set(self.others) - set(state.names):
             del self.others[gone]
+        if state.phase == RESULTS and before.phase != RESULTS:
+            winners = arena_draw.and_list([self.name_of(w) for w in state.winners])
+            top = max(state.scores.values(), default=0)
+            line = (f"round {state.round}: {winners} win{'s' if len(state.winners) == 1 else ''}"
+                    f" with {top} tag{'' if top == 1 else 's'}")
+            self.results.append(line)
+            if self.loud:
+                print(line, flush=True)
+        elif state.phase == PLAYING and before.phase != PLAYING:
+            self.say(f"Round {state.round}: go!", arena_draw.HUD)
+
+    def on_tagged(self, tagger: int, victim: int) -> None:
+        self.tags += 1
+        where = self.pos if victim == self.me else (
+            self.others[victim].shown if victim in self.others else None)
+        if where is not None:
+            self.effects.append(Effect(where, arena_draw.IT_RED, time.monotonic()))
+        if victim == self.me:
+            self.say("You're it!", arena_draw.IT_RED)
+        elif tagger == self.me:
+            self.say(f"Tagged {self.name_of(victim)}!  +1", arena_draw.GOOD)
+        else:
+            self.say(f"{self.name_of(tagger)} tagged {self.name_of(victim)}", arena_draw.TEXT)
 
     def on_pong(self, ping_ms: float) -> None:
         self.ping_ms = ping_ms
+        self.ping_frames.append(self.frame + 1 - self.ping_frame)  # polls come before step
 
     def on_peer_left(self, peer_id: int) -> None:
         self.others.pop(peer_id, None)
@@ -132,8 +196,7 @@ class Player:
             return
         # Nobody is left to update the others: clear them rather than draw frozen ghosts.
         self.others.clear()
-        self.scores.clear()
-        self.it = 0
+        self.state = ArenaState()
         self.ping_ms = math.nan
         if was_joined:
             self.lost_reason = reason
@@ -156,49 +219,53 @@ class Player:
             self.retry_at = 0.0
 
     def step(self, dt: float, keys: Any) -> None:
-        """One frame, after ``link.poll()``: move, tell the others (every other frame), tag,
+        """One frame, after ``link.poll()``: move and tell the host (every other frame),
         ping; or, while offline, count down to the next join attempt."""
         self.frame += 1
+        now = time.monotonic()
         for other in self.others.values():
             other.update(dt)
+        self.effects = [e for e in self.effects if now - e.start < e.seconds]
         if self.link.offline:
-            if self.problem and time.monotonic() >= self.retry_at:
+            if self.problem and now >= self.retry_at:
                 self.link.connect()
             return
         if not self.link.joined:
             return
-        self.move(dt, keys)
+        if not (self.state.it == self.me and self.seconds(self.state.frozen_for) > 0):
+            self.move(dt, keys)
         if self.frame % 2 == 0:
-            self.link.send_position(self.pos, self.name, self.color)
+            self.link.send_move(self.pos)
         if self.frame % 30 == 0:
             self.link.send_ping()
-        me = self.link.my_id
-        if self.it == me and time.monotonic() - self.it_since > TAG_COOLDOWN:
-            for peer_id, other in self.others.items():
-                if other.target.distance_to(self.pos) < RADIUS * 2:
-                    self.link.send_tag(peer_id)
-                    self.tags += 1
-                    self.it_since = time.monotonic()  # wait for the host's verdict
-                    break
+            self.ping_frame = self.frame
 
     def move(self, dt: float, keys: Any) -> None:
         if self.bot:
             direction = self._steer()
         else:
-            direction = Vector2(keys[pygame.K_RIGHT] - keys[pygame.K_LEFT],
-                                keys[pygame.K_DOWN] - keys[pygame.K_UP])
-        self.pos = (self.pos + direction.normalized() * SPEED * dt).clamp(ARENA.position,
+            right = keys[pygame.K_RIGHT] or keys[pygame.K_d]
+            left = keys[pygame.K_LEFT] or keys[pygame.K_a]
+            down = keys[pygame.K_DOWN] or keys[pygame.K_s]
+            up = keys[pygame.K_UP] or keys[pygame.K_w]
+            direction = Vector2(right - left, down - up)
+        speed = IT_SPEED if self.state.it == self.me else SPEED
+        self.pos = (self.pos + direction.normalized() * speed * dt).clamp(ARENA.position,
                                                                           ARENA.end)
 
     def _steer(self) -> Vector2:
-        """Bots wander; "it" chases the nearest player, the others flee from "it"."""
-        if self.it == self.link.my_id and self.others:
-            nearest = min(self.others.values(), key=lambda o: o.target.distance_to(self.pos))
-            return nearest.target - self.pos
-        chaser = self.others.get(self.it)
-        if chaser is not None and chaser.target.distance_to(self.pos) < 160:
+        """Bots wander; "it" chases the nearest player it may tag, the others flee from "it"
+        and slide along the walls instead of getting cornered."""
+        state = self.state
+        if state.it == self.me:
+            spared = state.no_tag_back if self.seconds(state.no_tag_back_for) > 0 else 0
+            prey = [o for p, o in self.others.items() if p != spared]
+            if prey:
+                nearest = min(prey, key=lambda o: o.target.distance_to(self.pos))
+                return nearest.target - self.pos
+        chaser = self.others.get(state.it)
+        if chaser is not None and chaser.target.distance_to(self.pos) < self.nerve:
             away = chaser.target.direction_to(self.pos)
-            # Flee, but slide along the walls instead of getting cornered.
             inner = ARENA.grow(-62)
             wall = (self.pos.clamp(inner.position, inner.end) - self.pos) / 40
             return away + wall
@@ -208,120 +275,34 @@ class Player:
         return Vector2(1, 0).rotated(self.heading)
 
 
-# --------------------------------------------------------------------------------- drawing
-
-BACKGROUND = (24, 26, 33)
-TEXT = (230, 230, 230)
-DIM = (150, 150, 160)
-HUD = (200, 200, 120)
-IT_RED = (240, 60, 60)
-
-
-def status_line(me: Player) -> str:
-    """The status bar's text."""
-    link = me.link
-    if link.joined:
-        state = f"connected to {me.url}"
-    elif link.connecting:
-        state = f"joining {me.url}"
-    elif me.problem:
-        state = me.problem_title  # "disconnected from URL" / "could not join URL"
-    else:
-        state = f"not connected to {me.url}"
-    players = len(me.others) + (1 if link.joined else 0)
-    return (f"{state}   players online: {players}   ping: {ping_text(me.ping_ms)}   "
-            "arrows move, red ring is 'it'")
-
-
-def _place_label(size: Vector2, center: Vector2, taken: list[Rect2]) -> Rect2:
-    """A spot for a name label near ``center`` that overlaps no label placed so far."""
-    above = Vector2(center.x - size.x / 2, center.y - RADIUS - 6 - size.y)
-    below = Vector2(center.x - size.x / 2, center.y + RADIUS + 6)
-    side = Vector2(center.x + RADIUS + 8, center.y - size.y / 2)
-    other_side = Vector2(center.x - RADIUS - 8 - size.x, center.y - size.y / 2)
-    bounds = Rect2(2, 2, WIDTH - 4 - size.x, ARENA_HEIGHT - 4 - size.y)
-    first = None
-    for spot in (above, below, side, other_side, above - Vector2(0, size.y),
-                 below + Vector2(0, size.y)):
-        rect = Rect2(spot.clamp(bounds.position, bounds.end), size)
-        first = first or rect
-        if not any(rect.intersects(t) for t in taken):
-            return rect
-    assert first is not None
-    return first
-
-
-def draw(screen: Any, font: Any, big: Any, me: Player) -> None:
-    screen.fill(BACKGROUND)
-    pygame.draw.rect(screen, (60, 64, 80), (0, 0, WIDTH, ARENA_HEIGHT), 2)
-    pygame.draw.rect(screen, (32, 34, 44), (WIDTH, 0, SIDEBAR, ARENA_HEIGHT))
-    me_id = me.link.my_id
-    players: dict[int, tuple[str, Color, Vector2]] = {
-        peer_id: (o.name, o.color, o.shown) for peer_id, o in me.others.items()}
-    if me.link.joined:
-        players[me_id] = (me.name, me.color, me.pos)
-    taken: list[Rect2] = []
-    for peer_id, (_, color, pos) in players.items():
-        pygame.draw.circle(screen, color.to_rgb8(), tuple(pos.round()), RADIUS)
-        if peer_id == me.it:
-            pygame.draw.circle(screen, IT_RED, tuple(pos.round()), RADIUS + 5, 3)
-        if peer_id == me_id:
-            pygame.draw.circle(screen, TEXT, tuple(pos.round()), RADIUS + 1, 1)
-        taken.append(Rect2(pos - Vector2(RADIUS, RADIUS), Vector2(RADIUS, RADIUS) * 2))
-    for peer_id, (name, _, pos) in players.items():
-        label = font.render(name, True, TEXT if peer_id != me_id else HUD)
-        rect = _place_label(Vector2(label.get_width(), label.get_height()), pos, taken)
-        taken.append(rect)
-        screen.blit(label, tuple(rect.position.round()))
-    if players:
-        _draw_scoreboard(screen, font, me, players)
-    if me.problem and not me.link.joined:
-        _draw_problem(screen, font, big, me)
-    screen.blit(font.render(status_line(me), True, HUD), (10, HEIGHT - 24))
-
-
-def _draw_scoreboard(screen: Any, font: Any, me: Player,
-                     players: dict[int, tuple[str, Color, Vector2]]) -> None:
-    rows = sorted(players, key=lambda p: (-me.scores.get(p, 0), players[p][0]))
-    width, line = SIDEBAR - 16, 20
-    panel = pygame.Surface((width, 28 + line * len(rows)), pygame.SRCALPHA)
-    panel.blit(font.render("scores (tags)", True, DIM), (10, 6))
-    for i, peer_id in enumerate(rows):
-        name, color, _ = players[peer_id]
-        y = 26 + i * line
-        pygame.draw.circle(panel, color.to_rgb8(), (16, y + 7), 6)
-        if peer_id == me.it:
-            pygame.draw.circle(panel, IT_RED, (16, y + 7), 8, 2)
-        text = TEXT if peer_id != me.link.my_id else HUD
-        panel.blit(font.render(name, True, text), (30, y))
-        score = font.render(str(me.scores.get(peer_id, 0)), True, text)
-        panel.blit(score, (width - 10 - score.get_width(), y))
-    screen.blit(panel, (WIDTH + 8, 8))
-
-
-def _draw_problem(screen: Any, font: Any, big: Any, me: Player) -> None:
-    wait = max(0.0, me.retry_at - time.monotonic())
-    lines = [(big, me.problem_title, TEXT),
-             *((font, detail, IT_RED) for detail in me.problem_details),
-             (font, f"retrying in {wait:.0f} s   R: retry now   Esc: quit"
-              if me.link.offline else "joining...", DIM)]
-    surfaces = [(f.render(text, True, color)) for f, text, color in lines]
-    width = max(s.get_width() for s in surfaces) + 40
-    height = sum(s.get_height() + 8 for s in surfaces) + 24
-    panel = pygame.Surface((width, height), pygame.SRCALPHA)
-    panel.fill((0, 0, 0, 190))
-    y = 16
-    for surface in surfaces:
-        panel.blit(surface, ((width - surface.get_width()) // 2, y))
-        y += surface.get_height() + 8
-    screen.blit(panel, ((WIDTH - width) // 2, (ARENA_HEIGHT - height) // 2))
-
-
 # --------------------------------------------------------------------------------- main
 
 
+def title_screen(screen: Any, fonts: arena_draw.Fonts, clock: Any, name: str, url: str,
+                 tick: Any) -> str | None:
+    """The title screen, until Enter (the name typed, or None for Esc); ``tick()`` keeps the
+    host and the bots playing behind it."""
+    while True:
+        clock.tick(60)
+        for event in pygame.event.get():
+            if event.type == pygame.QUIT:
+                return None
+            if event.type == pygame.KEYDOWN:
+                if event.key == pygame.K_ESCAPE:
+                    return None
+                if event.key in (pygame.K_RETURN, pygame.K_KP_ENTER):
+                    return name.strip() or random.choice(NAMES)
+                if event.key == pygame.K_BACKSPACE:
+                    name = name[:-1]
+                elif event.unicode and event.unicode.isprintable() and len(name) < 16:
+                    name += event.unicode
+        background = tick()
+        arena_draw.draw_title(screen, fonts, name, url, background)
+        pygame.display.flip()
+
+
 def main() -> int:
-    args = parse_args("godot_ws multiplayer tag arena", "You", godot4=True)
+    args = parse_args("godot_ws multiplayer tag arena", "", godot4=True, rounds=True)
     set_up_logging()
     global pygame, Link
     import pygame
@@ -330,48 +311,62 @@ def main() -> int:
     if args.godot4:  # Godot 4's protocol: every message is an @rpc call (arena_net4.py)
         Link = arena_net4.ArenaLink
         server, url = arena_net4.host(args)
-        arena_host: Any = arena_net4.ArenaHost(server) if server is not None else None
+        arena_host: Any = (arena_net4.ArenaHost(server, args.round)
+                           if server is not None else None)
     else:
         server, url = host(args, gd_mp_api=True)
-        arena_host = ArenaHost(server) if server is not None else None
+        arena_host = ArenaHost(server, args.round) if server is not None else None
 
     pygame.init()
-    screen = pygame.display.set_mode((WIDTH + SIDEBAR, HEIGHT))
-    pygame.display.set_caption("godot_ws arena")
-    font = pygame.font.Font(None, 22)
-    big = pygame.font.Font(None, 32)
+    screen = pygame.display.set_mode((WIDTH + arena_draw.SIDEBAR, arena_draw.HEIGHT))
+    pygame.display.set_caption("godot_ws arena: tag")
+    fonts = arena_draw.Fonts(pygame)
     clock = pygame.time.Clock()
     names = random.sample(NAMES, k=min(len(NAMES), args.bots + 1))
-    me = Player(url, args.name, bot=args.headless, loud=True)
-    bots = [Player(url, names[i % len(names)] + "-bot", bot=True) for i in range(args.bots)]
-    everyone = (me, *bots)
+    bots = [Player(url, names[(i + 1) % len(names)] + "-bot", bot=True)
+            for i in range(args.bots)]
 
     frames = 0
     worst_poll = 0.0
-    running = True
+
+    def tick(me: Player | None = None) -> Player | None:
+        """One frame of the network and the players: the host first, so its answers reach
+        the players on this machine in this frame (a one-frame ping on localhost)."""
+        nonlocal worst_poll
+        start = time.perf_counter()
+        if arena_host is not None:
+            arena_host.update()
+        everyone = [*bots, *([me] if me is not None else [])]
+        for player in everyone:
+            player.link.poll()
+        worst_poll = max(worst_poll, time.perf_counter() - start)
+        keys = pygame.key.get_pressed()
+        for player in everyone:
+            player.step(min(clock.get_time() / 1000.0, 0.05), keys)
+        return me or (bots[0] if bots else None)
+
+    name = args.name or names[0]
     interrupted = False
+    me: Player | None = None
     try:
+        if not args.headless:
+            chosen = title_screen(screen, fonts, clock, name, url, tick)
+            if chosen is None:
+                raise KeyboardInterrupt
+            name = chosen
+        me = Player(url, name, bot=args.headless, loud=True)
         print("playing: arrow keys move, Esc (or Ctrl+C here) quits", flush=True)
+        running = True
         while running:
-            dt = min(clock.tick(60) / 1000.0, 0.05)
+            clock.tick(60)
             for event in pygame.event.get():
                 if event.type == pygame.QUIT or (event.type == pygame.KEYDOWN
                                                  and event.key == pygame.K_ESCAPE):
                     running = False
                 elif event.type == pygame.KEYDOWN and event.key == pygame.K_r:
                     me.retry_now()
-            start = time.perf_counter()
-            if server is not None:
-                server.poll()
-            for player in everyone:
-                player.link.poll()
-            worst_poll = max(worst_poll, time.perf_counter() - start)
-            if arena_host is not None:
-                arena_host.update()
-            keys = pygame.key.get_pressed()
-            for player in everyone:
-                player.step(dt, keys)
-            draw(screen, font, big, me)
+            tick(me)
+            arena_draw.draw(screen, fonts, me)
             pygame.display.flip()
             frames += 1
             if args.frames and frames >= args.frames:
@@ -381,10 +376,15 @@ def main() -> int:
         interrupted = True  # not a failure to join: the player asked to quit
 
     save_screenshot(pygame, screen, args.screenshot)
-    print(f"frames={frames} players_seen={len(me.players_seen)} "
-          f"messages_in={me.link.messages_in} messages_out={me.link.messages_out} "
-          f"tags={sum(p.tags for p in everyone)} ping_ms={me.ping_ms:.1f} "
-          f"worst_poll_ms={worst_poll * 1000:.2f}")
+    everyone = [*bots, *([me] if me is not None else [])]
+    if me is not None:
+        scorers = sum(1 for best in me.best.values() if best > 0)
+        pongs = sorted(me.ping_frames)
+        print(f"frames={frames} players_seen={len(me.players_seen)} "
+              f"messages_in={me.link.messages_in} messages_out={me.link.messages_out} "
+              f"tags={me.tags} scorers={scorers} rounds={len(me.results)} "
+              f"ping_ms={me.ping_ms:.1f} ping_frames={pongs[len(pongs) // 2] if pongs else 0} "
+              f"worst_poll_ms={worst_poll * 1000:.2f}")
     for player in everyone:
         player.quitting = True
     try:
@@ -395,7 +395,8 @@ def main() -> int:
     except KeyboardInterrupt:
         pass  # a second Ctrl+C: skip the goodbyes
     pygame.quit()
-    return 0 if me.players_seen or interrupted else 1  # 1: never joined
+    joined = me is not None and bool(me.players_seen)
+    return 0 if joined or interrupted else 1  # 1: never joined
 
 
 pygame: Any = None

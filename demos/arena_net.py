@@ -1,21 +1,25 @@
-"""The arena's networking: the only part of the demo that talks to godot_ws.
+"""The arena's networking over Godot 3's high-level multiplayer: the only part of the demo
+(with arena_net4.py) that talks to godot_ws.
 
-Written the way a Godot 3 game uses high-level multiplayer, with the same nodes as the Godot
-host (demos/godot_server/arena.gd and arena_player.gd), so Python and Godot hosts serve the
-same players:
+Written the way a Godot 3 game uses RPCs, with the same node as the Godot host
+(demos/godot_server/arena.gd), so Python and Godot hosts serve the same players. One node,
+``/root/Arena``, whose network master is the host (id 1):
 
-* ``/root/Arena``: the rules. Its network master is the host (id 1). Players call its master
-  functions ``tag(victim)`` and ``ping(t)`` with ``rpc_id(1, ...)``; the host answers with the
-  puppet functions ``set_state(it, scores)`` (to everyone) and ``pong(t)`` (to the pinger).
-* ``/root/Arena/Players/<id>``: one player's disc, whose network master is that player. Its
-  owner sends ``rpc_unreliable("update_position", pos, name, color)`` about 30 times a
-  second; the puppets (everyone else, the host included) accept it only from that owner.
+    player -> host:  join(name, color), ping(t)            master
+                     move(pos), about 30 a second         master, rpc_unreliable_id
+    host -> all:     set_state(state), tagged(a, b)        puppet
+                     world({id: pos}), 30 a second         puppet, rpc_unreliable
+    host -> player:  pong(t)                               puppet
 
-``ArenaHost`` is the host's side (``ArenaRules`` + a ``Body`` per player, in its own
-SceneTree on the WebSocketServer). ``ArenaLink`` is one player's side: it joins, turns the
-RPCs it receives into calls on the game (``LinkEvents``), sends the game's RPCs, and says why
-a join failed or a connection ended. The game and the drawing (demos/arena.py) never touch a
-client or a packet.
+The host owns the game (demos/arena_rules.py): players only report where they are, and the
+host tags, scores, names and times the rounds. Everything a player hears comes from the host,
+never relayed from another player, so a newcomer never receives a call from a peer it has
+not met yet (Godot prints "Requests invalid peer cache" for those).
+
+``ArenaHost`` is the host's side (``ArenaReferee`` in its own SceneTree on the
+WebSocketServer). ``ArenaLink`` is one player's side: it joins, turns the RPCs it receives
+into calls on the game (``LinkEvents``), sends the game's RPCs, and says why a join failed or
+a connection ended. The game and the drawing (demos/arena.py) never touch a client or a packet.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ import logging
 import math
 import time
 from typing import Any, Protocol
+
+from arena_rules import ArenaState, Rules, host_frame, parse_state, positions_from_wire
 
 from godot_ws import (
     CONNECTION_CONNECTED,
@@ -39,103 +45,74 @@ from godot_ws import (
     puppet,
 )
 
-__all__ = ["ArenaHost", "ArenaLink", "LinkEvents", "RADIUS", "TAG_COOLDOWN"]
+__all__ = ["ArenaHost", "ArenaLink", "LinkEvents", "LastWarning", "ping_text"]
 
 SERVER = 1
-RADIUS = 18
-TAG_COOLDOWN = 1.0  # seconds before the new "it" may tag
 ARENA = "/root/Arena"
-PLAYERS = "/root/Arena/Players"
+_METHODS = {"state": "set_state", "tagged": "tagged", "world": "world"}
 
 
 # --------------------------------------------------------------------------------- host
 
 
-class Body(Node):
-    """arena_player.gd on the host: the last position its owner sent."""
+class ArenaReferee(Node):
+    """arena.gd on the host: the players' calls feed the rules; the rules' news goes out."""
 
-    def __init__(self, tree: SceneTree, peer_id: int) -> None:
-        super().__init__(tree, f"{PLAYERS}/{peer_id}")
-        self.set_network_master(peer_id)
-        self.position: Vector2 | None = None
-
-    @puppet
-    def update_position(self, pos: Vector2, name: str, color: Color) -> None:
-        if isinstance(pos, Vector2):
-            self.position = pos
-
-
-class ArenaRules(Node):
-    """arena.gd: the authoritative part of the game (who is "it", the scores, tags)."""
-
-    def __init__(self, tree: SceneTree) -> None:
+    def __init__(self, tree: SceneTree, round_seconds: float) -> None:
         super().__init__(tree, ARENA)
         self.scene = tree
-        self.it = 0
-        self.scores: dict[int, int] = {}
-        self.bodies: dict[int, Body] = {}
-        self.last_tag = -1000.0
-        tree.connect("network_peer_connected", self, "_joined")
+        self.rules = Rules(round_seconds, time.monotonic())
         tree.connect("network_peer_disconnected", self, "_left")
 
-    def _joined(self, peer_id: int) -> None:
-        self.bodies[peer_id] = Body(self.scene, peer_id)
-        self.scores[peer_id] = 0
-        if not self.it:
-            self.it = peer_id
-        self.rpc("set_state", self.it, self.scores)
-
-    def _left(self, peer_id: int) -> None:
-        body = self.bodies.pop(peer_id, None)
-        if body is not None:
-            body.queue_free()
-        self.scores.pop(peer_id, None)
-        if self.it == peer_id:
-            self.it = next(iter(self.scores), 0)
-        self.rpc("set_state", self.it, self.scores)
+    def _sender(self) -> int:
+        return self.get_tree().get_rpc_sender_id()
 
     @master
-    def ping(self, t: float) -> None:
-        peer_id = self.get_tree().get_rpc_sender_id()
-        if peer_id in self.scores:  # it may have left since
+    def join(self, name: Any, color: Any) -> None:
+        self.rules.join(self._sender(), name, color, time.monotonic())
+
+    @master
+    def move(self, pos: Any) -> None:
+        self.rules.move(self._sender(), pos)
+
+    @master
+    def ping(self, t: Any) -> None:
+        peer_id = self._sender()
+        if peer_id in self.rules.names:  # it may have left since
             self.rpc_id(peer_id, "pong", t)
 
-    @master
-    def tag(self, victim: int) -> None:
-        tagger = self.get_tree().get_rpc_sender_id()
-        now = time.monotonic()
-        if tagger != self.it or victim not in self.scores or now - self.last_tag < TAG_COOLDOWN:
+    def _left(self, peer_id: int) -> None:
+        self.rules.leave(peer_id, time.monotonic())  # the state goes out next frame
+
+    def _send(self, what: str, *args: Any) -> None:
+        if not self.scene.get_network_connected_peers():
             return
-        a, b = self.bodies.get(tagger), self.bodies.get(victim)
-        if a is None or b is None or a.position is None or b.position is None:
-            return
-        if a.position.distance_to(b.position) > RADIUS * 2 + 12:  # slack for latency
-            return
-        self.scores[tagger] += 1
-        self.it = victim
-        self.last_tag = now
-        self.rpc("set_state", self.it, self.scores)
+        if what == "world":
+            self.rpc_unreliable("world", *args)
+        else:
+            self.rpc(_METHODS[what], *args)
+
+    def update(self) -> None:
+        host_frame(self.rules, time.monotonic(), self._send)
 
 
 class ArenaHost:
-    """The host: ``ArenaRules`` in its own SceneTree on ``server``; ``update()`` once a
-    frame runs the RPCs that arrived."""
+    """The host: ``ArenaReferee`` in its own SceneTree on ``server``; ``update()`` once a
+    frame, before the players poll, runs the RPCs that arrived and sends the answers, so they
+    reach a player on this machine in the same frame."""
 
-    def __init__(self, server: WebSocketServer) -> None:
+    def __init__(self, server: WebSocketServer, round_seconds: float) -> None:
         self.tree = SceneTree()
-        self.rules = ArenaRules(self.tree)
+        self.referee = ArenaReferee(self.tree, round_seconds)
         self.tree.set_network_peer(server)
 
     @property
-    def scores(self) -> dict[int, int]:
-        return self.rules.scores
-
-    @property
-    def it(self) -> int:
-        return self.rules.it
+    def rules(self) -> Rules:
+        return self.referee.rules
 
     def update(self) -> None:
         self.tree.poll()
+        self.referee.update()
 
 
 # --------------------------------------------------------------------------------- players
@@ -145,8 +122,9 @@ class LinkEvents(Protocol):
     """What the game hears from its ``ArenaLink``."""
 
     def on_joined(self, my_id: int) -> None: ...
-    def on_position(self, peer_id: int, pos: Vector2, name: str, color: Color) -> None: ...
-    def on_state(self, it: int, scores: dict[int, int]) -> None: ...
+    def on_world(self, positions: dict[int, Vector2]) -> None: ...
+    def on_state(self, state: ArenaState) -> None: ...
+    def on_tagged(self, tagger: int, victim: int) -> None: ...
     def on_pong(self, ping_ms: float) -> None: ...
     def on_peer_left(self, peer_id: int) -> None: ...
     def on_lost(self, reason: str, was_joined: bool) -> None: ...
@@ -160,12 +138,12 @@ class LastWarning(logging.Handler):
         self.message = ""
 
     def emit(self, record: logging.LogRecord) -> None:
-        if not record.name.startswith("godot_ws.godot3.rpc"):  # refused calls are not the reason
+        if not record.name.startswith("godot_ws.rpc"):  # refused calls are not the reason
             self.message = record.getMessage()
 
 
-_last_warning = LastWarning()
-logging.getLogger("godot_ws").addHandler(_last_warning)
+last_warning = LastWarning()
+logging.getLogger("godot_ws").addHandler(last_warning)
 
 
 class ArenaView(Node):
@@ -176,32 +154,28 @@ class ArenaView(Node):
         self.link = link
 
     @puppet
-    def set_state(self, it: int, scores: dict[Any, Any]) -> None:
+    def world(self, positions: Any) -> None:
         self.link.messages_in += 1
-        if isinstance(scores, dict):
-            self.link.events.on_state(int(it), {int(k): int(v) for k, v in scores.items()})
+        self.link.events.on_world(positions_from_wire(positions))
 
     @puppet
-    def pong(self, t: float) -> None:
+    def set_state(self, state: Any) -> None:
+        self.link.messages_in += 1
+        parsed = parse_state(state)
+        if parsed is not None:
+            self.link.events.on_state(parsed)
+
+    @puppet
+    def tagged(self, tagger: Any, victim: Any) -> None:
+        self.link.messages_in += 1
+        if isinstance(tagger, int) and isinstance(victim, int):
+            self.link.events.on_tagged(tagger, victim)
+
+    @puppet
+    def pong(self, t: Any) -> None:
         self.link.messages_in += 1
         if isinstance(t, float):
             self.link.events.on_pong((time.perf_counter() - t) * 1000)
-
-
-class BodyView(Node):
-    """A player's view of one disc at /root/Arena/Players/<id> (master: that player)."""
-
-    def __init__(self, tree: SceneTree, peer_id: int, link: ArenaLink) -> None:
-        super().__init__(tree, f"{PLAYERS}/{peer_id}")
-        self.set_network_master(peer_id)
-        self.peer_id = peer_id
-        self.link = link
-
-    @puppet
-    def update_position(self, pos: Vector2, name: str, color: Color) -> None:
-        self.link.messages_in += 1
-        if isinstance(pos, Vector2) and isinstance(color, Color):
-            self.link.events.on_position(self.peer_id, pos, str(name), color)
 
 
 class ArenaLink:
@@ -214,13 +188,11 @@ class ArenaLink:
         self.client = WebSocketClient()
         self.tree = SceneTree()
         self.view = ArenaView(self.tree, self)
-        self.bodies: dict[int, BodyView] = {}
         self._close_reason = ""
         self._joined = False
         self.tree.connect("connected_to_server", self, "_on_succeeded")
         self.tree.connect("connection_failed", self, "_on_failed")
         self.tree.connect("server_disconnected", self, "_on_failed")
-        self.tree.connect("network_peer_connected", self, "_on_peer_joined")
         self.tree.connect("network_peer_disconnected", self, "_on_peer_left")
         self.client.server_close_request.connect(self._on_close_request)
 
@@ -229,7 +201,7 @@ class ArenaLink:
     def connect(self) -> bool:
         """Start joining; False (with ``on_lost`` called) when the URL is not valid."""
         self._close_reason = ""
-        _last_warning.message = ""
+        last_warning.message = ""
         if self.client.connect_to_url(self.url, gd_mp_api=True) != OK:
             self.events.on_lost(f"invalid URL {self.url!r}", False)
             return False
@@ -256,25 +228,11 @@ class ArenaLink:
     def offline(self) -> bool:
         return self.client.get_connection_status() == CONNECTION_DISCONNECTED
 
-    def _body(self, peer_id: int) -> BodyView:
-        body = self.bodies.get(peer_id)
-        if body is None:
-            body = self.bodies[peer_id] = BodyView(self.tree, peer_id, self)
-        return body
-
-    def _on_peer_joined(self, peer_id: int) -> None:
-        if peer_id != SERVER:
-            self._body(peer_id)
-
     def _on_peer_left(self, peer_id: int) -> None:
-        body = self.bodies.pop(peer_id, None)
-        if body is not None:
-            body.queue_free()
         self.events.on_peer_left(peer_id)
 
     def _on_succeeded(self) -> None:
         self._joined = True
-        self._body(self.my_id)
         self.events.on_joined(self.my_id)
 
     def _on_close_request(self, code: int, reason: str) -> None:
@@ -285,9 +243,8 @@ class ArenaLink:
         # Godot 3 emits connection_failed both for a failed join and for the end of a joined
         # connection (the host left, or we closed).
         was_joined, self._joined = self._joined, False
-        for peer_id in list(self.bodies):
-            self.bodies.pop(peer_id).queue_free()
-        reason = self._close_reason or _last_warning.message or (
+        self.tree.set_network_peer(None)  # a rejoin starts with fresh path caches
+        reason = self._close_reason or last_warning.message or (
             "the connection dropped" if was_joined else "no answer")
         self.events.on_lost(reason, was_joined)
 
@@ -303,17 +260,17 @@ class ArenaLink:
         self.messages_out += 1
         return True
 
-    def send_position(self, pos: Vector2, name: str, color: Color) -> None:
+    def send_join(self, name: str, color: Color) -> None:
         if self._can_send():
-            self._body(self.my_id).rpc_unreliable("update_position", pos, name, color)
+            self.view.rpc_id(SERVER, "join", name, color)
+
+    def send_move(self, pos: Vector2) -> None:
+        if self._can_send():
+            self.view.rpc_unreliable_id(SERVER, "move", pos)
 
     def send_ping(self) -> None:
         if self._can_send():
             self.view.rpc_id(SERVER, "ping", time.perf_counter())
-
-    def send_tag(self, victim: int) -> None:
-        if self._can_send():
-            self.view.rpc_id(SERVER, "tag", victim)
 
 
 def ping_text(ping_ms: float) -> str:

@@ -1,29 +1,29 @@
 """The arena's networking over Godot 4's protocol (``demos/arena.py --godot4``).
 
-The same game as arena_net.py (``ArenaHost``, ``ArenaLink``, the same ``LinkEvents``), but the
-way a Godot 4 game would write it: a ``WebSocketMultiplayerPeer`` under a ``SceneMultiplayer``,
-and an ``Arena`` node whose ``@rpc`` methods carry the messages. Clients reach each other
-through the host's relay (SceneMultiplayer's SYS RELAY), and the host alone may call the
-``authority`` methods (``state``, ``pong``). The host and every client run the same ``Arena``
-class, so the method ids and the path checksum agree, as two copies of one GDScript would.
+The same game and messages as arena_net.py (``ArenaHost``, ``ArenaLink``, the same
+``LinkEvents``; the rules are demos/arena_rules.py), written the way a Godot 4 game would: a
+``WebSocketMultiplayerPeer`` under a ``SceneMultiplayer``, and an ``Arena`` node whose
+``@rpc`` methods carry the messages. The host alone may call the ``authority`` methods. The
+host and every client run the same ``Arena`` class, so the method ids and the path checksum
+agree, as two copies of one GDScript would.
 
-    client -> everyone: pos(Vector2, name, Color)     any_peer, unreliable_ordered
-    client -> host:     tag(victim_id), ping(t)        any_peer
-    host -> everyone:   state(it_id, {id: score})      authority
-    host -> client:     pong(t)                        authority
+    player -> host:  join(name, color), ping(t)          any_peer
+                     move(pos), 30 a second             any_peer, unreliable_ordered
+    host -> all:     state(dict), tagged(a, b)           authority
+                     world({id: pos}), 30 a second      authority, unreliable_ordered
+    host -> player:  pong(t)                             authority
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
-import math
 import sys
 import time
 from typing import Any
 
 from _common import lan_address
-from arena_net import RADIUS, TAG_COOLDOWN, LinkEvents
+from arena_net import LinkEvents, last_warning
+from arena_rules import Rules, host_frame, parse_state, positions_from_wire
 
 from godot_ws.godot4 import (
     OK,
@@ -44,7 +44,8 @@ _DISCONNECTED = MultiplayerPeer.CONNECTION_DISCONNECTED
 
 
 class Arena(Node):
-    """/root/Arena on the host and on every client; ``handler`` gets the calls it may take."""
+    """/root/Arena on the host and on every client; ``handler`` gets the calls it may take
+    (``ArenaHost`` the players', ``ArenaLink`` the host's)."""
 
     def __init__(self, multiplayer: SceneMultiplayer, handler: Any) -> None:
         super().__init__(multiplayer, "Arena")
@@ -53,30 +54,49 @@ class Arena(Node):
     def _sender(self) -> int:
         return self.multiplayer.get_remote_sender_id()
 
-    @rpc("any_peer", "unreliable_ordered")
-    def pos(self, pos: Any, name: Any, color: Any) -> None:
-        if isinstance(pos, Vector2) and isinstance(color, Color):
-            self.handler.got_position(self._sender(), pos, str(name), color)
-
     @rpc("any_peer")
-    def tag(self, victim: Any) -> None:
-        if isinstance(victim, int):
-            self.handler.got_tag(self._sender(), victim)
+    def join(self, name: Any, color: Any) -> None:
+        self.handler.got_join(self._sender(), name, color)
+
+    @rpc("any_peer", "unreliable_ordered")
+    def move(self, pos: Any) -> None:
+        self.handler.got_move(self._sender(), pos)
 
     @rpc("any_peer")
     def ping(self, t: Any) -> None:
         if isinstance(t, float):
             self.handler.got_ping(self._sender(), t)
 
+    @rpc("authority", "unreliable_ordered")
+    def world(self, positions: Any) -> None:
+        self.handler.got_world(positions_from_wire(positions))
+
     @rpc  # authority: only the host's calls are accepted
-    def state(self, it: Any, scores: Any) -> None:
-        if isinstance(it, int) and isinstance(scores, dict):
-            self.handler.got_state(it, {int(k): int(v) for k, v in scores.items()})
+    def state(self, state: Any) -> None:
+        self.handler.got_state(state)
+
+    @rpc
+    def tagged(self, tagger: Any, victim: Any) -> None:
+        if isinstance(tagger, int) and isinstance(victim, int):
+            self.handler.got_tagged(tagger, victim)
 
     @rpc
     def pong(self, t: Any) -> None:
         if isinstance(t, float):
             self.handler.got_pong(t)
+
+
+class _Handler:
+    """Both sides' handlers take every call; each side overrides the ones it answers (the
+    others arrive only from a misbehaving peer and are ignored)."""
+
+    def got_join(self, sender: int, name: Any, color: Any) -> None: ...
+    def got_move(self, sender: int, pos: Any) -> None: ...
+    def got_ping(self, sender: int, t: float) -> None: ...
+    def got_world(self, positions: dict[int, Vector2]) -> None: ...
+    def got_state(self, state: Any) -> None: ...
+    def got_tagged(self, tagger: int, victim: int) -> None: ...
+    def got_pong(self, t: float) -> None: ...
 
 
 # --------------------------------------------------------------------------------- host
@@ -104,69 +124,37 @@ def host(args: argparse.Namespace) -> tuple[SceneMultiplayer | None, str]:
     return multiplayer, f"ws://127.0.0.1:{port}/"
 
 
-class ArenaHost:
-    """The authoritative part of the game (as arena_net.ArenaHost), answering RPCs."""
+class ArenaHost(_Handler):
+    """The host (as arena_net.ArenaHost): the players' RPCs feed the rules during
+    ``update()``'s poll, and the rules' news goes out as RPCs."""
 
-    def __init__(self, multiplayer: SceneMultiplayer) -> None:
+    def __init__(self, multiplayer: SceneMultiplayer, round_seconds: float) -> None:
         self.multiplayer = multiplayer
         self.node = Arena(multiplayer, self)
-        self.it = 0
-        self.scores: dict[int, int] = {}
-        self.positions: dict[int, Vector2] = {}
-        self.last_tag = 0.0
-        multiplayer.peer_connected.connect(self._joined)
+        self.rules = Rules(round_seconds, time.monotonic())
         multiplayer.peer_disconnected.connect(self._left)
 
-    def poll(self) -> None:
-        """One frame: the RPCs run inside SceneMultiplayer.poll()."""
-        self.multiplayer.poll()
-
     def update(self) -> None:
-        pass  # nothing to read: every message arrived as a call during poll()
+        """One frame, before the players poll: the calls that arrived, then the answers."""
+        self.multiplayer.poll()
+        host_frame(self.rules, time.monotonic(), self._send)
 
-    def _joined(self, peer_id: int) -> None:
-        self.scores[peer_id] = 0
-        if not self.it:
-            self.it = peer_id
-        self._broadcast_state()
+    def _send(self, what: str, *args: Any) -> None:
+        if self.multiplayer.get_peers():
+            self.node.rpc(what, *args)
 
     def _left(self, peer_id: int) -> None:
-        self.scores.pop(peer_id, None)
-        self.positions.pop(peer_id, None)
-        if self.it == peer_id:
-            self.it = next(iter(self.scores), 0)
-        self._broadcast_state()
+        self.rules.leave(peer_id, time.monotonic())  # the state goes out next frame
 
-    def _broadcast_state(self) -> None:
-        if self.multiplayer.get_peers():
-            self.node.rpc("state", self.it, dict(self.scores))
+    def got_join(self, sender: int, name: Any, color: Any) -> None:
+        self.rules.join(sender, name, color, time.monotonic())
 
-    def got_position(self, sender: int, pos: Vector2, name: str, color: Color) -> None:
-        if sender in self.scores:
-            self.positions[sender] = pos
+    def got_move(self, sender: int, pos: Any) -> None:
+        self.rules.move(sender, pos)
 
     def got_ping(self, sender: int, t: float) -> None:
-        if sender in self.scores:
+        if sender in self.rules.names:
             self.node.rpc_id(sender, "pong", t)
-
-    def got_tag(self, tagger: int, victim: int) -> None:
-        now = time.monotonic()
-        a, b = self.positions.get(tagger), self.positions.get(victim)
-        if (tagger != self.it or victim not in self.scores or a is None or b is None
-                or now - self.last_tag < TAG_COOLDOWN):
-            return
-        if math.hypot(a.x - b.x, a.y - b.y) > RADIUS * 2 + 12:  # slack for latency
-            return
-        self.scores[tagger] += 1
-        self.it = victim
-        self.last_tag = now
-        self._broadcast_state()
-
-    def got_state(self, it: int, scores: dict[int, int]) -> None:
-        pass  # the host sends state and pongs, never receives them
-
-    def got_pong(self, t: float) -> None:
-        pass
 
     def close(self) -> None:
         peer = self.multiplayer.multiplayer_peer
@@ -177,22 +165,7 @@ class ArenaHost:
 # --------------------------------------------------------------------------------- players
 
 
-class _LastWarning(logging.Handler):
-    """Keeps the last warning godot_ws logged (why a connection failed), for the screen."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.message = ""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.message = record.getMessage()
-
-
-_last_warning = _LastWarning()
-logging.getLogger("godot_ws").addHandler(_last_warning)
-
-
-class ArenaLink:
+class ArenaLink(_Handler):
     """One player's connection to the host over Godot 4's protocol (as arena_net.ArenaLink)."""
 
     def __init__(self, url: str, events: LinkEvents) -> None:
@@ -212,7 +185,7 @@ class ArenaLink:
 
     def connect(self) -> bool:
         """Start joining; False (with ``on_lost`` called) when the URL is not valid."""
-        _last_warning.message = ""
+        last_warning.message = ""
         self.client = WebSocketMultiplayerPeer()
         if self.client.create_client(self.url) != OK:
             self.events.on_lost(f"invalid URL {self.url!r}", False)
@@ -253,7 +226,7 @@ class ArenaLink:
 
     def _on_lost(self, was_joined: bool) -> None:
         self._joined = False
-        reason = _last_warning.message or ("the host went away" if was_joined else "no answer")
+        reason = last_warning.message or ("the host went away" if was_joined else "no answer")
         self.events.on_lost(reason, was_joined)
 
     # ------------------------------------------------------------------ per frame
@@ -262,40 +235,38 @@ class ArenaLink:
         """Move the network along: the host's calls arrive as RPCs during this poll."""
         self.multiplayer.poll()
 
-    def got_position(self, sender: int, pos: Vector2, name: str, color: Color) -> None:
+    def got_world(self, positions: dict[int, Vector2]) -> None:
         self.messages_in += 1
-        self.events.on_position(sender, pos, name, color)
+        self.events.on_world(positions)
 
-    def got_state(self, it: int, scores: dict[int, int]) -> None:
+    def got_state(self, state: Any) -> None:
         self.messages_in += 1
-        self.events.on_state(it, scores)
+        parsed = parse_state(state)
+        if parsed is not None:
+            self.events.on_state(parsed)
+
+    def got_tagged(self, tagger: int, victim: int) -> None:
+        self.messages_in += 1
+        self.events.on_tagged(tagger, victim)
 
     def got_pong(self, t: float) -> None:
         self.messages_in += 1
         self.events.on_pong((time.perf_counter() - t) * 1000)
 
-    def got_ping(self, sender: int, t: float) -> None:
-        pass  # pings go to the host only
-
-    def got_tag(self, tagger: int, victim: int) -> None:
-        pass
-
-    def _call(self, target: int | None, method: str, *args: Any) -> None:
+    def _call(self, method: str, *args: Any) -> None:
         if self.client.get_connection_status() != _CONNECTED or not self._joined:
             return
-        err = (self.node.rpc(method, *args) if target is None
-               else self.node.rpc_id(target, method, *args))
-        if err == OK:
+        if self.node.rpc_id(SERVER, method, *args) == OK:
             self.messages_out += 1
 
-    def send_position(self, pos: Vector2, name: str, color: Color) -> None:
-        self._call(None, "pos", pos, name, color)
+    def send_join(self, name: str, color: Color) -> None:
+        self._call("join", name, color)
+
+    def send_move(self, pos: Vector2) -> None:
+        self._call("move", pos)
 
     def send_ping(self) -> None:
-        self._call(SERVER, "ping", time.perf_counter())
-
-    def send_tag(self, victim: int) -> None:
-        self._call(SERVER, "tag", victim)
+        self._call("ping", time.perf_counter())
 
 
 def shut_down(host_mp: SceneMultiplayer | None, links: list[ArenaLink]) -> None:

@@ -106,7 +106,7 @@ def draw(screen: Any, font: Any, me: Chatter, typed: str, url: str) -> None:
 
 
 def main() -> int:
-    args = parse_args("godot_ws chat window", "you")
+    args = parse_args("godot_ws chat window", "")
     set_up_logging()
     global pygame
     import pygame
@@ -120,7 +120,8 @@ def main() -> int:
     pygame.display.set_caption("godot_ws chat")
     font = pygame.font.Font(None, 22)
     clock = pygame.time.Clock()
-    me = Chatter(url, args.name, bot=args.headless)
+    # Everyone sees this name: a default of "you" would show strangers called "you".
+    me = Chatter(url, args.name or f"guest{random.randint(100, 999)}", bot=args.headless)
     bots = [Chatter(url, f"bot{i + 1}", bot=True) for i in range(args.bots)]
     typed = ""
     frames = 0

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import shutil
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from websockets.sync.server import ServerConnection, serve
@@ -215,3 +218,15 @@ def run_until_closed(server: RawServer) -> Recorder:
     poll_until(client, lambda: rec.has("connection_closed"))
     server.close()
     return rec
+
+
+def copy_checkout(root: Path, dest: Path) -> Path:
+    """The files git tracks under ``root`` copied to ``dest`` (a clean checkout for builds
+    and installs that must not see the working tree's build output); returns ``dest``."""
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=root, capture_output=True,
+                           check=True).stdout.decode().split("\0")
+    for name in filter(None, files):
+        if (root / name).is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(root / name, dest / name)
+    return dest

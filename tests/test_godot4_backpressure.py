@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import struct
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import pytest
 
@@ -19,8 +19,9 @@ CONNECTED = ConnectionStatus.CONNECTION_CONNECTED
 SEQ = struct.Struct("<I")
 
 
-def poll_until(peers: list[WebSocketMultiplayerPeer], condition: Callable[[], bool],
-               timeout: float = 10.0, what: str = "condition") -> None:
+def poll_until(peers: Sequence[WebSocketMultiplayerPeer | SceneMultiplayer],
+               condition: Callable[[], bool], timeout: float = 10.0,
+               what: str = "condition") -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
@@ -137,18 +138,9 @@ def _scene_game(clients: int) -> tuple[SceneMultiplayer, list[SceneMultiplayer]]
         mp.multiplayer_peer = peer
         joined.append(mp)
     everyone = [host, *joined]
-    _run(everyone, lambda: all(len(mp.get_peers()) == clients for mp in everyone), "joining")
+    poll_until(everyone, lambda: all(len(mp.get_peers()) == clients for mp in everyone),
+               what="joining")
     return host, joined
-
-
-def _run(mps: list[SceneMultiplayer], condition: Callable[[], bool], what: str,
-         timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        for mp in mps:
-            mp.poll()
-        time.sleep(0.0005)
 
 
 def test_relay_flood_loses_no_reliable_packet(caplog: pytest.LogCaptureFixture) -> None:
@@ -194,8 +186,8 @@ def test_relay_flood_loses_no_reliable_packet(caplog: pytest.LogCaptureFixture) 
                 and set(ok_ticks) <= set(node.ticks)
                 for pid, node in zip(ids, nodes))
 
-        _run(everyone, delivered, "every relayed packet and every tick rpc() accepted",
-             timeout=20)
+        poll_until(everyone, delivered, timeout=20,
+                   what="every relayed packet and every tick rpc() accepted")
     finally:
         for mp in everyone:
             peer = mp.multiplayer_peer
@@ -255,3 +247,41 @@ def test_target_that_stays_full_fails_rpc_then_is_dropped(
     assert sum("was not sent" in m for m in messages) == episodes
     assert any(f"peer {stuck_id} took nothing for 0.3 s" in m for m in messages)
     assert left == [stuck_id]
+
+
+def test_peer_list_reaches_a_peer_whose_buffer_is_full() -> None:
+    # ADD_PEER to a client whose output buffer was full was lost, so once it read again it
+    # never learned of the newcomer. SYS packets (6 bytes) now go past the output limit, as
+    # the 3.x relay's SYS messages do.
+    host, (slow,) = _scene_game(1)
+    node = Blob(host, "Main")
+    slow_id = slow.get_unique_id()
+    newcomer = None
+    try:
+        deadline = time.monotonic() + 10
+        while host.rpc(slow_id, node, "blob", [bytes(30_000)]) == Error.OK:  # slow reads not
+            assert time.monotonic() < deadline, "the slow peer's buffer never filled"
+            host.poll()
+            time.sleep(0.001)
+        speer = host.multiplayer_peer
+        assert speer is not None
+        peer = WebSocketMultiplayerPeer()
+        assert peer.create_client(f"ws://127.0.0.1:{speer.get_local_port()}") == Error.OK
+        newcomer = SceneMultiplayer()
+        newcomer.multiplayer_peer = peer
+
+        def joined() -> bool:  # the slow peer's buffer topped up to the byte meanwhile
+            while host.send_bytes(b"x", slow_id) == Error.OK:
+                pass
+            return 1 in newcomer.get_peers()
+
+        poll_until([host, newcomer], joined, what="the newcomer")
+        new_id = newcomer.get_unique_id()
+        # The slow peer reads again before the 5 s stall limit: the newcomer is announced.
+        poll_until([host, slow, newcomer], lambda: new_id in slow.get_peers(), timeout=4,
+                   what="the slow peer to hear of the newcomer")
+    finally:
+        for mp in (host, slow, newcomer):
+            mpeer = mp.multiplayer_peer if mp is not None else None
+            if mpeer is not None:
+                mpeer.close()

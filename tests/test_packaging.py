@@ -3,7 +3,6 @@ setup.cfg declares, and the typing marker."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import tarfile
@@ -11,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from support import copy_checkout
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,13 +30,7 @@ def _backend_path(tmp_path: Path) -> str:
 
 @pytest.mark.install
 def test_sdist_and_wheel_ship_the_license(tmp_path: Path) -> None:
-    checkout = tmp_path / "godot_ws"
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True,
-                           check=True).stdout.decode().split("\0")
-    for name in filter(None, files):
-        if (ROOT / name).is_file():
-            (checkout / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, checkout / name)
+    checkout = copy_checkout(ROOT, tmp_path / "godot_ws")
     out = tmp_path / "dist"
     out.mkdir()
     names = []

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+from support import copy_checkout
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.rst").read_text(encoding="utf-8")
@@ -217,13 +218,7 @@ def test_readme_install_keeps_godot_ws_visible_to_mypy(tmp_path: Path) -> None:
     install = re.search(r"^    (python -m pip install -e '\.\[demos\]'.*)$", section("Get it"),
                         re.M)
     assert install is not None
-    checkout = tmp_path / "godot_ws"
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True,
-                           check=True).stdout.decode().split("\0")
-    for name in filter(None, files):
-        if (ROOT / name).is_file():
-            (checkout / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, checkout / name)
+    checkout = copy_checkout(ROOT, tmp_path / "godot_ws")
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     python = str(venv / "bin" / "python")

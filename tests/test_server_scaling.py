@@ -17,9 +17,9 @@ def count_pumps(monkeypatch: pytest.MonkeyPatch) -> list[Connection]:
     pumped: list[Connection] = []
     real_pump = Connection.pump
 
-    def counting_pump(self: Connection, first: bytes | None = None) -> int:
+    def counting_pump(self: Connection, first: bytes | None = None, *args: Any) -> int:
         pumped.append(self)
-        return real_pump(self, first)
+        return real_pump(self, first, *args)
 
     monkeypatch.setattr(Connection, "pump", counting_pump)
     return pumped

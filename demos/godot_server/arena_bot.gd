@@ -1,5 +1,5 @@
 extends SceneTree
-# A Godot 3 arena player (a bot: no window, it wanders, chases when it is "it" and flees
+# A Godot 3 arena player (a bot: no window; it wanders, chases when it is "it" and flees
 # otherwise) for any arena host, Python (demos/arena.py) or Godot (arena_server.gd):
 #
 #   godot3-server --path demos/godot_server -s arena_bot.gd -- 0 url=ws://127.0.0.1:9080/
@@ -7,11 +7,13 @@ extends SceneTree
 #
 # The same arena.gd as the host. Prints READY <port> at once, JOINED_AS <id> once in, and at
 # the end (after `frames` frames or when the host goes) BOT id=<id> seen=<players seen>
-# tags=<tags sent> pongs=<pongs>.
+# tags=<tags seen> pongs=<pongs>.
 
 const WIDTH = 800
 const ARENA_HEIGHT = 568
+const RADIUS = 18
 const SPEED = 240.0
+const IT_SPEED = 320.0
 
 var arena
 var me = null
@@ -24,7 +26,7 @@ var frame = 0
 var seen = {}
 var tags = 0
 var pongs = 0
-var it_since = 0.0
+var finished = false
 
 
 func _initialize():
@@ -42,6 +44,7 @@ func _initialize():
 	arena = preload("res://arena.gd").new()
 	arena.name = "Arena"
 	arena.connect("ponged", self, "_ponged")
+	arena.connect("was_tagged", self, "_tagged")
 	get_root().add_child(arena)
 	connect("connected_to_server", self, "_joined")
 	connect("connection_failed", self, "_done")
@@ -54,6 +57,7 @@ func _initialize():
 
 func _joined():
 	me = get_network_unique_id()
+	arena.rpc_id(1, "join", bot_name, color)
 	print("JOINED_AS %d" % me)
 
 
@@ -61,9 +65,14 @@ func _ponged(_ms):
 	pongs += 1
 
 
+func _tagged(_tagger, _victim):
+	tags += 1
+
+
 func _idle(delta):
 	frame += 1
-	if me != null and network_peer != null:
+	if me != null and network_peer != null \
+			and network_peer.get_connection_status() == NetworkedMultiplayerPeer.CONNECTION_CONNECTED:
 		_play(min(delta, 0.05))
 	if frame >= frames:
 		_done()
@@ -71,40 +80,42 @@ func _idle(delta):
 
 
 func _play(delta):
-	for b in arena.players.get_children():
-		if int(b.name) != me and b.seen:
-			seen[int(b.name)] = true
-	for id in arena.scores:
+	var state = arena.state
+	var names = state.get("names", {})
+	for id in names:
 		seen[int(id)] = true
+	var it_id = state.get("it", 0)
+	var frozen = it_id == me and arena.now() - arena.state_at < state.get("frozen_for", 0.0)
 	var target = null
 	var best = 1e9
-	for b in arena.players.get_children():
-		if int(b.name) != me and b.seen and b.position.distance_to(pos) < best:
-			best = b.position.distance_to(pos)
-			target = b
+	for id in arena.world:
+		if id != me and names.has(id) and arena.world[id].distance_to(pos) < best:
+			if it_id == me and id == state.get("no_tag_back", 0):
+				continue
+			best = arena.world[id].distance_to(pos)
+			target = id
 	var dir = Vector2(cos(heading), sin(heading))
 	heading += rand_range(-0.3, 0.3)
-	if arena.it_id == me and target != null:
-		dir = target.position - pos
-	elif target != null and int(target.name) == arena.it_id and best < 160:
-		dir = pos - target.position
+	if it_id == me and target != null:
+		dir = arena.world[target] - pos
+	elif arena.world.has(it_id) and it_id != me and arena.world[it_id].distance_to(pos) < 120:
+		dir = pos - arena.world[it_id]
 	if not Rect2(40, 40, WIDTH - 80, ARENA_HEIGHT - 80).has_point(pos):
 		heading = (Vector2(WIDTH / 2, ARENA_HEIGHT / 2) - pos).angle()
 		dir = Vector2(cos(heading), sin(heading))
-	pos += dir.normalized() * SPEED * delta
-	pos.x = clamp(pos.x, 18, WIDTH - 18)
-	pos.y = clamp(pos.y, 18, ARENA_HEIGHT - 18)
+	if not frozen:
+		pos += dir.normalized() * (IT_SPEED if it_id == me else SPEED) * delta
+	pos.x = clamp(pos.x, RADIUS, WIDTH - RADIUS)
+	pos.y = clamp(pos.y, RADIUS, ARENA_HEIGHT - RADIUS)
 	if frame % 2 == 0:
-		arena.body(me).rpc_unreliable("update_position", pos, bot_name, color)
+		arena.rpc_unreliable_id(1, "move", pos)
 	if frame % 30 == 0:
 		arena.rpc_id(1, "ping", OS.get_ticks_usec() / 1000000.0)
-	var now = OS.get_ticks_msec() / 1000.0
-	if arena.it_id == me and target != null and best < 36 and now - it_since > 1.0:
-		arena.rpc_id(1, "tag", int(target.name))
-		tags += 1
-		it_since = now
 
 
 func _done():
+	if finished:
+		return
+	finished = true
 	print("BOT id=%d seen=%d tags=%d pongs=%d" % [me if me != null else 0, seen.size(), tags, pongs])
 	quit()

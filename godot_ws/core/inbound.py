@@ -14,7 +14,7 @@ from typing import TypeGuard
 from .frames import MAX_CONTROL, Opcode
 
 __all__ = ["PacketQueue", "LargeFrame", "header_error", "MIN_FRAGMENTS", "FRAGMENT_BYTES",
-           "FRAMES_PER_POLL", "READ_AHEAD", "LARGE_FRAME", "AFTER_LARGE_READ", "reusable"]
+           "FRAMES_PER_POLL", "NO_SHARE", "INFLATE_UNIT", "READ_AHEAD", "LARGE_FRAME", "AFTER_LARGE_READ", "reusable"]
 
 # A fragmented message may have max(MIN_FRAGMENTS, input buffer // FRAGMENT_BYTES) frames:
 # 1024 at Godot's default 64 KiB, 16384 at 1 MiB, a million at Autobahn's 64 MiB.
@@ -23,6 +23,12 @@ FRAGMENT_BYTES = 64
 # Frames that queue no message (control frames, fragments) one poll decodes for one
 # connection; the rest waits for the next poll (issue 11.5).
 FRAMES_PER_POLL = 1024
+# A server divides one budget of work per poll among its connections (issue 25.5): each
+# connection's ``work_left`` is its share, spent one unit per frame decoded (data messages
+# too) plus one per INFLATE_UNIT bytes a compressed message inflates to (issue 25.13: a
+# 100-byte frame can inflate to 64 KiB). NO_SHARE: no cross-connection budget (clients).
+NO_SHARE = 1 << 62
+INFLATE_UNIT = 1024
 # Undecoded bytes a connection reads ahead while its queue is full, so a reset right after
 # a burst finds them here rather than in the kernel's discarded buffer (issue 11.11).
 READ_AHEAD = 1 << 19

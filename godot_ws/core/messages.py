@@ -19,6 +19,7 @@ from .deflate import (
 from .inbound import (
     FRAGMENT_BYTES,
     AFTER_LARGE_READ,
+    INFLATE_UNIT,
     MIN_FRAGMENTS,
     reusable,
 )
@@ -116,6 +117,8 @@ class MessageParts(ConnectionState):
             if inflated is None:
                 return None
             part = inflated
+            # Inflating costs what the inflated bytes cost, not what arrived (issue 25.13).
+            self.work_left -= len(part) // INFLATE_UNIT
         if self._utf8 is not None:
             # Checked per fragment so a bad sequence fails fast, not at the end of the message.
             try:

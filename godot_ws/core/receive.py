@@ -143,6 +143,10 @@ class Receiver(MessageParts):
             if not mask_in and not self._frag_opcode:
                 # The hot path: whole small unfragmented unmasked messages, FIN set, no RSV.
                 free = max_packets - len(packets)
+                share = self.work_left
+                if share < free:
+                    free = share  # this poll's share is spent before the queue is full
+                start = free
                 while end - pos >= 2:
                     b0 = buf[pos]
                     n = buf[pos + 1]
@@ -167,6 +171,7 @@ class Receiver(MessageParts):
                     free -= 1
                     nbytes += n
                     pos = stop
+                self.work_left -= start - free
                 if self.blocked or self._halted:
                     break
             if end - pos < 2:
@@ -239,9 +244,11 @@ class Receiver(MessageParts):
                 break
             if b0 & 0x80 and not self._frag_opcode and (opcode == 2 or opcode == 1) and not b0 & 0x40:
                 # The hot path: a whole unfragmented message.
-                if packets and (len(packets) >= max_packets or nbytes + n > max_bytes):
+                if self.work_left <= 0 or (packets and (
+                        len(packets) >= max_packets or nbytes + n > max_bytes)):
                     self.blocked = True
                     break
+                self.work_left -= 1
                 payload = buf[pos + head : stop]
                 if mask_in:
                     payload = mask_payload(buf[pos + head - 4 : pos + head], payload)
@@ -255,12 +262,14 @@ class Receiver(MessageParts):
                 nbytes += n
                 pos = stop
                 continue
-            if self.frames_left <= 0:
-                # This poll's budget of frames that queue nothing is spent (issue 11.5): the
-                # rest waits for the next poll, so a flood of pings cannot stall the game.
+            if self.frames_left <= 0 or self.work_left <= 0:
+                # This poll's budget of frames that queue nothing is spent (issue 11.5), or
+                # the connection's share of its server's poll (issue 25.5): the rest waits
+                # for the next poll, so a flood of pings cannot stall the game.
                 self.blocked = True
                 break
             self.frames_left -= 1
+            self.work_left -= 1
             if opcode < 8:
                 if b0 & 0x80 and packets and (
                     len(packets) >= max_packets or nbytes + self._frag_len + n > max_bytes

@@ -19,6 +19,7 @@ from .inbound import (
     FRAGMENT_BYTES,
     FRAMES_PER_POLL,
     MIN_FRAGMENTS,
+    NO_SHARE,
     LargeFrame,
     PacketQueue,
 )
@@ -86,6 +87,7 @@ class ConnectionState:
         self._eof_reason = (f"connection closed by the {'server' if client else 'client'} "
                             "without a close frame")
         self.frames_left = FRAMES_PER_POLL  # control frames and fragments left this poll
+        self.work_left = NO_SHARE  # this poll's share of its server's budget (inbound.py)
         self._frag_opcode = 0
         self._large: LargeFrame | None = None  # a large binary frame still arriving
         # Large packets handed out (a client's), refilled once the game has dropped them.

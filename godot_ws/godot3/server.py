@@ -17,31 +17,26 @@ import random
 import selectors
 import socket
 import ssl
-import time
 from collections import deque
 from collections.abc import Sequence
-from typing import Any
 
 from ..core import events
 from ..net.connection import WRITE_THROUGH, Connection
 from .relay import Relay
-from ..net.transport import Transport, listen_socket
+from ..net.limits import PollBudget
+from ..net.transport import listen_socket
 from ..core.constants import ConnectionStatus, Error
 from ..net.crypto import server_context
+from .accepting import Accepting
 from .multiplayer_peer import godot_reason
-from .server_api import ServerAPI
 from .peer import WebSocketPeer
-from ..core.protocol import PacketQueue, ServerProtocol, State
+from ..core.protocol import ServerProtocol, State
 from ..common.signals import Signal
 from ..common.arguments import is_int, server_call_error
 
 __all__ = ["WebSocketServer"]
 
 log = logging.getLogger("godot_ws.server")  # the name README documents
-
-# A burst of connection attempts is accepted over several polls, so one poll stays short.
-_ACCEPTS_PER_POLL = 64
-
 
 _CLOSING = State.CLOSING
 _OPEN = State.OPEN
@@ -64,7 +59,7 @@ class _Client:
         self.foreign = False  # a plain client on a multiplayer host: being closed, no peer
 
 
-class WebSocketServer(ServerAPI):
+class WebSocketServer(Accepting):
     """Godot 3's ``WebSocketServer``: call ``poll()`` once per frame; it never blocks and never
     raises for anything a client did.
 
@@ -75,7 +70,9 @@ class WebSocketServer(ServerAPI):
 
     A poll looks only at the clients whose sockets are ready (``selectors``) and those with
     something to finish (output the socket has not taken, a close in progress, a full queue),
-    so idle players cost nothing per frame. Messages the handlers put during ``poll()`` are
+    so idle players cost nothing per frame; those it reads share one work budget per poll,
+    round robin (``net/limits.py``: a flood from many clients cannot stretch a poll), and
+    handshakes are stepped a few per poll. Messages the handlers put during ``poll()`` are
     written before it returns; ``poll()`` called from a handler is refused (logged).
     """
 
@@ -85,19 +82,11 @@ class WebSocketServer(ServerAPI):
         self.client_disconnected = Signal("client_disconnected")
         self.client_close_request = Signal("client_close_request")
         self.data_received = Signal("data_received")
-        #: Seconds a client has to finish TCP, TLS and its upgrade request.
-        self.handshake_timeout = 3.0
         #: Seconds to wait for a client's close reply before dropping it.
         self.close_timeout = 3.0
         self._listener: socket.socket | None = None
-        self._context: ssl.SSLContext | None = None
-        self._protocols: tuple[str, ...] = ()
-        # Handshaking connections (accept order) -> socket number, and those to step in the
-        # next poll whatever their socket says (new, TLS, a reply not yet written).
-        self._pending: dict[Connection, int] = {}
-        self._due: dict[Connection, None] = {}
         self._clients: dict[int, _Client] = {}
-        self._selector: selectors.BaseSelector | None = None
+        self._budget: PollBudget[_Client] = PollBudget()
         # Clients to look at in the next poll whatever their socket says (dicts: ordered).
         self._busy: dict[_Client, None] = {}
         self._ready: deque[_Client] = deque()  # clients with signals to fire, in order
@@ -168,6 +157,8 @@ class WebSocketServer(ServerAPI):
         for conn in self._pending:
             conn.transport.close()
         self._clients.clear()
+        self._budget.clear()
+        self._address_limit.clear()
         self._pending.clear()
         self._due.clear()
         self._spent.clear()
@@ -239,12 +230,21 @@ class WebSocketServer(ServerAPI):
         relay = self._relay
         clients = self._clients
         timeout = self.close_timeout
+        # One budget for all clients (issue 25.5): each gets an even share; those this poll
+        # does not reach go first next poll.
+        budget = self._budget
+        visit = budget.start(visit)
+        share = budget.share
         for client in visit:
             if clients.get(client.id) is not client:
                 continue  # gone
+            if budget.exhausted:
+                budget.defer(client)
+                continue
             conn = client.conn
             protocol = conn.protocol
-            new = conn.pump()
+            new = conn.pump(None, share)
+            budget.spend(protocol.work_left)
             if protocol.state is _CLOSING:
                 conn.check_closing(timeout)
             if new and relay is None:
@@ -270,88 +270,6 @@ class WebSocketServer(ServerAPI):
             if ready and ready[0] is client:
                 ready.popleft()
             client.queued = False
-
-    def _register(self, fd: int, data: Any) -> None:
-        selector = self._selector
-        assert selector is not None
-        try:
-            selector.register(fd, selectors.EVENT_READ, data)
-        except KeyError:  # a closed socket's number, reused: replace its stale entry
-            selector.unregister(fd)
-            selector.register(fd, selectors.EVENT_READ, data)
-
-    def _unregister(self, fd: int) -> None:
-        if self._selector is not None and fd >= 0:
-            try:
-                self._selector.unregister(fd)
-            except (KeyError, ValueError):
-                pass
-
-    def _accept(self, due: dict[Connection, None]) -> None:
-        assert self._listener is not None
-        for _ in range(_ACCEPTS_PER_POLL):
-            try:
-                sock, _address = self._listener.accept()
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError as exc:  # e.g. out of file descriptors: try again next poll
-                log.warning("accept failed: %s", exc)
-                return
-            if self._refuse_new_connections:
-                sock.close()
-                continue
-            queue = PacketQueue(self._in_packets, self._in_bytes)
-            protocol = ServerProtocol(queue, self._protocols, self._in_bytes,
-                                      self._deflate_options())
-            conn = Connection(Transport("", 0, self._context, accepted=sock), protocol,
-                              self._out_bytes, self._out_packets)
-            conn.deadline = time.monotonic() + self.handshake_timeout
-            conn.heartbeat_interval = self._heartbeat_interval
-            stream = conn.transport.sock
-            fd = stream.fileno() if stream is not None else -1
-            if fd >= 0:
-                self._register(fd, conn)
-            self._pending[conn] = fd
-            due[conn] = None  # its first step: TCP is up (TLS begins)
-
-    def _advance_pending(self, due: dict[Connection, None]) -> None:
-        """Step the handshakes whose sockets are ready (or that are due), then time out the
-        oldest: a thousand slow handshakes cost a poll nothing while they send nothing."""
-        pending = self._pending
-        for conn in due:
-            if conn not in pending:
-                continue
-            if not conn.ready:
-                conn.advance()
-            if conn.ready:
-                conn.pump()
-            happened = conn.protocol.events_received()
-            if any(isinstance(e, events.HandshakeDone) for e in happened):
-                self._admit(conn, happened)
-            elif any(isinstance(e, (events.HandshakeFailed, events.Closed)) for e in happened):
-                reason = next(getattr(e, "reason", "") for e in happened)
-                log.info("client handshake failed: %s", reason)
-                conn.flush()  # the 400 reply, if any
-                self._drop_pending(conn)
-            elif conn.transport.is_tls or conn.transport._out or not conn.ready:
-                # TLS may wait to write, not only to read: step it every poll.
-                self._due[conn] = None
-        if pending:
-            now = time.monotonic()
-            # Accept order is deadline order (unless handshake_timeout changed meanwhile).
-            late = []
-            for conn in pending:
-                if now <= conn.deadline:
-                    break
-                late.append(conn)
-            for conn in late:
-                log.info("client handshake timed out after %s s", self.handshake_timeout)
-                self._drop_pending(conn)
-
-    def _drop_pending(self, conn: Connection) -> None:
-        self._unregister(self._pending.pop(conn, -1))
-        self._due.pop(conn, None)
-        conn.transport.close()
 
     def _admit(self, conn: Connection, happened: list[events.Event]) -> None:
         conn.deadline = 0.0
@@ -426,8 +344,10 @@ class WebSocketServer(ServerAPI):
         conn = client.conn
         conn.flush()
         self._unregister(client.fd)
+        self._address_limit.release(conn.transport.host)
         conn.transport.close()
         self._busy.pop(client, None)
+        self._budget.forget(client)
         # has_peer(id) still holds inside the signal, as in Godot.
         try:
             if relay is not None and client.foreign:

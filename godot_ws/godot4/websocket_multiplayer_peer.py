@@ -5,8 +5,8 @@ binary WebSocket message with no header; the server greets each client with one 
 the client's id (int32 LE), and the client checks it; the server sends to ``target_peer`` (0:
 everyone, -N: everyone but N); client-to-client traffic is relayed by ``SceneMultiplayer``
 (``is_server_relay_supported()``). Built on this package's Godot 4 ``WebSocketPeer`` and
-``TCPServer`` (one protocol implementation): this module only keeps the id map, the pending
-handshakes and their timeouts.
+``TCPServer`` (one protocol implementation): this module keeps the id map, the client side
+and the packet calls; the host's accepting and poll are ``_mp_host.py``.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from ..core.constants import ConnectionStatus, Error
 from ..common.arguments import is_int, server_call_error, url_call_error
 from ._inbox import Inbox
+from ._mp_host import Host, Pending
 from ._outbox import Outbox
-from .multiplayer_peer import MultiplayerPeer
-from .streams import StreamPeer, StreamPeerTCP, StreamPeerTLS, TCPServer
+from .streams import TCPServer
 from .tls import TLSOptions
 from .websocket_peer import WebSocketPeer
 
@@ -34,26 +34,13 @@ _CONNECTED = ConnectionStatus.CONNECTION_CONNECTED
 _CONNECTING = ConnectionStatus.CONNECTION_CONNECTING
 _DISCONNECTED = ConnectionStatus.CONNECTION_DISCONNECTED
 _OPEN = WebSocketPeer.STATE_OPEN
-_WS_CONNECTING = WebSocketPeer.STATE_CONNECTING
 _WS_CLOSED = WebSocketPeer.STATE_CLOSED
 
 PROTO_SIZE = 9
 """A 3.x leftover Godot 4 still subtracts in ``get_max_packet_size`` (no header is sent)."""
 
 
-class _Pending:
-    """A connection that has no id yet: its start time, its TCP/TLS stream and its peer."""
-
-    __slots__ = ("time", "tcp", "connection", "ws")
-
-    def __init__(self, now: float, tcp: StreamPeerTCP | None = None) -> None:
-        self.time = now
-        self.tcp = tcp
-        self.connection: StreamPeer | None = tcp
-        self.ws: WebSocketPeer | None = None
-
-
-class WebSocketMultiplayerPeer(MultiplayerPeer):
+class WebSocketMultiplayerPeer(Host):
     """Godot 4's WebSocket multiplayer peer: ``create_server(port)`` or ``create_client(url)``,
     then hand it to ``SceneMultiplayer.multiplayer_peer`` (which polls it), or poll it and use
     its packet API yourself."""
@@ -61,18 +48,11 @@ class WebSocketMultiplayerPeer(MultiplayerPeer):
     def __init__(self) -> None:
         super().__init__()
         self._config = WebSocketPeer()  # holds the properties every peer is created with
-        self._handshake_timeout = 3.0
         self._status = _DISCONNECTED
         self._unique_id = 0
         self._target_peer = 0
-        self._peers: dict[int, WebSocketPeer] = {}
-        self._pending: dict[int, _Pending] = {}
-        self._server: TCPServer | None = None
-        self._tls_server_options: TLSOptions | None = None
         self._inbox = Inbox.like(self._config)  # every peer's packets, bounded
         self._outbox = Outbox()  # failed sends reported, full peers dropped (_outbox.py)
-        self._closing: list[tuple[WebSocketPeer, float]] = []  # closed by us, still closing
-        self._leaving: dict[int, WebSocketPeer] = {}  # closed peers with packets unread
 
     # ------------------------------------------------------------------ properties
 
@@ -161,7 +141,7 @@ class WebSocketMultiplayerPeer(MultiplayerPeer):
         err = server.listen(port, bind_address)
         if err != Error.OK:
             return err
-        self._server = server
+        self._start_host(server)
         self._unique_id = 1
         self._status = _CONNECTED
         self._tls_server_options = tls_server_options
@@ -184,7 +164,7 @@ class WebSocketMultiplayerPeer(MultiplayerPeer):
         err = peer.connect_to_url(url, tls_client_options)
         if err != Error.OK:
             return err
-        self._pending[1] = _Pending(time.monotonic())
+        self._pending[1] = Pending(time.monotonic())
         self._peers[1] = peer
         self._status = _CONNECTING
         return Error.OK
@@ -206,6 +186,7 @@ class WebSocketMultiplayerPeer(MultiplayerPeer):
         self._peers.clear()
         if self._server is not None:
             self._server.stop()
+            self._stop_host()
         self._server = None
         self._pending.clear()
         for peer, _deadline in self._closing:
@@ -273,119 +254,6 @@ class WebSocketMultiplayerPeer(MultiplayerPeer):
                      self._handshake_timeout)
             self._clear()
 
-    def _poll_server(self) -> None:
-        server = self._server
-        assert server is not None
-        now = time.monotonic()
-        self._outbox.new_poll()
-        for peer_id, leaver in list(self._leaving.items()):
-            # Still "leaving" (quietly unreachable) while the others hear of its departure.
-            if leaver.get_available_packet_count():
-                continue  # the inbox was full: its last packets go in first
-            del self._leaving[peer_id]
-            self.peer_disconnected.emit(peer_id)
-            if self._server is None:
-                return  # a handler closed us
-        # Godot takes one connection per poll; taking every waiting one keeps bursts short.
-        while not self._refuse_new_connections and server.is_connection_available():
-            tcp = server.take_connection()
-            if tcp is None:
-                break
-            peer_id = self.generate_unique_id()
-            while peer_id in self._peers or peer_id in self._pending:
-                peer_id = self.generate_unique_id()  # Godot does not check for collisions
-            self._pending[peer_id] = _Pending(now, tcp)
-        for peer_id, pending in list(self._pending.items()):
-            if now - pending.time > self._handshake_timeout:
-                log.info("WebSocket handshake timed out after %.3f seconds.",
-                         self._handshake_timeout)
-                self._drop_pending(peer_id)
-                continue
-            if pending.ws is not None:
-                pending.ws.poll()
-                state = pending.ws.get_ready_state()
-                if state == _OPEN:
-                    del self._pending[peer_id]
-                    if self._refuse_new_connections:
-                        pending.ws.close(-1)  # the game does not want new peers: drop it
-                        continue
-                    if pending.ws.put_packet(_ID.pack(peer_id)) == Error.OK:
-                        self._peers[peer_id] = pending.ws
-                        self.peer_connected.emit(peer_id)
-                        if self._server is None:
-                            return  # a handler closed us
-                    else:
-                        log.error("Failed to send ID to newly connected peer.")
-                        pending.ws.close(-1)
-                elif state != _WS_CONNECTING:
-                    self._drop_pending(peer_id)
-                continue
-            tcp = pending.tcp
-            if tcp is None or tcp.get_status() != StreamPeerTCP.STATUS_CONNECTED:
-                self._drop_pending(peer_id)
-                continue
-            if self._tls_server_options is None:
-                pending.ws = self._create_peer()
-                pending.ws.accept_stream(tcp)
-                continue
-            if pending.connection is tcp:
-                tls = StreamPeerTLS()
-                if tls.accept_stream(tcp, self._tls_server_options) != Error.OK:
-                    self._drop_pending(peer_id)
-                    continue
-                pending.connection = tls
-            # The WebSocketPeer drives the rest of the TLS handshake inside its poll().
-            pending.ws = self._create_peer()
-            pending.ws.accept_stream(pending.connection)  # type: ignore[arg-type]
-        gone = []
-        for peer_id, peer in self._peers.items():
-            peer.poll()
-            if peer.get_ready_state() != _OPEN:
-                gone.append(peer_id)
-                # Unlike Godot, messages that arrived before the close are still delivered.
-        # Into the inbox while it has room (leavers first: theirs arrived first); the rest
-        # waits in each peer's bounded queue, which stops reading its socket when full.
-        self._inbox.fill(self._peers, self._relay_gate, first=self._leaving)
-        for peer_id in gone:
-            left = self._peers.pop(peer_id, None)
-            if left is None:
-                continue
-            self._outbox.forget(peer_id)
-            if left.get_ready_state() != _WS_CLOSED:
-                # Godot forgets it here; we let its close handshake finish (bounded).
-                self._closing.append((left, now + self._handshake_timeout))
-            if left.get_available_packet_count() or any(
-                    source == peer_id for source, _packet in self._inbox.packets):
-                # Its last messages are read first: peer_disconnected comes after them.
-                self._leaving[peer_id] = left
-                continue
-            self.peer_disconnected.emit(peer_id)
-            if self._server is None:
-                return  # a handler closed us
-        if self._closing:
-            self._poll_closing(now)
-
-    def _poll_closing(self, now: float) -> None:
-        keep = []
-        for peer, deadline in self._closing:
-            peer.poll()
-            if peer.get_ready_state() == _WS_CLOSED:
-                continue
-            if now > deadline:
-                peer.close(-1)
-                continue
-            keep.append((peer, deadline))
-        self._closing = keep
-
-    def _drop_pending(self, peer_id: int) -> None:
-        pending = self._pending.pop(peer_id, None)
-        if pending is None:
-            return
-        if pending.ws is not None:
-            pending.ws.close(-1)
-        elif pending.connection is not None:
-            pending.connection.disconnect_from_host()  # type: ignore[attr-defined]
-
     # ------------------------------------------------------------------ packets
 
     def get_available_packet_count(self) -> int:
@@ -432,6 +300,11 @@ class WebSocketMultiplayerPeer(MultiplayerPeer):
             log.error("Peer not found: %d", target)
             return Error.ERR_INVALID_PARAMETER
         return self._outbox.send(target, peer, data, self._transfer_mode)
+
+    def _put_system(self, peer_id: int, packet: bytes) -> None:
+        peer = self._peers.get(peer_id)
+        if peer is not None and peer._conn is not None and peer.get_ready_state() == _OPEN:
+            peer._conn.send_anyway(packet, False)
 
     def _has_room(self, peer_id: int, size: int) -> bool:
         peer = self._peers.get(peer_id)
@@ -491,3 +364,5 @@ class WebSocketMultiplayerPeer(MultiplayerPeer):
             del self._peers[peer]
             if self._server is None:
                 self._clear()
+            else:
+                self._forget(peer)

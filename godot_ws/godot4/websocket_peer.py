@@ -21,6 +21,7 @@ from ..common.arguments import url_call_error
 from ..net.connection import Connection, Lingering
 from ..net.proxy import ProxyError, choose_proxy
 from ..core.handshake import parse_target
+from ..core.inbound import NO_SHARE
 from ..net.transport import RECV_SIZE, Transport
 from ..core.constants import Error, WriteMode
 from ..core.protocol import ClientProtocol, PacketQueue, ServerProtocol
@@ -221,35 +222,59 @@ class WebSocketPeer(PeerSettings):
     def poll(self) -> None:
         """Step TCP, TLS and the handshake, write what was sent, read every ready byte and
         update the state. Never blocks; never raises for anything the network did."""
+        self._poll_share(NO_SHARE)
+
+    def _poll_share(self, share: int) -> int:
+        """``poll()`` reading at most ``share`` units of work (a host's budget, see
+        ``net/limits.py``); returns the work left of the share."""
         conn = self._conn
         if conn is None:
             if self._lingering:
                 self._lingering.flush()
-            return
-        if conn.quiet_recv is not None and not conn.protocol._out:
-            # Open, nothing to write: an idle poll is one recv call.
+            return share
+        if conn.quiet_recv is not None and not conn.protocol._out and share == NO_SHARE:
+            # Open, nothing to write: an idle poll is one recv call (a host's peers are
+            # polled only when readable, and read in share-sized pieces: pump).
             try:
                 data = conn.quiet_recv(RECV_SIZE)
             except _NOTHING_READY:
-                return
+                return share
             except OSError:
                 data = None  # read again in pump, where the error is reported
-            conn.pump(data)
+            conn.pump(data, share)
             self._after_pump(conn)
-            return
+            return conn.protocol.work_left
         if self._lingering:
             self._lingering.flush()
         protocol = conn.protocol
         if protocol.state is _CORE_CLOSED:
-            return
+            return share
         if not conn.ready:
             conn.advance()
             if not conn.ready:
                 if protocol._events:
                     self._handle_events(conn)
-                return
-        conn.pump()  # also sends the heartbeat (Connection.heartbeat)
+                return share
+        conn.pump(None, share)  # also sends the heartbeat (Connection.heartbeat)
         self._after_pump(conn)
+        return protocol.work_left
+
+    def _host_transport(self) -> Transport | None:
+        """The transport a host watches for readiness (None when closed)."""
+        return self._conn.transport if self._conn is not None else None
+
+    def _needs_poll(self) -> bool:
+        """Whether the next ``poll()`` has work besides reading a socket that became
+        readable: writing, decoding held bytes, a TLS write, the heartbeat, closing. A host
+        that polls only readable peers (issue 25.15) asks this after each poll."""
+        conn = self._conn
+        if conn is None:
+            return bool(self._lingering)
+        protocol = conn.protocol
+        transport = conn.transport
+        return bool(protocol.state is not _CORE_OPEN or protocol.blocked or protocol._out
+                    or transport._out or transport.wants_write or conn.heartbeat_interval
+                    or self._queue.packets or self._lingering)
 
     def _after_pump(self, conn: Connection) -> None:
         protocol = conn.protocol
@@ -359,6 +384,8 @@ class WebSocketPeer(PeerSettings):
             conn.protocol.abort(f"closed locally with code {code}")
             conn.protocol.events_received()  # nothing to report: the caller chose this
             conn.transport.close()
+            if conn.wake is not None:
+                conn.wake(conn)  # a host polling only busy peers must see it gone
             return
         if state is _CORE_OPEN:
             conn.close(code, reason)

@@ -24,7 +24,7 @@ from typing import Any
 from .transport import RECV_SIZE, Transport
 from ..core.constants import Error
 from ..core.frames import is_valid_close_code
-from ..core.inbound import FRAMES_PER_POLL, READ_AHEAD
+from ..core.inbound import FRAMES_PER_POLL, NO_SHARE, READ_AHEAD
 from ..core.protocol import Protocol, State
 
 __all__ = ["Connection", "Lingering"]
@@ -35,6 +35,11 @@ _OPEN = State.OPEN
 # Enum member lookups cost ~0.1 us each on CPython 3.11: hot paths use module constants.
 _OK = Error.OK
 _FAILED = Error.FAILED
+
+MIN_READ = 16384
+"""The smallest read of a connection pumped under a server's share."""
+SHARE_READ_AHEAD = 65536
+"""Undecoded bytes a connection pumped under a server's share reads ahead."""
 
 WRITE_THROUGH = 8
 """Messages per poll (per connection) written to the socket the moment they are put. A game
@@ -84,10 +89,11 @@ class Connection:
         elif step is False:
             self.protocol.abort(self.transport.error)
 
-    def pump(self, first: bytes | None = None) -> int:
+    def pump(self, first: bytes | None = None, share: int = NO_SHARE) -> int:
         """Write what is queued, read every ready byte into the protocol (until its queue is
-        full; ``first`` is a chunk the caller already read), write what that produced;
-        returns how many packets were queued."""
+        full or ``share`` units of work are spent: see ``inbound.NO_SHARE``; ``first`` is a
+        chunk the caller already read), write what that produced; returns how many packets
+        were queued. ``share - protocol.work_left`` afterwards is the work it cost."""
         protocol = self.protocol
         transport = self.transport
         packets = protocol.queue.packets
@@ -95,13 +101,23 @@ class Connection:
         if protocol._out or transport.pending:
             self.flush()  # the game's messages go out before we wait on the peer's
         protocol.frames_left = FRAMES_PER_POLL
+        protocol.work_left = share
         if protocol.blocked:
             protocol.resume()
         data = first
         # While the queue is full (or this poll's frame budget is spent) keep reading up to
         # READ_AHEAD undecoded bytes: a peer that resets right after a burst makes the kernel
-        # discard what we left there.
-        while not protocol.blocked or protocol.held < READ_AHEAD:
+        # discard what we left there. Under a server's share (issue 25.5) reads are sized to
+        # the share and read-ahead is SHARE_READ_AHEAD: held bytes are copied on every poll
+        # that decodes a little of them, and a flood should wait in the kernel (TCP pushes
+        # back on the sender) rather than here.
+        if share >= NO_SHARE:
+            chunk = RECV_SIZE
+            ahead = READ_AHEAD
+        else:
+            chunk = min(RECV_SIZE, max(MIN_READ, share << 6))
+            ahead = SHARE_READ_AHEAD
+        while not protocol.blocked or protocol.held < ahead:
             if data is None:
                 view = protocol.receive_buffer() if protocol._large is not None else None
                 if view is not None:
@@ -116,12 +132,13 @@ class Connection:
                         continue
                     data = b""
                 else:
-                    size = protocol.next_read or RECV_SIZE
+                    size = protocol.next_read or chunk
+                    header = protocol.next_read
                     protocol.next_read = 0
                     data = transport.recv(size)
                     if data is None:
                         break
-                    if size < RECV_SIZE:  # just the header after a large frame: go on
+                    if header:  # just the header after a large frame: go on
                         if data:
                             protocol.receive_data(data)
                             data = None
@@ -131,7 +148,7 @@ class Connection:
                 protocol.receive_eof(transport.error)
                 break
             protocol.receive_data(data)
-            if len(data) < RECV_SIZE and not transport.is_tls:
+            if len(data) < chunk and not transport.is_tls:
                 break  # the kernel buffer is drained; skip the recv that would fail
             data = None
         if self._heartbeat and protocol.state is _OPEN:

@@ -90,6 +90,7 @@ class Transport:
         self.sock: socket.socket | None = None
         self._ssl_context = ssl_context
         self._tls_pending = False
+        self.wants_write = False  # the TLS handshake's last step waits to write, not read
         self._awaiting_context = False  # TCP is up, the TLS context is still being built
         self._connected = False
         self._last_error = ""
@@ -257,7 +258,11 @@ class Transport:
         assert isinstance(sock, ssl.SSLSocket)
         try:
             sock.do_handshake()
-        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+        except ssl.SSLWantReadError:
+            self.wants_write = False
+            return None
+        except ssl.SSLWantWriteError:
+            self.wants_write = True  # a server steps it again without waiting to read
             return None
         except (ssl.SSLError, ssl.CertificateError, OSError) as exc:
             # A plain server answers a ClientHello in plain HTTP (or hangs up): say so.
@@ -266,6 +271,7 @@ class Transport:
             hint = " (is the server plain ws://?)" if plain and not sock.server_side else ""
             return self._failed(f"TLS handshake with {self.host} failed: {exc}{hint}")
         self._tls_pending = False
+        self.wants_write = False
         return True
 
     def _failed(self, reason: str) -> bool:
