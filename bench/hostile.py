@@ -296,41 +296,6 @@ def idle_memory(n: int, compressed: bool) -> dict[str, float]:
     return {"traced_kib": traced, "rss_kib": rss}
 
 
-def idle_poll4(n: int, samples: int = 15) -> float:
-    """Median microseconds of one Godot 4 host poll with ``n`` idle joined clients."""
-    from bench.server import raise_nofile
-    from godot_ws.godot4 import WebSocketMultiplayerPeer
-
-    raise_nofile(2 * n + 256)
-    mp = WebSocketMultiplayerPeer()
-    if mp.create_server(0, "127.0.0.1") != 0:
-        raise RuntimeError("create_server failed")
-    joined: list[int] = []
-    mp.peer_connected.connect(joined.append)
-    socks = []
-    deadline = time.monotonic() + 60
-    while len(socks) < n:
-        batch = [socket.create_connection(("127.0.0.1", mp.get_local_port()))
-                 for _ in range(min(50, n - len(socks)))]
-        for s in batch:
-            s.sendall(_UPGRADE + b"\r\n")
-        socks.extend(batch)
-        while len(joined) < len(socks):
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"only {len(joined)} of {n} clients joined")
-            mp.poll()
-    for _ in range(20):
-        mp.poll()
-    reps = 200
-    out = []
-    for _ in range(samples):
-        t0 = time.perf_counter()
-        for _ in range(reps):
-            mp.poll()
-        out.append((time.perf_counter() - t0) / reps * 1e6)
-    return statistics.median(out)
-
-
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m bench.hostile")
     ap.add_argument("--attack", nargs=4, metavar=("PORT", "N", "KIND", "SECONDS"))
@@ -354,7 +319,9 @@ def main(argv: list[str] | None = None) -> None:
         run_honest(int(port), face, float(seconds))
         return
     if args.idle4:
-        result = {"poll_us": idle_poll4(args.idle4)}
+        from bench.gameloop import host_idle
+
+        result = {"poll_us": host_idle(args.idle4, 15, face="4")}
     elif args.memory:
         result = idle_memory(args.memory, args.compressed)
     else:

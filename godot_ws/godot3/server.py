@@ -70,7 +70,9 @@ class WebSocketServer(Accepting):
 
     A poll looks only at the clients whose sockets are ready (``selectors``) and those with
     something to finish (output the socket has not taken, a close in progress, a full queue),
-    so idle players cost nothing per frame. Messages the handlers put during ``poll()`` are
+    so idle players cost nothing per frame; those it reads share one work budget per poll,
+    round robin (``net/limits.py``: a flood from many clients cannot stretch a poll), and
+    handshakes are stepped a few per poll. Messages the handlers put during ``poll()`` are
     written before it returns; ``poll()`` called from a handler is refused (logged).
     """
 
