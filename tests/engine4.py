@@ -25,6 +25,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tarfile
 import tempfile
@@ -278,6 +279,7 @@ class Engine4:
              "--disable-backgrounding-occluded-windows",
              f"--user-data-dir={self._profile}", *(flags or ()), self.url],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group: stop() ends Chromium's children too
         )
 
     def wait_line(
@@ -358,17 +360,32 @@ class Engine4:
         raise EngineError(f"Godot 4 engine {self.name!r}: {why}\n--- output ---\n{self.output()}")
 
     def stop(self) -> None:
-        """End Chromium and remove its profile (idempotent)."""
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
+        """End Chromium (its whole process group) and remove its profile (idempotent)."""
+        process = self._process
+        if process is not None and process.poll() is None:
+            _signal_group(process.pid, signal.SIGTERM)
             try:
-                self._process.wait(5)
+                process.wait(5)
             except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait(5)
+                _signal_group(process.pid, signal.SIGKILL)
+                process.wait(5)
+        if process is not None:
+            _signal_group(process.pid, signal.SIGKILL)  # children that outlived the browser
         if self._profile is not None:
-            shutil.rmtree(self._profile, ignore_errors=True)
+            deadline = time.monotonic() + 5
+            while True:  # a renderer may still be writing its last files into the profile
+                shutil.rmtree(self._profile, ignore_errors=True)
+                if not os.path.exists(self._profile) or time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
             self._profile = None
+
+
+def _signal_group(pgid: int, sig: signal.Signals) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except ProcessLookupError:
+        pass
 
 
 # ------------------------------------------------------------------ the HTTP server

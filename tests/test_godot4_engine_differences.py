@@ -1,6 +1,6 @@
 """The rows of README's "Where godot_ws's Godot 4 multiplayer differs" that a web build of Godot
-4.6 can show, measured: an RPC whose arguments do not decode, and messages sent just before a
-close in each direction (tests/godot4/mp_client.gd against our host)."""
+4.6 can show, measured: an RPC whose arguments do not decode, and a call Godot sends just before
+its own close (tests/godot4/mp_client.gd against our host)."""
 
 from __future__ import annotations
 
@@ -48,8 +48,8 @@ def seen(godot4_module_engine: Callable[..., Engine4]) -> Iterator[Seen]:
     assert peer.put_packet(uncached_call(HELLO, bad, 2)) == OK
     assert h.main.rpc_id(a, "hello", "after the bad one", 0) == OK
     engine.wait_line('args=["after the bad one"', poll=h.mp.poll)
-    # 2. our host calls, then disconnects the client in the same frame
-    assert h.main.rpc_id(a, "hello", "before close", 0) == OK
+    # 2. our host disconnects the client (whether Godot runs a call sent just before the close
+    # frame depends on whether both reach the page in the same frame: not asserted, see README)
     h.mp.disconnect_peer(a)
     engine.wait_line("job 0 ended", poll=h.mp.poll)
     lines_job0 = engine.lines
@@ -72,14 +72,6 @@ def test_rpc_with_undecodable_arguments_is_called_with_nulls(seen: Seen) -> None
     assert lines[first_call] == "call hello from=1 args=[null, null]"
     assert "ERROR: Invalid packet received. Unable to decode state variable." in lines[:first_call]
     assert lines[first_call + 1] == 'call hello from=1 args=["after the bad one", 0]'
-
-
-def test_message_just_before_our_close_is_dropped_by_godot(seen: Seen) -> None:
-    """README row "messages sent just before a close": our host sends the call, then its close
-    frame; Godot 4.6 drops the call with the connection (godot_ws delivers such messages)."""
-    lines = seen.lines_job0
-    assert 'call hello from=1 args=["before close", 0]' not in lines
-    assert lines.index("peer_disconnected 1") < lines.index("server_disconnected")
 
 
 def test_message_just_before_godots_close_reaches_us(seen: Seen) -> None:

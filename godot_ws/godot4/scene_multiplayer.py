@@ -327,10 +327,8 @@ class SceneMultiplayer(SceneAuth, ReplicationAPI):
             peer.set_transfer_channel(0)
             peer.set_transfer_mode(_RELIABLE)
             for pid in list(self.connected_peers):
-                peer.set_target_peer(pid)
-                peer.put_packet(sys_packet(SysCommand.ADD_PEER, peer_id))
-                peer.set_target_peer(peer_id)
-                peer.put_packet(sys_packet(SysCommand.ADD_PEER, pid))
+                peer._put_system(pid, sys_packet(SysCommand.ADD_PEER, peer_id))
+                peer._put_system(peer_id, sys_packet(SysCommand.ADD_PEER, pid))
         self.connected_peers[peer_id] = None
         self._peer_change(peer_id, True)
         if peer_id == 1:
@@ -351,8 +349,7 @@ class SceneMultiplayer(SceneAuth, ReplicationAPI):
             peer.set_transfer_mode(_RELIABLE)
             for pid in list(self.connected_peers):
                 if pid != peer_id:
-                    peer.set_target_peer(pid)
-                    peer.put_packet(sys_packet(SysCommand.DEL_PEER, peer_id))
+                    peer._put_system(pid, sys_packet(SysCommand.DEL_PEER, peer_id))
         self._peer_change(peer_id, False)
         del self.connected_peers[peer_id]
         self.peer_disconnected.emit(peer_id)
