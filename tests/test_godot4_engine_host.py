@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from engine4 import Engine4
@@ -15,42 +16,16 @@ from tunnel4 import Gateway, tunnel_files
 
 from godot_ws.godot4 import OK, WebSocketMultiplayerPeer
 
-HOST = """extends Node
-# A Godot 4 host: same RPC methods as tests/godot4/mp_client.gd; answers every hello.
+CLIENT = (Path(__file__).parent / "godot4" / "mp_client.gd").read_text()
+
+HOST = """extends "res://mp_client.gd"
+# A Godot 4 host: the RPC methods of tests/godot4/mp_client.gd (so the ids agree); answers every
+# hello with hello("echo", first argument) to its sender.
 const TunnelPeer = preload("res://tunnel_peer.gd")
 
-@rpc("any_peer", "call_remote", "reliable", 0)
-func hello(a, b) -> void:
-	var sender := multiplayer.get_remote_sender_id()
-	_got("hello", [a, b])
-	hello.rpc_id(sender, "echo", a)
-
-@rpc("any_peer", "call_remote", "unreliable", 1)
-func fast(v) -> void:
-	_got("fast", [v])
-
-@rpc("any_peer", "call_remote", "unreliable_ordered", 2)
-func ordered(v) -> void:
-	_got("ordered", [v])
-
-@rpc("any_peer", "call_remote", "reliable", 3)
-func blob(data: PackedByteArray) -> void:
-	_got("blob", [data])
-
-@rpc("any_peer")
-func ping() -> void:
-	_got("ping", [])
-
-@rpc("any_peer", "call_local", "reliable")
-func shout(text) -> void:
-	_got("shout", [text])
-
-@rpc("authority", "call_remote", "reliable")
-func order(what: String) -> void:
-	_got("order", [what])
-
-func _got(name: String, args: Array) -> void:
-	print("call ", name, " from=", multiplayer.get_remote_sender_id(), " args=", var_to_str(args).replace("\\n", " "))
+func _on_got(name: String, args: Array) -> void:
+	if name == "hello":
+		hello.rpc_id(multiplayer.get_remote_sender_id(), "echo", args[0])
 
 func _ready() -> void:
 	multiplayer.peer_connected.connect(func(id):
@@ -78,7 +53,7 @@ class Hosted:
 @pytest.fixture(scope="module")
 def hosted(godot4_module_engine: Callable[..., Engine4]) -> Iterator[Hosted]:
     gateway = Gateway()
-    engine = godot4_module_engine({"main.gd": HOST, **tunnel_files()}, [f"tunnel={gateway.tunnel_url}"], name="host")
+    engine = godot4_module_engine({"main.gd": HOST, "mp_client.gd": CLIENT, **tunnel_files()}, [f"tunnel={gateway.tunnel_url}"], name="host")
     engine.wait_line("HOSTING", timeout=60, poll=gateway.poll)
     sides: list[Side] = []
 
