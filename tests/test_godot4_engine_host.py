@@ -131,3 +131,16 @@ def test_del_peer_from_godot(hosted: Hosted) -> None:
     p2 = hosted.ids["p2"]
     assert ("peer_disconnected", p2) in hosted.p1.events
     assert (hosted.ids["p1"], b"\x07\x02" + p2.to_bytes(4, "little")) in hosted.gateway.sent
+
+
+def test_path_cache_bytes_agree_with_godot(hosted: Hosted) -> None:
+    """Godot's SIMPLIFY_PATH for /root/Main carries the same RPC checksum (md5 of the sorted method
+    names) as ours for the Python Main node, and Godot confirms our path with 02 01 + our cache id."""
+    p1 = hosted.ids["p1"]
+    godot_simplify = [packet for to, packet in hosted.gateway.sent if to == p1 and packet[:1] == b"\x01"]
+    our_simplify = [packet for frm, packet in hosted.gateway.received if frm == p1 and packet[:1] == b"\x01"]
+    assert godot_simplify and our_simplify
+    assert godot_simplify[0][1:34] == our_simplify[0][1:34]  # 32 hex digits + NUL
+    assert godot_simplify[0].endswith(b"Main\x00") and our_simplify[0].endswith(b"Main\x00")
+    cache_id = our_simplify[0][34:38]
+    assert (p1, b"\x02\x01" + cache_id) in hosted.gateway.sent  # checksum valid, our id
