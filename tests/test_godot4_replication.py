@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from support import poll_until
 
 from godot_ws.core.constants import Error
 from godot_ws.godot4 import (
@@ -127,12 +128,7 @@ class Net:
             assert game.mp.poll() == Error.OK
 
     def until(self, condition: Callable[[], object], what: str, timeout: float = 5.0) -> None:
-        deadline = time.monotonic() + timeout
-        while not condition():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-            self.poll()
-            time.sleep(0.001)
+        poll_until(self, lambda: bool(condition()), timeout, what)
 
     def settle(self, seconds: float = 0.15) -> None:
         end = time.monotonic() + seconds
