@@ -106,10 +106,12 @@ class SceneReplication(ReplicationReceiver):
 
     def set_visibility_process(self, node: Node, active: bool) -> None:
         """Re-evaluate this synchronizer's filters every poll (Godot: internal process)."""
-        if active and isinstance(node, MultiplayerSynchronizer):
+        if not isinstance(node, MultiplayerSynchronizer):
+            return
+        if active:
             self.visibility_process[node] = None
         else:
-            self.visibility_process.pop(node, None)  # type: ignore[call-overload]
+            self.visibility_process.pop(node, None)
 
     # ------------------------------------------------------------------ peers
 
