@@ -525,7 +525,7 @@ def test_readme_replication_example_runs(tmp_path: Any) -> None:
     from test_readme import Example, code_blocks, free_port
 
     (code,) = code_blocks("Godot 4 replication")
-    example = Example(code, free_port(), tmp_path, "godot4_replication", frames=120)
+    example = Example(code, free_port(), tmp_path, "godot4_replication", frames=240)
     out = example.finish(timeout=60)
     assert example.proc.returncode == 0, out
     pid = out.splitlines()[0].split()[1]
