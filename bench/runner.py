@@ -323,17 +323,22 @@ def run_many(name: str, base: str, c: Counts, mode: str) -> dict[str, Any]:
     return result
 
 
-def run_gameloop(c: Counts) -> dict[str, float]:
-    """The godot_ws-only game measurements, in a fresh process (bench/gameloop.py)."""
-    cmd = [sys.executable, "-m", "bench.gameloop", "--rtt", str(c.game_frames),
-           "--host-idle", str(c.host_n), "--host-slow", str(c.host_n),
-           "--samples", str(max(3, c.samples))]
-    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, timeout=300, text=True)
+def _run_module(module: str, *args: str) -> dict[str, float]:
+    """``python -m module args`` in a fresh process; its last stdout line is a JSON dict."""
+    r = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True,
+                       timeout=300, text=True)
     if r.returncode != 0:
         tail = (r.stderr or r.stdout).strip().splitlines()[-3:]
-        raise RuntimeError(f"bench.gameloop exited {r.returncode}: {' | '.join(tail)}")
+        raise RuntimeError(f"{module} exited {r.returncode}: {' | '.join(tail)}")
     result: dict[str, float] = json.loads(r.stdout.strip().splitlines()[-1])
     return result
+
+
+def run_gameloop(c: Counts) -> dict[str, float]:
+    """The godot_ws-only game measurements, in a fresh process (bench/gameloop.py)."""
+    return _run_module("bench.gameloop", "--rtt", str(c.game_frames), "--host-idle",
+                       str(c.host_n), "--host-slow", str(c.host_n),
+                       "--samples", str(max(3, c.samples)))
 
 
 HOSTILE_PREFIXES = ("hostile_", "host_mem_", "host4_")
@@ -343,15 +348,8 @@ GAME_KEYS = {"game_rtt": "rtt_median_frames", "game_rtt_p95": "rtt_p95_frames",
 
 def run_replication(c: Counts) -> dict[str, float]:
     """The Godot 4 replication rows, in a fresh process (bench/replication4.py)."""
-    cmd = [sys.executable, "-m", "bench.replication4", "--samples", str(max(3, c.samples))]
-    if c.samples < FULL.samples:
-        cmd.append("--quick")
-    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, timeout=300, text=True)
-    if r.returncode != 0:
-        tail = (r.stderr or r.stdout).strip().splitlines()[-3:]
-        raise RuntimeError(f"bench.replication4 exited {r.returncode}: {' | '.join(tail)}")
-    result: dict[str, float] = json.loads(r.stdout.strip().splitlines()[-1])
-    return result
+    quick = ["--quick"] if c.samples < FULL.samples else []
+    return _run_module("bench.replication4", "--samples", str(max(3, c.samples)), *quick)
 
 
 REPL_KEYS = {"repl_sync": "sync_us", "repl_rpc": "rpc_us"}
@@ -536,24 +534,16 @@ def main(argv: list[str] | None = None) -> int:
                         values["mem_idle_traced"][lib].append(r["traced_kib_per_conn"])
                     except Exception as e:
                         record_error("mem_idle_traced", lib, e)
-            game_keys = [k for k in keys if k in GAME_KEYS]
-            if game_keys and "godot_ws" in libs:
-                try:
-                    r = run_gameloop(c)
-                    for k in game_keys:
-                        values[k]["godot_ws"].append(r[GAME_KEYS[k]])
-                except Exception as e:
-                    for k in game_keys:
-                        record_error(k, "godot_ws", e)
-            repl_keys = [k for k in keys if k in REPL_KEYS]
-            if repl_keys and "godot_ws" in libs:
-                try:
-                    r = run_replication(c)
-                    for k in repl_keys:
-                        values[k]["godot_ws"].append(r[REPL_KEYS[k]])
-                except Exception as e:
-                    for k in repl_keys:
-                        record_error(k, "godot_ws", e)
+            for fields, run_rows in ((GAME_KEYS, run_gameloop), (REPL_KEYS, run_replication)):
+                own_keys = [k for k in keys if k in fields]  # godot_ws-only rows
+                if own_keys and "godot_ws" in libs:
+                    try:
+                        r = run_rows(c)
+                        for k in own_keys:
+                            values[k]["godot_ws"].append(r[fields[k]])
+                    except Exception as e:
+                        for k in own_keys:
+                            record_error(k, "godot_ws", e)
             print(
                 f"run {run + 1}/{runs} done at {time.perf_counter() - t_start:.1f}s",
                 file=sys.stderr,
