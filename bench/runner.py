@@ -186,6 +186,7 @@ class Counts:
     host_n: int = 0  # idle clients of the host-poll measurement
     hostile_n: int = 0  # flooding connections of the hostile rows (bench/hostile.py)
     hostile_s: float = 0.0  # seconds each flood lasts
+    hostile_tls_s: float = 0.0  # seconds of the TLS flood (longer than handshake_timeout)
     hostile_mem_n: int = 0  # idle connections of the host memory rows
 
 
@@ -202,6 +203,7 @@ FULL = Counts(
     host_n=1000,
     hostile_n=200,
     hostile_s=3.0,
+    hostile_tls_s=5.0,
     hostile_mem_n=500,
 )
 QUICK = Counts(
@@ -217,6 +219,7 @@ QUICK = Counts(
     host_n=50,
     hostile_n=20,
     hostile_s=1.0,
+    hostile_tls_s=1.0,
     hostile_mem_n=50,
 )
 WARM = Counts(
@@ -552,7 +555,7 @@ def main(argv: list[str] | None = None) -> int:
         if hostile_keys and "godot_ws" in libs:
             # Once: each row is already a median over seconds of polls.
             got, failed = hostile.run_rows(hostile_keys, c.hostile_n, c.hostile_s,
-                                           c.hostile_mem_n, c.host_n)
+                                           c.hostile_mem_n, c.host_n, c.hostile_tls_s)
             for k, v in got.items():
                 if k in values:
                     values[k]["godot_ws"].append(v)

@@ -10,6 +10,7 @@ poll), with the ``handshake_timeout``. A finished handshake goes to ``_admit`` (
 from __future__ import annotations
 
 import logging
+import socket
 import ssl
 import time
 from typing import Any
@@ -38,6 +39,7 @@ class Accepting(ServerAPI, AddressLimitSettings):
         super().__init__()
         #: Seconds a client has to finish TCP, TLS and its upgrade request.
         self.handshake_timeout = 3.0
+        self._listener: socket.socket | None = None
         self._context: ssl.SSLContext | None = None
         self._protocols: tuple[str, ...] = ()
         # The listening socket (key None), handshakes (their Connection), clients (_Client).
@@ -62,11 +64,12 @@ class Accepting(ServerAPI, AddressLimitSettings):
             self._readiness.unwatch(fd)
 
     def _accept(self, due: dict[Connection, None]) -> None:
-        assert self._listener is not None  # type: ignore[attr-defined]
+        listener = self._listener
+        assert listener is not None
         limit = self._address_limit
         for _ in range(_ACCEPTS_PER_POLL):
             try:
-                sock, address = self._listener.accept()  # type: ignore[attr-defined]
+                sock, address = listener.accept()
             except (BlockingIOError, InterruptedError):
                 break
             except OSError as exc:  # e.g. out of file descriptors: try again next poll

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import random
-import socket
 import ssl
 from collections import deque
 from collections.abc import Sequence
@@ -84,7 +83,6 @@ class WebSocketServer(Accepting):
         self.data_received = Signal("data_received")
         #: Seconds to wait for a client's close reply before dropping it.
         self.close_timeout = 3.0
-        self._listener: socket.socket | None = None
         self._clients: dict[int, _Client] = {}
         self._budget: PollBudget[_Client] = PollBudget()
         # Clients to look at in the next poll whatever their socket says (dicts: ordered).
