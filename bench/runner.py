@@ -64,6 +64,7 @@ def _abs_check(op: str, bound: float) -> Callable[[dict[str, float]], bool | Non
 
 
 def build_scenarios(ns: list[int], host_n: int = 1000, hostile_n: int = 200) -> list[Scenario]:
+    repl = "100 nodes x 32 peers" if host_n == 1000 else "10 nodes x 4 peers"  # --quick
     out = [
         Scenario(
             "recv_small",
@@ -142,6 +143,10 @@ def build_scenarios(ns: list[int], host_n: int = 1000, hostile_n: int = 200) -> 
         Scenario("host4_poll_idle", f"Godot 4 host poll, {host_n} idle clients", "us", False,
                  "<= 500 us" if host_n == 1000 else "",
                  _abs_check("<=", 500.0) if host_n == 1000 else None),
+        # godot_ws only (bench/replication4.py): the Godot 4 host's CPU for moving players.
+        Scenario("repl_sync", f"Godot 4 SYNC host CPU, {repl}: per node/peer/frame", "us",
+                 False),
+        Scenario("repl_rpc", f"same state by RPC, {repl}: per node/peer/frame", "us", False),
         Scenario(
             "mem_idle_traced",
             "memory/idle conn (tracemalloc)",
@@ -181,6 +186,7 @@ class Counts:
     host_n: int = 0  # idle clients of the host-poll measurement
     hostile_n: int = 0  # flooding connections of the hostile rows (bench/hostile.py)
     hostile_s: float = 0.0  # seconds each flood lasts
+    hostile_tls_s: float = 0.0  # seconds of the TLS flood (longer than handshake_timeout)
     hostile_mem_n: int = 0  # idle connections of the host memory rows
 
 
@@ -197,6 +203,7 @@ FULL = Counts(
     host_n=1000,
     hostile_n=200,
     hostile_s=3.0,
+    hostile_tls_s=5.0,
     hostile_mem_n=500,
 )
 QUICK = Counts(
@@ -212,6 +219,7 @@ QUICK = Counts(
     host_n=50,
     hostile_n=20,
     hostile_s=1.0,
+    hostile_tls_s=1.0,
     hostile_mem_n=50,
 )
 WARM = Counts(
@@ -318,22 +326,36 @@ def run_many(name: str, base: str, c: Counts, mode: str) -> dict[str, Any]:
     return result
 
 
-def run_gameloop(c: Counts) -> dict[str, float]:
-    """The godot_ws-only game measurements, in a fresh process (bench/gameloop.py)."""
-    cmd = [sys.executable, "-m", "bench.gameloop", "--rtt", str(c.game_frames),
-           "--host-idle", str(c.host_n), "--host-slow", str(c.host_n),
-           "--samples", str(max(3, c.samples))]
-    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, timeout=300, text=True)
+def _run_module(module: str, *args: str) -> dict[str, float]:
+    """``python -m module args`` in a fresh process; its last stdout line is a JSON dict."""
+    r = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True,
+                       timeout=300, text=True)
     if r.returncode != 0:
         tail = (r.stderr or r.stdout).strip().splitlines()[-3:]
-        raise RuntimeError(f"bench.gameloop exited {r.returncode}: {' | '.join(tail)}")
+        raise RuntimeError(f"{module} exited {r.returncode}: {' | '.join(tail)}")
     result: dict[str, float] = json.loads(r.stdout.strip().splitlines()[-1])
     return result
+
+
+def run_gameloop(c: Counts) -> dict[str, float]:
+    """The godot_ws-only game measurements, in a fresh process (bench/gameloop.py)."""
+    return _run_module("bench.gameloop", "--rtt", str(c.game_frames), "--host-idle",
+                       str(c.host_n), "--host-slow", str(c.host_n),
+                       "--samples", str(max(3, c.samples)))
 
 
 HOSTILE_PREFIXES = ("hostile_", "host_mem_", "host4_")
 GAME_KEYS = {"game_rtt": "rtt_median_frames", "game_rtt_p95": "rtt_p95_frames",
              "host_poll_idle": "host_poll_us", "host_poll_slow": "host_slow_poll_us"}
+
+
+def run_replication(c: Counts) -> dict[str, float]:
+    """The Godot 4 replication rows, in a fresh process (bench/replication4.py)."""
+    quick = ["--quick"] if c.samples < FULL.samples else []
+    return _run_module("bench.replication4", "--samples", str(max(3, c.samples)), *quick)
+
+
+REPL_KEYS = {"repl_sync": "sync_us", "repl_rpc": "rpc_us"}
 
 
 def godot_ws_status() -> str | None:
@@ -536,15 +558,16 @@ def main(argv: list[str] | None = None) -> int:
                         values["mem_idle_traced"][lib].append(r["traced_kib_per_conn"])
                     except Exception as e:
                         record_error("mem_idle_traced", lib, e)
-            game_keys = [k for k in keys if k in GAME_KEYS]
-            if game_keys and "godot_ws" in libs:
-                try:
-                    r = run_gameloop(c)
-                    for k in game_keys:
-                        values[k]["godot_ws"].append(r[GAME_KEYS[k]])
-                except Exception as e:
-                    for k in game_keys:
-                        record_error(k, "godot_ws", e)
+            for fields, run_rows in ((GAME_KEYS, run_gameloop), (REPL_KEYS, run_replication)):
+                own_keys = [k for k in keys if k in fields]  # godot_ws-only rows
+                if own_keys and "godot_ws" in libs:
+                    try:
+                        r = run_rows(c)
+                        for k in own_keys:
+                            values[k]["godot_ws"].append(r[fields[k]])
+                    except Exception as e:
+                        for k in own_keys:
+                            record_error(k, "godot_ws", e)
             print(
                 f"run {run + 1}/{runs} done at {time.perf_counter() - t_start:.1f}s",
                 file=sys.stderr,
@@ -553,7 +576,7 @@ def main(argv: list[str] | None = None) -> int:
         if hostile_keys and "godot_ws" in libs:
             # Once: each row is already a median over seconds of polls.
             got, failed = hostile.run_rows(hostile_keys, c.hostile_n, c.hostile_s,
-                                           c.hostile_mem_n, c.host_n)
+                                           c.hostile_mem_n, c.host_n, c.hostile_tls_s)
             for k, v in got.items():
                 if k in values:
                     values[k]["godot_ws"].append(v)

@@ -36,6 +36,7 @@ from typing import Any
 import arena_draw
 import arena_net4
 from _common import host, parse_args, save_screenshot, set_up_logging, shut_down
+from arena_draw import status_line  # noqa: F401 (the status bar's text, as arena.status_line)
 from arena_net import ArenaHost, ArenaLink
 from arena_rules import (
     ARENA_HEIGHT,
@@ -243,9 +244,11 @@ class Player:
         if self.bot:
             direction = self._steer()
         else:
-            direction = Vector2(
-                (keys[pygame.K_RIGHT] or keys[pygame.K_d]) - (keys[pygame.K_LEFT] or keys[pygame.K_a]),
-                (keys[pygame.K_DOWN] or keys[pygame.K_s]) - (keys[pygame.K_UP] or keys[pygame.K_w]))
+            right = keys[pygame.K_RIGHT] or keys[pygame.K_d]
+            left = keys[pygame.K_LEFT] or keys[pygame.K_a]
+            down = keys[pygame.K_DOWN] or keys[pygame.K_s]
+            up = keys[pygame.K_UP] or keys[pygame.K_w]
+            direction = Vector2(right - left, down - up)
         speed = IT_SPEED if self.state.it == self.me else SPEED
         self.pos = (self.pos + direction.normalized() * speed * dt).clamp(ARENA.position,
                                                                           ARENA.end)
@@ -270,11 +273,6 @@ class Player:
         if not ARENA.grow(-RADIUS).has_point(self.pos):
             self.heading = (Vector2(WIDTH / 2, ARENA_HEIGHT / 2) - self.pos).angle()
         return Vector2(1, 0).rotated(self.heading)
-
-
-def status_line(me: Player) -> str:
-    """The status bar's text."""
-    return arena_draw.status_line(me)
 
 
 # --------------------------------------------------------------------------------- main

@@ -161,7 +161,8 @@ def _sidebar(screen: Any, fonts: Fonts, me: Player) -> None:
     pygame.draw.rect(screen, PANEL, (WIDTH, 0, SIDEBAR, ARENA_HEIGHT))
     x = WIDTH + 14
     _text(screen, fonts.big, "TAG", HUD, (WIDTH + SIDEBAR / 2, 28))
-    round_text = f"round {state.round}" if state.round else "waiting for players"
+    round_text = (f"round {state.round}" if state.round else
+                  "waiting for players" if me.link.joined else "not in a game")
     _text(screen, fonts.small, round_text, DIM, (WIDTH + SIDEBAR / 2, 56), shadow=False)
     rows = sorted(state.names, key=lambda p: (-state.scores.get(p, 0), state.names[p]))
     y = 80

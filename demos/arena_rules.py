@@ -24,8 +24,10 @@ from typing import Any
 
 from godot_ws import Color, Vector2
 
-__all__ = ["ArenaState", "Rules", "host_frame", "parse_state", "positions_from_wire", "WIDTH", "ARENA_HEIGHT", "RADIUS", "SPEED",
-           "IT_SPEED", "FREEZE", "NO_TAG_BACK", "ROUND_SECONDS", "RESULTS_SECONDS", "NAMES"]
+__all__ = ["ArenaState", "Rules", "host_frame", "parse_state", "positions_from_wire", "WIDTH",
+           "ARENA_HEIGHT", "RADIUS", "SPEED", "IT_SPEED", "FREEZE", "NO_TAG_BACK",
+           "ROUND_SECONDS", "RESULTS_SECONDS", "NAMES", "PALETTE", "WAITING", "PLAYING",
+           "RESULTS"]
 
 WIDTH, ARENA_HEIGHT = 800, 568  # the playing field, the same on every screen
 RADIUS = 18

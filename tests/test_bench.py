@@ -93,7 +93,7 @@ def test_bench_quick_runs_and_reports_every_cell(tmp_path: Path) -> None:
         if "godot_ws" in libs and scenarios[key]["target"]:
             assert scenarios[key]["verdict"] in ("PASS", "FAIL")
     if "godot_ws" in libs:  # its own game-loop and host rows
-        for key in ("game_rtt", "game_rtt_p95", "host_poll_idle"):
+        for key in ("game_rtt", "game_rtt_p95", "host_poll_idle", "repl_sync", "repl_rpc"):
             cell = scenarios[key]["results"]["godot_ws"]
             assert cell["median"] is not None and cell["median"] > 0, f"{key}: {cell}"
     assert "| scenario" in r.stdout  # the table was printed
@@ -109,3 +109,13 @@ def test_bench_rpc4_quick_runs(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     rows = json.loads(out.read_text())["us_per_call"]
     assert len(rows) == 4 and all(value > 0 for value in rows.values()), rows
+
+
+def test_bench_replication4_quick_runs() -> None:
+    """``python -m bench.replication4 --quick``: both rows are positive numbers (no timing
+    asserted), and the SYNC row moves the positions the RPC row does."""
+    done = subprocess.run([sys.executable, "-m", "bench.replication4", "--quick"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    row = json.loads(done.stdout.strip().splitlines()[-1])
+    assert all(row[k] > 0 for k in ("sync_us", "rpc_us", "sync_bytes", "rpc_bytes")), row

@@ -45,6 +45,8 @@ RUNS = {
         "test_readme_examples.py::test_godot4_values_example_runs",
     ("docs/howto/port-godot4.rst", "Godot 4 high-level multiplayer"):
         "test_readme_examples.py::test_godot4_multiplayer_example_runs",
+    ("docs/howto/port-godot4.rst", "Godot 4 replication"):
+        "test_godot4_replication.py::test_readme_replication_example_runs",
     ("docs/howto/troubleshooting.rst", "Nothing is printed when something fails"):
         "test_docs_examples.py::test_logging_example_runs",
     ("docs/tutorial.rst", "Step 2: a square that moves"):

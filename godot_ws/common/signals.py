@@ -1,7 +1,8 @@
 """Godot-style signals: a small ``Signal`` and the object-level connect/emit API.
 
-Owns ``Signal`` (Godot 4 style: ``obj.data_received.connect(callable)``), ``signal`` (GDScript's
-``signal name(args)`` declaration for a ported class) and ``SignalOwner``, a mixin giving Godot 3's ``obj.connect("data_received", target, "method", binds, flags)``,
+Owns ``Signal`` (Godot 4 style: ``obj.data_received.connect(callable)``), ``signal``
+(GDScript's ``signal name(args)`` declaration for a ported class) and ``SignalOwner``, a mixin
+giving Godot 3's ``obj.connect("data_received", target, "method", binds, flags)``,
 ``disconnect``, ``is_connected`` and ``emit_signal`` over the same Signal objects.
 """
 
@@ -13,8 +14,8 @@ from typing import Any, overload
 
 from ..core.constants import Error
 
-__all__ = ["Signal", "signal", "SignalOwner", "CONNECT_DEFERRED", "CONNECT_PERSIST", "CONNECT_ONESHOT",
-           "CONNECT_REFERENCE_COUNTED"]
+__all__ = ["Signal", "signal", "SignalOwner", "CONNECT_DEFERRED", "CONNECT_PERSIST",
+           "CONNECT_ONESHOT", "CONNECT_REFERENCE_COUNTED"]
 
 log = logging.getLogger("godot_ws.signals")  # the name README documents
 

@@ -12,7 +12,6 @@ import ssl
 import time
 from collections import deque
 from collections.abc import Sequence
-from typing import Any
 
 from ..core import events
 from ..net.connection import Connection, Lingering

@@ -12,9 +12,9 @@ the server") is not delivered to the server.
 
 A client that evidently does not speak the protocol (godot_ws's plain client says so in its
 upgrade request; others show it with a message shorter than the header, or a type byte no
-multiplayer peer sends) is closed with 1003 and a reason, logged at most once per ``LOG_INTERVAL``. Relaying never drops a message and never
-closes a client that reads. A target's output limit
-counts only what its socket could not take (the queue is written before it counts as full);
+multiplayer peer sends) is closed with 1003 and a reason, logged at most once per
+``LOG_INTERVAL``. Relaying never drops a message and never closes a client that reads. A
+target's output limit counts only what its socket could not take (the queue is written before it counts as full);
 while a target is still full, the sender is pushed back: its messages wait in its input
 queue, which stops the reading of its socket, so TCP slows the sender down. Only a target
 that has taken nothing for ``stall_timeout`` seconds is dropped (its TCP connection closed:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import logging
 import random
-import selectors
-import socket
 import ssl
 from collections import deque
 from collections.abc import Sequence
@@ -24,6 +22,7 @@ from ..core.protocol import ServerProtocol, State
 from ..net.connection import WRITE_THROUGH, Connection
 from ..net.crypto import server_context
 from ..net.limits import PollBudget
+from ..net.readiness import Readiness
 from ..net.transport import listen_socket
 from .accepting import Accepting
 from .multiplayer_peer import godot_reason
@@ -64,9 +63,11 @@ class WebSocketServer(Accepting):
     reading that client only, and a client that does not read gets ERR_OUT_OF_MEMORY from its
     peer's ``put_packet`` once its output buffer is full.
 
-    A poll looks only at the clients whose sockets are ready (``selectors``) and those with
+    A poll looks only at the clients whose sockets are ready (a selector) and those with
     something to finish (output the socket has not taken, a close in progress, a full queue),
-    so idle players cost nothing per frame. Messages the handlers put during ``poll()`` are
+    so idle players cost nothing per frame; those it reads share one work budget per poll,
+    round robin (``net/limits.py``: a flood from many clients cannot stretch a poll), and
+    handshakes are stepped a few per poll. Messages the handlers put during ``poll()`` are
     written before it returns; ``poll()`` called from a handler is refused (logged).
 
     Signals, fired inside ``poll()`` after its I/O: ``client_connected(id, protocol)``,
@@ -87,7 +88,6 @@ class WebSocketServer(Accepting):
         self.data_received = Signal("data_received")
         #: Seconds to wait for a client's close reply before dropping it.
         self.close_timeout = 3.0
-        self._listener: socket.socket | None = None
         self._clients: dict[int, _Client] = {}
         self._budget: PollBudget[_Client] = PollBudget()
         # Clients to look at in the next poll whatever their socket says (dicts: ordered).
@@ -127,8 +127,8 @@ class WebSocketServer(Accepting):
         except OSError as exc:
             log.error("listen: cannot listen on %s:%d: %s", self._bind_ip, port, exc)
             return Error.ERR_CANT_CREATE
-        self._selector = selectors.DefaultSelector()
-        self._selector.register(listener.fileno(), selectors.EVENT_READ, None)
+        self._readiness = Readiness()
+        self._readiness.watch(listener, None)
         self._context = context
         self._protocols = tuple(protocols)
         self._relay = Relay(self._in_packets, self._in_bytes, self.peer_packet.emit) \
@@ -151,9 +151,9 @@ class WebSocketServer(Accepting):
         if self._listener is not None:
             self._listener.close()
             self._listener = None
-        if self._selector is not None:
-            self._selector.close()
-            self._selector = None
+        if self._readiness is not None:
+            self._readiness.close()
+            self._readiness = None
         for client in self._clients.values():
             client.conn.protocol.close(1001, "server stopped")
             client.conn.flush()
@@ -211,8 +211,8 @@ class WebSocketServer(Accepting):
         self._busy[conn.tag] = None
 
     def _poll_io(self) -> None:
-        selector = self._selector
-        assert selector is not None
+        readiness = self._readiness
+        assert readiness is not None
         if self._spent:
             for conn in self._spent:
                 conn.eager = WRITE_THROUGH
@@ -221,8 +221,7 @@ class WebSocketServer(Accepting):
         self._busy = {}
         due = self._due
         self._due = {}
-        for key, _ in selector.select(0):
-            data = key.data
+        for data in readiness.ready():
             if data is None:
                 self._accept(due)
             elif type(data) is _Client:

@@ -168,6 +168,10 @@ from .rpc_config import RPCMode, rpc  # noqa: E402
 from .scene_multiplayer import MultiplayerAPI, SceneMultiplayer  # noqa: E402
 from .websocket_multiplayer_peer import WebSocketMultiplayerPeer  # noqa: E402
 
+# ---- replication: MultiplayerSpawner, MultiplayerSynchronizer, SceneReplicationConfig (repl4)
+from .replication_config import SceneReplicationConfig  # noqa: E402
+from .spawner import MultiplayerSpawner  # noqa: E402
+from .synchronizer import MultiplayerSynchronizer  # noqa: E402
 # ---- GDScript's `signal name(args)` in a ported class; its emitter is godot_ws.Signal (the
 # name Signal here is Godot 4's Variant value, kept for var_to_bytes)
 from ..common.signals import signal  # noqa: E402
@@ -325,6 +329,10 @@ __all__ = [
     "SceneMultiplayer",
     "WebSocketMultiplayerPeer",
     "rpc",
+    # replication (repl4)
+    "MultiplayerSpawner",
+    "MultiplayerSynchronizer",
+    "SceneReplicationConfig",
     # custom signals
     "signal",
 ]

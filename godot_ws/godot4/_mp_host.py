@@ -74,7 +74,7 @@ class Host(MultiplayerPeer, AddressLimitSettings, TrustedProxies):
         self._address_limit = AddressLimit()
         self._readiness: Readiness[int] | None = None
         self._fds: dict[int, int] = {}  # peer id (joined or pending) -> watched socket
-        self._addresses: dict[int, str] = {}  # joined peer id -> counted source address
+        self._addresses: dict[int, str] = {}  # peer id (joined or pending) -> counted address
         self._busy: dict[int, None] = {}  # peers to poll next poll whatever their socket says
         self._due: dict[int, None] = {}  # handshakes to step next poll, likewise
         self._spent: list[Connection] = []  # wrote through since the last poll

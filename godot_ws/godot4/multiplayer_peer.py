@@ -115,6 +115,13 @@ class MultiplayerPeer(PacketPeer, SignalOwner):
         WebSocket."""
         return False
 
+    def _put_system(self, peer_id: int, packet: bytes) -> None:
+        """A SceneMultiplayer SYS packet (ADD_PEER, DEL_PEER: 6 bytes) to ``peer_id``. Peers
+        with output limits queue it past them, as the 3.x relay does its SYS messages: a
+        lost one leaves that peer with a wrong list of peers for good."""
+        self.set_target_peer(peer_id)
+        self.put_packet(packet)
+
     def _has_room(self, peer_id: int, size: int) -> bool:
         """Whether a relayed ``size``-byte packet to ``peer_id`` can go now (see
         ``_relay_gate``); peers without output limits always have room."""

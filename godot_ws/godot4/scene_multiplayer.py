@@ -4,9 +4,9 @@ of any 4.x ``MultiplayerPeer``'s packet API (modules/multiplayer/scene_multiplay
 Owns the connected-peer set, the connection signals, authentication (``auth_callback``,
 ``send_auth``, ``complete_auth``, ``auth_timeout``), the SYS commands (ADD_PEER, DEL_PEER,
 RELAY: the server relays client-to-client traffic), RAW packets (``send_bytes`` /
-``peer_packet``), the tree of ``Node``s RPCs address, and the dispatch of received commands to
-the path cache (``_scene_cache``) and the RPCs (``_scene_rpc``). It never touches a connection
-or a socket: only ``put_packet`` / ``get_packet`` / ``get_packet_peer`` / ``set_target_peer``.
+``peer_packet``), the ``Node`` tree, and the dispatch of received commands to the path cache
+(``_scene_cache``), RPCs (``_scene_rpc``) and replication (``_replication``). It touches no
+connection or socket: only ``put_packet``/``get_packet``/``get_packet_peer``/``set_target_peer``.
 
 ``poll()`` never raises for received bytes: a malformed packet is logged (logger
 ``godot_ws.godot4.multiplayer``) and dropped, as Godot's ``ERR_FAIL`` macros do.
@@ -21,6 +21,7 @@ from typing import Any
 
 from ..common.signals import Signal
 from ..core.constants import ConnectionStatus, Error, TransferMode
+from ._replication_api import ReplicationAPI
 from ._scene_auth import _Pending
 from ._scene_cache import SceneCache
 from ._scene_rpc import SceneRPC
@@ -48,7 +49,7 @@ _DISCONNECTED = ConnectionStatus.CONNECTION_DISCONNECTED
 _RELIABLE = TransferMode.TRANSFER_MODE_RELIABLE
 
 
-class SceneMultiplayer(SceneSettings):
+class SceneMultiplayer(SceneSettings, ReplicationAPI):
     """Godot 4's SceneMultiplayer. Call ``poll()`` once per frame (SceneTree does in Godot).
 
     Signals: ``peer_connected(id)``, ``peer_disconnected(id)``, ``connected_to_server``,
@@ -76,6 +77,7 @@ class SceneMultiplayer(SceneSettings):
         super().__init__(root_path)
         self._cache = SceneCache(self)
         self._rpc = SceneRPC(self, self._cache)
+        self._start_replication(self._cache)
         self.set_multiplayer_peer(OfflineMultiplayerPeer())
 
     # ------------------------------------------------------------------ the peer
@@ -128,6 +130,7 @@ class SceneMultiplayer(SceneSettings):
         self._last_status = _DISCONNECTED
         self._pending.clear()
         self.connected_peers.clear()
+        self._replication.on_reset()
         self._cache.clear()
 
     # ------------------------------------------------------------------ poll
@@ -165,6 +168,7 @@ class SceneMultiplayer(SceneSettings):
                 if self._pending.pop(pid, None) is not None:
                     self.peer_authentication_failed.emit(pid)
         self._update_status()
+        self._network_process()  # replication's SYNC and DELTA, when connected
         return Error.OK
 
     def _handle(self, sender: int, packet: bytes, mode: int, channel: int) -> None:
@@ -223,9 +227,7 @@ class SceneMultiplayer(SceneSettings):
                     return
                 self.peer_packet.emit(sender, packet[1:])
             elif command in (NetworkCommand.SPAWN, NetworkCommand.DESPAWN, NetworkCommand.SYNC):
-                # MultiplayerSpawner / MultiplayerSynchronizer are not ported.
-                log.warning("multiplayer: ignored a %s packet from peer %d (replication is not "
-                            "supported)", NetworkCommand(command).name, sender)
+                self._replication.receive(command, sender, packet)
             else:
                 log.error("Invalid network command from %d", sender)
         except ValueError as exc:
@@ -326,12 +328,10 @@ class SceneMultiplayer(SceneSettings):
             peer.set_transfer_channel(0)
             peer.set_transfer_mode(_RELIABLE)
             for pid in list(self.connected_peers):
-                peer.set_target_peer(pid)
-                peer.put_packet(sys_packet(SysCommand.ADD_PEER, peer_id))
-                peer.set_target_peer(peer_id)
-                peer.put_packet(sys_packet(SysCommand.ADD_PEER, pid))
+                peer._put_system(pid, sys_packet(SysCommand.ADD_PEER, peer_id))
+                peer._put_system(peer_id, sys_packet(SysCommand.ADD_PEER, pid))
         self.connected_peers[peer_id] = None
-        self._cache.on_peer_change(peer_id, True)
+        self._peer_change(peer_id, True)
         if peer_id == 1:
             self.connected_to_server.emit()
         self.peer_connected.emit(peer_id)
@@ -350,9 +350,8 @@ class SceneMultiplayer(SceneSettings):
             peer.set_transfer_mode(_RELIABLE)
             for pid in list(self.connected_peers):
                 if pid != peer_id:
-                    peer.set_target_peer(pid)
-                    peer.put_packet(sys_packet(SysCommand.DEL_PEER, peer_id))
-        self._cache.on_peer_change(peer_id, False)
+                    peer._put_system(pid, sys_packet(SysCommand.DEL_PEER, peer_id))
+        self._peer_change(peer_id, False)
         del self.connected_peers[peer_id]
         self.peer_disconnected.emit(peer_id)
 

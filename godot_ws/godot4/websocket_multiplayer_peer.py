@@ -313,6 +313,11 @@ class WebSocketMultiplayerPeer(Host):
             return Error.ERR_INVALID_PARAMETER
         return self._outbox.send(target, peer, data, self._transfer_mode)
 
+    def _put_system(self, peer_id: int, packet: bytes) -> None:
+        peer = self._peers.get(peer_id)
+        if peer is not None and peer._conn is not None and peer.get_ready_state() == _OPEN:
+            peer._conn.send_anyway(packet, False)
+
     def _has_room(self, peer_id: int, size: int) -> bool:
         peer = self._peers.get(peer_id)
         return peer is None or self._outbox.room(peer_id, peer, size)

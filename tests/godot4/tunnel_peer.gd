@@ -61,6 +61,9 @@ func _poll() -> void:
 			peer_connected.emit(id)
 		elif kind == "X":
 			if peers.erase(id):
+				# its packets still queued go with it (SceneMultiplayer refuses packets from a
+				# peer it no longer knows: "!connected_peers.has(sender)")
+				incoming = incoming.filter(func(p): return p[0] != id)
 				peer_disconnected.emit(id)
 		elif kind == "D":
 			incoming.append([id, msg[5], msg[6], msg.slice(7)])
