@@ -47,6 +47,5 @@ autodoc_default_options = {"show-inheritance": True}
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
 html_theme = "furo"
 html_title = f"godot_ws {release}"
-html_static_path = ["_static"]
 html_show_sourcelink = False
 pygments_style = "sphinx"
