@@ -138,20 +138,30 @@ _UPGRADE = (b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnect
             b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
 
 
-def host_idle(n: int, samples: int, slow: bool = False) -> float:
-    """Median microseconds of one ``WebSocketServer.poll()`` with ``n`` idle joined clients
-    (``slow``: ``n`` handshakes stuck after their first line)."""
+def host_idle(n: int, samples: int, slow: bool = False, face: str = "3") -> float:
+    """Median microseconds of one host ``poll()`` with ``n`` idle joined clients (``slow``:
+    ``n`` handshakes stuck after their first line); ``face`` "3": a ``WebSocketServer``,
+    "4": a Godot 4 ``WebSocketMultiplayerPeer`` server."""
     from bench.server import raise_nofile
     from godot_ws import WebSocketServer
+    from godot_ws.godot4 import WebSocketMultiplayerPeer
 
     raise_nofile(2 * n + 256)
-    server = WebSocketServer()
-    server.bind_ip = "127.0.0.1"
-    server.handshake_timeout = 600.0
-    if server.listen(0) != 0:
-        raise RuntimeError("listen failed")
     joined: list[int] = []
-    server.client_connected.connect(lambda peer_id, protocol: joined.append(peer_id))
+    server: WebSocketServer | WebSocketMultiplayerPeer
+    if face == "3":
+        server = WebSocketServer()
+        server.bind_ip = "127.0.0.1"
+        server.handshake_timeout = 600.0
+        if server.listen(0) != 0:
+            raise RuntimeError("listen failed")
+        server.client_connected.connect(lambda peer_id, protocol: joined.append(peer_id))
+    else:
+        server = WebSocketMultiplayerPeer()
+        server.handshake_timeout = 600.0
+        if server.create_server(0, "127.0.0.1") != 0:
+            raise RuntimeError("create_server failed")
+        server.peer_connected.connect(joined.append)
     port = server.get_local_port()
     socks: list[socket.socket] = []
     deadline = time.monotonic() + 60

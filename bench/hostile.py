@@ -26,6 +26,7 @@ import os
 import resource
 import select
 import socket
+import ssl
 import statistics
 import struct
 import subprocess
@@ -51,9 +52,19 @@ def _masked(opcode: int, payload: bytes = b"", rsv1: bool = False) -> bytes:
     return bytes((0x80 | (0x40 if rsv1 else 0) | opcode, 0x80 | len(payload))) + _KEY + body
 
 
-def _handshake(port: int, extra: bytes = b"") -> tuple[socket.socket, bytes]:
+def _client_tls() -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # the host's certificate is made for the run
+    return context
+
+
+def _handshake(port: int, extra: bytes = b"", tls: bool = False) -> tuple[socket.socket, bytes]:
     """A connection that finished the upgrade, and the bytes that came after the reply."""
     s = socket.create_connection(("127.0.0.1", port))
+    if tls:
+        s.settimeout(10)
+        s = _client_tls().wrap_socket(s)
     s.sendall(_UPGRADE + extra + b"\r\n")
     head = b""
     s.settimeout(10)
@@ -70,8 +81,46 @@ def _handshake(port: int, extra: bytes = b"") -> tuple[socket.socket, bytes]:
 
 # ------------------------------------------------------------------ processes
 
+def _hello(port: int, context: ssl.SSLContext) -> ssl.SSLSocket:
+    """A TLS connection that sent its ClientHello and will never send more."""
+    tls = context.wrap_socket(socket.create_connection(("127.0.0.1", port)),
+                              do_handshake_on_connect=False)
+    tls.setblocking(False)
+    try:
+        tls.do_handshake()
+    except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+        pass
+    return tls
+
+
+def run_hellos(port: int, n: int, seconds: float) -> None:
+    """Keep ``n`` TLS handshakes open that sent a ClientHello and stall; one the host drops
+    (its handshake_timeout) is replaced at once, so each second brings new ClientHellos."""
+    context = _client_tls()
+    socks = [_hello(port, context) for _ in range(n)]
+    print("ready", flush=True)
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        readable, _, _ = select.select(socks, [], [], 0.05)
+        for s in readable:
+            try:
+                if s.recv(65536):
+                    continue  # the ServerHello: read and ignored
+            except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError):
+                continue
+            except OSError:
+                pass
+            s.close()  # dropped by the host: a new one takes its place
+            socks[socks.index(s)] = _hello(port, context)
+    for s in socks:
+        s.close()
+
+
 def run_attackers(port: int, n: int, kind: str, seconds: float) -> None:
     """Open ``n`` connections, then flood them for ``seconds`` without reading."""
+    if kind == "tls":
+        run_hellos(port, n, seconds)
+        return
     socks = []
     for _ in range(n):
         s, _ = _handshake(port)
@@ -95,9 +144,9 @@ def run_attackers(port: int, n: int, kind: str, seconds: float) -> None:
         s.close()
 
 
-def run_honest(port: int, face: str, seconds: float) -> None:
+def run_honest(port: int, face: str, seconds: float, tls: bool = False) -> None:
     """Send a stamped message each frame; print the round trips (frames) as JSON."""
-    s, buf = _handshake(port)
+    s, buf = _handshake(port, tls=tls)
     s.setblocking(True)
     s.settimeout(5)
     if face == "4":
@@ -116,7 +165,7 @@ def run_honest(port: int, face: str, seconds: float) -> None:
             time.sleep(delay)
         try:
             buf += s.recv(65536)
-        except BlockingIOError:
+        except (BlockingIOError, ssl.SSLWantReadError):
             pass
         now = time.perf_counter()
         while len(buf) >= 2 and len(buf) >= 2 + (buf[1] & 0x7F):
@@ -134,16 +183,33 @@ def _spawn(*args: str) -> subprocess.Popen[str]:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+def _certificate() -> tuple[Any, Any]:
+    """A key and a certificate for 127.0.0.1, made now (trustme, from the test extras)."""
+    import trustme
+
+    from godot_ws import CryptoKey, X509Certificate
+
+    issued = trustme.CA().issue_cert("127.0.0.1")
+    key = CryptoKey()
+    key.load_from_string(issued.private_key_pem.bytes().decode())
+    cert = X509Certificate()
+    cert.load_from_string("".join(p.bytes().decode() for p in issued.cert_chain_pems))
+    return key, cert
+
+
 class _Host:
     """The host of one face, answering the honest client's stamped messages."""
 
-    def __init__(self, face: str) -> None:
+    def __init__(self, face: str, tls: bool = False) -> None:
         self.face = face
+        key, cert = _certificate() if tls else (None, None)
         if face == "3":
             from godot_ws import WebSocketServer
 
             server = WebSocketServer()
             server.bind_ip = "127.0.0.1"
+            if key is not None:
+                server.private_key, server.ssl_certificate = key, cert
             if server.listen(0) != 0:
                 raise RuntimeError("listen failed")
 
@@ -160,8 +226,11 @@ class _Host:
         else:
             from godot_ws.godot4 import WebSocketMultiplayerPeer
 
+            from godot_ws.godot4 import TLSOptions
+
             mp = WebSocketMultiplayerPeer()
-            if mp.create_server(0, "127.0.0.1") != 0:
+            options = TLSOptions.server(key, cert) if key is not None else None
+            if mp.create_server(0, "127.0.0.1", options) != 0:
                 raise RuntimeError("create_server failed")
             self.server = mp
         self.port = self.server.get_local_port()
@@ -186,7 +255,8 @@ class _Host:
 
 def under_attack(face: str, kind: str, attackers: int, seconds: float) -> dict[str, float]:
     """The host's poll times and the honest client's round trip while ``attackers`` flood."""
-    host = _Host(face)
+    tls = kind == "tls"
+    host = _Host(face, tls)
     procs = [_spawn("--attack", str(host.port), str(attackers), kind, str(seconds + 30))]
     try:
         deadline = time.monotonic() + 60
@@ -202,7 +272,7 @@ def under_attack(face: str, kind: str, attackers: int, seconds: float) -> dict[s
                 if not ready:
                     raise RuntimeError("the attacker process failed: "
                                        + (procs[0].stderr.read() if procs[0].stderr else ""))
-        honest = _spawn("--honest", str(host.port), face, str(seconds))
+        honest = _spawn("--honest", str(host.port), face, str(seconds), *(["--tls"] if tls else []))
         procs.append(honest)
         polls: list[float] = []
         step = 1.0 / FPS
@@ -226,6 +296,7 @@ def under_attack(face: str, kind: str, attackers: int, seconds: float) -> dict[s
         polls.sort()
         return {"poll_ms": statistics.median(polls),
                 "poll_p95_ms": polls[int(len(polls) * 0.95)],
+                "poll_max_ms": polls[-1],
                 "honest_rtt_frames": statistics.median(rtts)}
     finally:
         for p in procs:
@@ -296,47 +367,13 @@ def idle_memory(n: int, compressed: bool) -> dict[str, float]:
     return {"traced_kib": traced, "rss_kib": rss}
 
 
-def idle_poll4(n: int, samples: int = 15) -> float:
-    """Median microseconds of one Godot 4 host poll with ``n`` idle joined clients."""
-    from bench.server import raise_nofile
-    from godot_ws.godot4 import WebSocketMultiplayerPeer
-
-    raise_nofile(2 * n + 256)
-    mp = WebSocketMultiplayerPeer()
-    if mp.create_server(0, "127.0.0.1") != 0:
-        raise RuntimeError("create_server failed")
-    joined: list[int] = []
-    mp.peer_connected.connect(joined.append)
-    socks = []
-    deadline = time.monotonic() + 60
-    while len(socks) < n:
-        batch = [socket.create_connection(("127.0.0.1", mp.get_local_port()))
-                 for _ in range(min(50, n - len(socks)))]
-        for s in batch:
-            s.sendall(_UPGRADE + b"\r\n")
-        socks.extend(batch)
-        while len(joined) < len(socks):
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"only {len(joined)} of {n} clients joined")
-            mp.poll()
-    for _ in range(20):
-        mp.poll()
-    reps = 200
-    out = []
-    for _ in range(samples):
-        t0 = time.perf_counter()
-        for _ in range(reps):
-            mp.poll()
-        out.append((time.perf_counter() - t0) / reps * 1e6)
-    return statistics.median(out)
-
-
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m bench.hostile")
     ap.add_argument("--attack", nargs=4, metavar=("PORT", "N", "KIND", "SECONDS"))
     ap.add_argument("--honest", nargs=3, metavar=("PORT", "FACE", "SECONDS"))
+    ap.add_argument("--tls", action="store_true", help="with --honest: connect with TLS")
     ap.add_argument("--face", choices=("3", "4"), default="3")
-    ap.add_argument("--kind", choices=("ping", "tiny"), default="tiny")
+    ap.add_argument("--kind", choices=("ping", "tiny", "tls"), default="tiny")
     ap.add_argument("--attackers", type=int, default=200)
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--memory", type=int, default=0, metavar="N",
@@ -351,10 +388,12 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.honest:
         port, face, seconds = args.honest
-        run_honest(int(port), face, float(seconds))
+        run_honest(int(port), face, float(seconds), args.tls)
         return
     if args.idle4:
-        result = {"poll_us": idle_poll4(args.idle4)}
+        from bench.gameloop import host_idle
+
+        result = {"poll_us": host_idle(args.idle4, 15, face="4")}
     elif args.memory:
         result = idle_memory(args.memory, args.compressed)
     else:
@@ -373,18 +412,20 @@ if __name__ == "__main__":
 #: (row key, face, kind) of the rows python -m bench shows; the honest round trip of each
 #: is the same key with "_rtt".
 ATTACKS = [("hostile_tiny_3", "3", "tiny"), ("hostile_ping_3", "3", "ping"),
-           ("hostile_tiny_4", "4", "tiny"), ("hostile_ping_4", "4", "ping")]
+           ("hostile_tls_3", "3", "tls"), ("hostile_tiny_4", "4", "tiny"),
+           ("hostile_ping_4", "4", "ping"), ("hostile_tls_4", "4", "tls")]
 MEMORY = [("host_mem_plain", False), ("host_mem_deflate", True)]
 
 
 def rows(attackers: int) -> list[tuple[str, str, str, str]]:
     """(key, title, unit, target) of every hostile row, in table order."""
     faces = {"3": "3.x host", "4": "Godot 4 host"}
-    kinds = {"tiny": "1-byte messages", "ping": "pings"}
+    kinds = {"tiny": "poll, {} conns flooding 1-byte messages",
+             "ping": "poll, {} conns flooding pings",
+             "tls": "longest poll, {} stalled TLS handshakes renewed"}
     out = []
     for key, face, kind in ATTACKS:
-        out.append((key, f"{faces[face]} poll, {attackers} conns flooding {kinds[kind]}",
-                    "ms", "<= 16.7 ms"))
+        out.append((key, f"{faces[face]} {kinds[kind].format(attackers)}", "ms", "<= 16.7 ms"))
         out.append((key + "_rtt", "  honest peer's round trip meanwhile", "frames",
                     "<= 2 frames"))
     out.append(("host_mem_plain", "3.x host memory/idle conn", "KiB", ""))
@@ -392,8 +433,8 @@ def rows(attackers: int) -> list[tuple[str, str, str, str]]:
     return out
 
 
-def run_rows(keys: set[str], attackers: int, seconds: float, mem_n: int,
-             idle_n: int) -> tuple[dict[str, float], dict[str, str]]:
+def run_rows(keys: set[str], attackers: int, seconds: float, mem_n: int, idle_n: int,
+             handshake_renewal: float = 4.0) -> tuple[dict[str, float], dict[str, str]]:
     """Measure the wanted rows, each in a fresh process: ({key: value}, {key: error})."""
     out: dict[str, float] = {}
     errors: dict[str, str] = {}
@@ -403,9 +444,13 @@ def run_rows(keys: set[str], attackers: int, seconds: float, mem_n: int,
                      {"host4_poll_idle": "poll_us"}))
     for key, face, kind in ATTACKS:
         if key in keys or key + "_rtt" in keys:
+            # TLS: the longest poll (ClientHellos come in bursts; between them a stalled
+            # handshake costs nothing), over a flood long enough to see them renewed.
+            stat, secs = (("poll_max_ms", handshake_renewal) if kind == "tls"
+                          else ("poll_ms", seconds))
             jobs.append((["--face", face, "--kind", kind, "--attackers", str(attackers),
-                          "--seconds", str(seconds)], [key, key + "_rtt"],
-                         {key: "poll_ms", key + "_rtt": "honest_rtt_frames"}))
+                          "--seconds", str(secs)], [key, key + "_rtt"],
+                         {key: stat, key + "_rtt": "honest_rtt_frames"}))
     for key, compressed in MEMORY:
         if key in keys:
             jobs.append((["--memory", str(mem_n), *(["--compressed"] if compressed else [])],

@@ -186,6 +186,7 @@ class Counts:
     host_n: int = 0  # idle clients of the host-poll measurement
     hostile_n: int = 0  # flooding connections of the hostile rows (bench/hostile.py)
     hostile_s: float = 0.0  # seconds each flood lasts
+    hostile_tls_s: float = 0.0  # seconds of the TLS flood (longer than handshake_timeout)
     hostile_mem_n: int = 0  # idle connections of the host memory rows
 
 
@@ -202,6 +203,7 @@ FULL = Counts(
     host_n=1000,
     hostile_n=200,
     hostile_s=3.0,
+    hostile_tls_s=5.0,
     hostile_mem_n=500,
 )
 QUICK = Counts(
@@ -217,6 +219,7 @@ QUICK = Counts(
     host_n=50,
     hostile_n=20,
     hostile_s=1.0,
+    hostile_tls_s=1.0,
     hostile_mem_n=50,
 )
 WARM = Counts(
@@ -323,17 +326,22 @@ def run_many(name: str, base: str, c: Counts, mode: str) -> dict[str, Any]:
     return result
 
 
-def run_gameloop(c: Counts) -> dict[str, float]:
-    """The godot_ws-only game measurements, in a fresh process (bench/gameloop.py)."""
-    cmd = [sys.executable, "-m", "bench.gameloop", "--rtt", str(c.game_frames),
-           "--host-idle", str(c.host_n), "--host-slow", str(c.host_n),
-           "--samples", str(max(3, c.samples))]
-    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, timeout=300, text=True)
+def _run_module(module: str, *args: str) -> dict[str, float]:
+    """``python -m module args`` in a fresh process; its last stdout line is a JSON dict."""
+    r = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True,
+                       timeout=300, text=True)
     if r.returncode != 0:
         tail = (r.stderr or r.stdout).strip().splitlines()[-3:]
-        raise RuntimeError(f"bench.gameloop exited {r.returncode}: {' | '.join(tail)}")
+        raise RuntimeError(f"{module} exited {r.returncode}: {' | '.join(tail)}")
     result: dict[str, float] = json.loads(r.stdout.strip().splitlines()[-1])
     return result
+
+
+def run_gameloop(c: Counts) -> dict[str, float]:
+    """The godot_ws-only game measurements, in a fresh process (bench/gameloop.py)."""
+    return _run_module("bench.gameloop", "--rtt", str(c.game_frames), "--host-idle",
+                       str(c.host_n), "--host-slow", str(c.host_n),
+                       "--samples", str(max(3, c.samples)))
 
 
 HOSTILE_PREFIXES = ("hostile_", "host_mem_", "host4_")
@@ -343,15 +351,8 @@ GAME_KEYS = {"game_rtt": "rtt_median_frames", "game_rtt_p95": "rtt_p95_frames",
 
 def run_replication(c: Counts) -> dict[str, float]:
     """The Godot 4 replication rows, in a fresh process (bench/replication4.py)."""
-    cmd = [sys.executable, "-m", "bench.replication4", "--samples", str(max(3, c.samples))]
-    if c.samples < FULL.samples:
-        cmd.append("--quick")
-    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, timeout=300, text=True)
-    if r.returncode != 0:
-        tail = (r.stderr or r.stdout).strip().splitlines()[-3:]
-        raise RuntimeError(f"bench.replication4 exited {r.returncode}: {' | '.join(tail)}")
-    result: dict[str, float] = json.loads(r.stdout.strip().splitlines()[-1])
-    return result
+    quick = ["--quick"] if c.samples < FULL.samples else []
+    return _run_module("bench.replication4", "--samples", str(max(3, c.samples)), *quick)
 
 
 REPL_KEYS = {"repl_sync": "sync_us", "repl_rpc": "rpc_us"}
@@ -436,6 +437,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--json", metavar="PATH", help="write all results here")
     ap.add_argument(
+        "--plot",
+        metavar="PATH",
+        nargs="?",
+        const="bench.png",
+        help="draw the results as a chart (PNG or SVG; default bench.png; needs matplotlib)",
+    )
+    ap.add_argument(
+        "--from-json",
+        metavar="PATH",
+        help="with --plot: draw a saved --json file instead of running anything",
+    )
+    ap.add_argument(
         "--libs",
         default=",".join(LIB_ORDER),
         help="comma-separated subset of " + ",".join(LIB_ORDER),
@@ -453,6 +466,15 @@ def main(argv: list[str] | None = None) -> int:
         "--no-godot-ws", action="store_true", help="leave godot_ws out even if importable"
     )
     args = ap.parse_args(argv)
+    if args.from_json:
+        if not args.plot:
+            ap.error("--from-json only goes with --plot")
+        from bench.plot import plot
+
+        with open(args.from_json) as f:
+            plot(json.load(f), args.plot)
+        print(f"chart of {args.from_json} written to {args.plot}")
+        return 0
 
     c = QUICK if args.quick else FULL
     runs = args.runs if args.runs is not None else (1 if args.quick else 5)
@@ -536,24 +558,16 @@ def main(argv: list[str] | None = None) -> int:
                         values["mem_idle_traced"][lib].append(r["traced_kib_per_conn"])
                     except Exception as e:
                         record_error("mem_idle_traced", lib, e)
-            game_keys = [k for k in keys if k in GAME_KEYS]
-            if game_keys and "godot_ws" in libs:
-                try:
-                    r = run_gameloop(c)
-                    for k in game_keys:
-                        values[k]["godot_ws"].append(r[GAME_KEYS[k]])
-                except Exception as e:
-                    for k in game_keys:
-                        record_error(k, "godot_ws", e)
-            repl_keys = [k for k in keys if k in REPL_KEYS]
-            if repl_keys and "godot_ws" in libs:
-                try:
-                    r = run_replication(c)
-                    for k in repl_keys:
-                        values[k]["godot_ws"].append(r[REPL_KEYS[k]])
-                except Exception as e:
-                    for k in repl_keys:
-                        record_error(k, "godot_ws", e)
+            for fields, run_rows in ((GAME_KEYS, run_gameloop), (REPL_KEYS, run_replication)):
+                own_keys = [k for k in keys if k in fields]  # godot_ws-only rows
+                if own_keys and "godot_ws" in libs:
+                    try:
+                        r = run_rows(c)
+                        for k in own_keys:
+                            values[k]["godot_ws"].append(r[fields[k]])
+                    except Exception as e:
+                        for k in own_keys:
+                            record_error(k, "godot_ws", e)
             print(
                 f"run {run + 1}/{runs} done at {time.perf_counter() - t_start:.1f}s",
                 file=sys.stderr,
@@ -562,7 +576,7 @@ def main(argv: list[str] | None = None) -> int:
         if hostile_keys and "godot_ws" in libs:
             # Once: each row is already a median over seconds of polls.
             got, failed = hostile.run_rows(hostile_keys, c.hostile_n, c.hostile_s,
-                                           c.hostile_mem_n, c.host_n)
+                                           c.hostile_mem_n, c.host_n, c.hostile_tls_s)
             for k, v in got.items():
                 if k in values:
                     values[k]["godot_ws"].append(v)
@@ -588,7 +602,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{load_after[0]:.2f} after on {os.cpu_count()} CPUs"
     )
 
-    if args.json:
+    if args.json or args.plot:
         doc: dict[str, Any] = {
             "meta": {
                 "quick": args.quick,
@@ -624,6 +638,12 @@ def main(argv: list[str] | None = None) -> int:
                 "target": sc.target or None,
                 "verdict": None if verdict is None else ("PASS" if verdict else "FAIL"),
             }
-        with open(args.json, "w") as f:
-            json.dump(doc, f, indent=1)
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(doc, f, indent=1)
+        if args.plot:
+            from bench.plot import plot
+
+            plot(doc, args.plot)
+            print(f"chart written to {args.plot}")
     return 1 if errors else 0

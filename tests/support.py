@@ -1,5 +1,5 @@
 """Test helpers: real servers on 127.0.0.1 (websockets' server and a scriptable raw socket
-server), and polling with a deadline instead of sleeps."""
+server), polling with a deadline instead of sleeps, and stopping a helper process."""
 
 from __future__ import annotations
 
@@ -19,6 +19,17 @@ from websockets.sync.server import ServerConnection, serve
 from godot_ws import WebSocketClient
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
+def terminate(proc: subprocess.Popen[Any]) -> None:
+    """Stop a helper process (tinyproxy, nginx): SIGTERM, then SIGKILL if it lingers."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
 
 
 def poll_until(

@@ -247,3 +247,41 @@ def test_target_that_stays_full_fails_rpc_then_is_dropped(
     assert sum("was not sent" in m for m in messages) == episodes
     assert any(f"peer {stuck_id} took nothing for 0.3 s" in m for m in messages)
     assert left == [stuck_id]
+
+
+def test_peer_list_reaches_a_peer_whose_buffer_is_full() -> None:
+    # ADD_PEER to a client whose output buffer was full was lost, so once it read again it
+    # never learned of the newcomer. SYS packets (6 bytes) now go past the output limit, as
+    # the 3.x relay's SYS messages do.
+    host, (slow,) = _scene_game(1)
+    node = Blob(host, "Main")
+    slow_id = slow.get_unique_id()
+    newcomer = None
+    try:
+        deadline = time.monotonic() + 10
+        while host.rpc(slow_id, node, "blob", [bytes(30_000)]) == Error.OK:  # slow reads not
+            assert time.monotonic() < deadline, "the slow peer's buffer never filled"
+            host.poll()
+            time.sleep(0.001)
+        speer = host.multiplayer_peer
+        assert speer is not None
+        peer = WebSocketMultiplayerPeer()
+        assert peer.create_client(f"ws://127.0.0.1:{speer.get_local_port()}") == Error.OK
+        newcomer = SceneMultiplayer()
+        newcomer.multiplayer_peer = peer
+
+        def joined() -> bool:  # the slow peer's buffer topped up to the byte meanwhile
+            while host.send_bytes(b"x", slow_id) == Error.OK:
+                pass
+            return 1 in newcomer.get_peers()
+
+        poll_until([host, newcomer], joined, what="the newcomer")
+        new_id = newcomer.get_unique_id()
+        # The slow peer reads again before the 5 s stall limit: the newcomer is announced.
+        poll_until([host, slow, newcomer], lambda: new_id in slow.get_peers(), timeout=4,
+                   what="the slow peer to hear of the newcomer")
+    finally:
+        for mp in (host, slow, newcomer):
+            mpeer = mp.multiplayer_peer if mp is not None else None
+            if mpeer is not None:
+                mpeer.close()

@@ -1,6 +1,6 @@
 """The rows of README's "Where godot_ws's Godot 4 multiplayer differs" that a web build of Godot
-4.6 can show, measured: an RPC whose arguments do not decode, and messages sent just before a
-close in each direction (tests/godot4/mp_client.gd against our host)."""
+4.6 can show, measured: an RPC whose arguments do not decode, and a call Godot sends just before
+its own close (tests/godot4/mp_client.gd against our host)."""
 
 from __future__ import annotations
 
@@ -48,8 +48,8 @@ def seen(godot4_module_engine: Callable[..., Engine4]) -> Iterator[Seen]:
     assert peer.put_packet(uncached_call(HELLO, bad, 2)) == OK
     assert h.main.rpc_id(a, "hello", "after the bad one", 0) == OK
     engine.wait_line('args=["after the bad one"', poll=h.mp.poll)
-    # 2. our host calls, then disconnects the client in the same frame
-    assert h.main.rpc_id(a, "hello", "before close", 0) == OK
+    # 2. our host disconnects the client (whether Godot runs a call sent just before the close
+    # frame depends on whether both reach the page in the same frame: not asserted, see README)
     h.mp.disconnect_peer(a)
     engine.wait_line("job 0 ended", poll=h.mp.poll)
     lines_job0 = engine.lines
@@ -74,16 +74,39 @@ def test_rpc_with_undecodable_arguments_is_called_with_nulls(seen: Seen) -> None
     assert lines[first_call + 1] == 'call hello from=1 args=["after the bad one", 0]'
 
 
-def test_message_just_before_our_close_is_dropped_by_godot(seen: Seen) -> None:
-    """README row "messages sent just before a close": our host sends the call, then its close
-    frame; Godot 4.6 drops the call with the connection (godot_ws delivers such messages)."""
-    lines = seen.lines_job0
-    assert 'call hello from=1 args=["before close", 0]' not in lines
-    assert lines.index("peer_disconnected 1") < lines.index("server_disconnected")
-
-
 def test_message_just_before_godots_close_reaches_us(seen: Seen) -> None:
     """The other way, Godot's web build sends the call before its close frame (the browser's
     WebSocket flushes), and our host delivers it before peer_disconnected."""
     a2 = seen.ids[1]
     assert ("hello", a2, ("last words", a2)) in seen.h.main.calls
+
+
+NAMES = """extends Node
+
+func _add(parent: Node, node: Node, name: String) -> void:
+	if name:
+		node.name = name
+	parent.add_child(node)
+	print("named ", node.name)
+
+func _ready() -> void:
+	for i in 3:
+		_add(self, Node.new(), "Player")
+	_add(self, Node2D.new(), "Player")
+	var other := Node.new()
+	_add(self, other, "Other")
+	for i in 2:
+		_add(other, Node.new(), "X")
+	_add(self, Node.new(), "")
+	print("DONE")
+"""
+
+
+def test_a_newcomer_at_a_taken_path_is_renamed_with_one_count_per_process(
+        godot4_module_engine: Callable[..., Engine4]) -> None:
+    """README row "two nodes at one path": Godot 4.6 renames the newcomer "@" + its class + "@" +
+    one counter for the whole process (not per parent), which godot_ws's Node copies."""
+    engine = godot4_module_engine({"main.gd": NAMES}, name="names")
+    engine.wait_line("DONE", timeout=60)
+    assert [line[6:] for line in engine.lines if line.startswith("named ")] == [
+        "Player", "@Node@2", "@Node@3", "@Node2D@4", "Other", "X", "@Node@5", "@Node@6"]

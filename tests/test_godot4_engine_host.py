@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from engine4 import Engine4
@@ -15,42 +16,16 @@ from tunnel4 import Gateway, tunnel_files
 
 from godot_ws.godot4 import OK, WebSocketMultiplayerPeer
 
-HOST = """extends Node
-# A Godot 4 host: same RPC methods as tests/godot4/mp_client.gd; answers every hello.
+CLIENT = (Path(__file__).parent / "godot4" / "mp_client.gd").read_text()
+
+HOST = """extends "res://mp_client.gd"
+# A Godot 4 host: the RPC methods of tests/godot4/mp_client.gd (so the ids agree); answers every
+# hello with hello("echo", first argument) to its sender.
 const TunnelPeer = preload("res://tunnel_peer.gd")
 
-@rpc("any_peer", "call_remote", "reliable", 0)
-func hello(a, b) -> void:
-	var sender := multiplayer.get_remote_sender_id()
-	_got("hello", [a, b])
-	hello.rpc_id(sender, "echo", a)
-
-@rpc("any_peer", "call_remote", "unreliable", 1)
-func fast(v) -> void:
-	_got("fast", [v])
-
-@rpc("any_peer", "call_remote", "unreliable_ordered", 2)
-func ordered(v) -> void:
-	_got("ordered", [v])
-
-@rpc("any_peer", "call_remote", "reliable", 3)
-func blob(data: PackedByteArray) -> void:
-	_got("blob", [data])
-
-@rpc("any_peer")
-func ping() -> void:
-	_got("ping", [])
-
-@rpc("any_peer", "call_local", "reliable")
-func shout(text) -> void:
-	_got("shout", [text])
-
-@rpc("authority", "call_remote", "reliable")
-func order(what: String) -> void:
-	_got("order", [what])
-
-func _got(name: String, args: Array) -> void:
-	print("call ", name, " from=", multiplayer.get_remote_sender_id(), " args=", var_to_str(args).replace("\\n", " "))
+func _on_got(name: String, args: Array) -> void:
+	if name == "hello":
+		hello.rpc_id(multiplayer.get_remote_sender_id(), "echo", args[0])
 
 func _ready() -> void:
 	multiplayer.peer_connected.connect(func(id):
@@ -78,7 +53,7 @@ class Hosted:
 @pytest.fixture(scope="module")
 def hosted(godot4_module_engine: Callable[..., Engine4]) -> Iterator[Hosted]:
     gateway = Gateway()
-    engine = godot4_module_engine({"main.gd": HOST, **tunnel_files()}, [f"tunnel={gateway.tunnel_url}"], name="host")
+    engine = godot4_module_engine({"main.gd": HOST, "mp_client.gd": CLIENT, **tunnel_files()}, [f"tunnel={gateway.tunnel_url}"], name="host")
     engine.wait_line("HOSTING", timeout=60, poll=gateway.poll)
     sides: list[Side] = []
 
@@ -105,7 +80,7 @@ def hosted(godot4_module_engine: Callable[..., Engine4]) -> Iterator[Hosted]:
     assert p1.main.rpc_id(ids["p2"], "hello", "via godot", ids["p1"]) == OK
     assert p2.main.rpc("shout", "p2 to all") == OK
     assert p1.mp.send_bytes(b"raw bytes", ids["p2"]) == OK
-    engine.wait_for(lambda: len(p2.main.calls) >= 2 and p2.events[-1][0] == "peer_packet" and len(p1.main.calls) >= 3,
+    engine.wait_for(lambda: len(p2.main.calls) >= 2 and any(e[0] == "peer_packet" for e in p2.events) and len(p1.main.calls) >= 3,
                     "the relayed calls", poll=poll)
     engine.wait_line('call shout from=%d args=["p2 to all"]' % ids["p2"], poll=poll)
     # p2 leaves: Godot's DEL_PEER reaches p1
@@ -156,3 +131,16 @@ def test_del_peer_from_godot(hosted: Hosted) -> None:
     p2 = hosted.ids["p2"]
     assert ("peer_disconnected", p2) in hosted.p1.events
     assert (hosted.ids["p1"], b"\x07\x02" + p2.to_bytes(4, "little")) in hosted.gateway.sent
+
+
+def test_path_cache_bytes_agree_with_godot(hosted: Hosted) -> None:
+    """Godot's SIMPLIFY_PATH for /root/Main carries the same RPC checksum (md5 of the sorted method
+    names) as ours for the Python Main node, and Godot confirms our path with 02 01 + our cache id."""
+    p1 = hosted.ids["p1"]
+    godot_simplify = [packet for to, packet in hosted.gateway.sent if to == p1 and packet[:1] == b"\x01"]
+    our_simplify = [packet for frm, packet in hosted.gateway.received if frm == p1 and packet[:1] == b"\x01"]
+    assert godot_simplify and our_simplify
+    assert godot_simplify[0][1:34] == our_simplify[0][1:34]  # 32 hex digits + NUL
+    assert godot_simplify[0].endswith(b"Main\x00") and our_simplify[0].endswith(b"Main\x00")
+    cache_id = our_simplify[0][34:38]
+    assert (p1, b"\x02\x01" + cache_id) in hosted.gateway.sent  # checksum valid, our id

@@ -114,7 +114,7 @@ def engine_errors(engine: Engine4) -> list[str]:
     "Could not load global script cache" is not the game's)."""
     lines = engine.lines
     start = next((i for i, line in enumerate(lines)
-                  if line.startswith(("create_client", "HOSTING"))), 0)
+                  if line.startswith(("create_client", "HOSTING", "joining"))), 0)
     return [line for line in lines[start:] if re.search(r"ERROR", line)]
 
 
@@ -305,3 +305,72 @@ def test_godot_host_spawn_bytes(godot_host: GodotHosted) -> None:
 
 def test_godot_host_accepts_every_packet_of_ours(godot_host: GodotHosted) -> None:
     assert engine_errors(godot_host.engine) == [], godot_host.engine.output()
+
+
+# ------------------------------------------------------------------ the arena demo
+
+
+class _Seen:
+    """LinkEvents of a Python player that only records."""
+
+    def __init__(self) -> None:
+        self.world: dict[int, Vector2] = {}
+        self.states: list[Any] = []
+
+    def on_joined(self, my_id: int) -> None: ...
+    def on_world(self, positions: dict[int, Vector2]) -> None:
+        self.world = positions
+    def on_state(self, state: Any) -> None:
+        self.states.append(state)
+    def on_tagged(self, tagger: int, victim: int) -> None: ...
+    def on_pong(self, ping_ms: float) -> None: ...
+    def on_peer_left(self, peer_id: int) -> None: ...
+    def on_lost(self, reason: str, was_joined: bool) -> None: ...
+
+
+def test_arena_godot4_client_plays_on_a_python_host(godot4_engine: Callable[..., Engine4],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """demos/godot4 (the arena's Godot 4 client: spawner, synchronized players, the Arena
+    RPCs) joins demos/arena_net4.py's host next to a Python player: each sees the other
+    move, the host's rules count both, and Godot gets the host's state and pongs."""
+    monkeypatch.syspath_prepend(str(Path(__file__).parent.parent / "demos"))
+    import arena_net4
+
+    from godot_ws.godot4 import Color
+
+    server = WebSocketMultiplayerPeer()
+    assert server.create_server(0, "127.0.0.1") == OK
+    url = f"ws://127.0.0.1:{server.get_local_port()}/"
+    mp = SceneMultiplayer()
+    mp.multiplayer_peer = server
+    arena_host = arena_net4.ArenaHost(mp, 60)
+    seen = _Seen()
+    link = arena_net4.ArenaLink(url, seen)
+    assert link.connect()
+    folder = Path(__file__).parent.parent / "demos" / "godot4"
+    files: dict[str, str | bytes] = {p.name: p.read_bytes() for p in folder.iterdir()}
+    step = [0]
+
+    def poll() -> None:
+        arena_host.update()
+        link.poll()
+        step[0] += 1
+        if link.joined and step[0] % 4 == 0:
+            link.send_move(Vector2(100 + step[0] % 300, 200))
+
+    engine = godot4_engine(files, [f"join={url}", "name=Godot"], name="arena-godot4")
+    godot = int(engine.wait_line("joined as ", timeout=60, poll=poll).split()[-1])
+    link.send_join("Py", Color(0.2, 0.4, 1))
+    me = link.my_id
+    engine.wait_line(f"spawned {me} Py", poll=poll)  # the name comes in the spawn
+    engine.wait_line(re.compile(rf"sees {me} Py at"), poll=poll)
+    engine.wait_for(lambda: arena_host.rules.names.get(godot) == "Godot" and godot in seen.world
+                    and seen.world[godot] != Vector2(0, 0), "Godot moving on our side", poll=poll)
+    engine.wait_line("state phase=playing", poll=poll)
+    engine.wait_line("pong ", poll=poll)
+    assert engine_errors(engine) == [], engine.output()
+    link.close()
+    for _ in range(20):
+        arena_host.update()
+        link.poll()
+    arena_host.close()

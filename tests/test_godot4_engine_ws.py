@@ -93,7 +93,7 @@ class Server4:
         assert self.tcp.listen(0, "127.0.0.1") == godot4.OK
         self.url = f"{'wss' if leaf else 'ws'}://127.0.0.1:{self.tcp.get_local_port()}/"
         self.peers: list[godot4.WebSocketPeer] = []
-        self.closing: set[int] = set()  # ids of the peers we asked to close
+        self.closing: list[godot4.WebSocketPeer] = []  # the peers we asked to close (kept alive)
 
     def poll(self) -> None:
         while self.tcp.is_connection_available():
@@ -114,14 +114,14 @@ class Server4:
                 self.seen.packets.append((packet, is_text))
                 close = _command(packet, is_text)
                 if close:
-                    self.closing.add(id(ws))
+                    self.closing.append(ws)
                     ws.close(*close)
                 elif is_text:
                     ws.send_text(packet.decode())
                 else:
                     ws.put_packet(packet)
             if ws.get_ready_state() == godot4.WebSocketPeer.STATE_CLOSED:
-                if id(ws) not in self.closing:
+                if not any(ws is closed for closed in self.closing):
                     self.seen.client_close.append((ws.get_close_code(), ws.get_close_reason()))
                 self.peers.remove(ws)
 

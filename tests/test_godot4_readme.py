@@ -1,5 +1,5 @@
-"""README's "Godot 4 WebSockets" examples run against each other as written (the port and
-the frame count aside, as in tests/test_readme.py)."""
+"""The "WebSockets the Godot 4 way" examples (docs/howto/port-godot4.rst) run against each
+other as written (the port and the frame count aside, as in tests/test_readme.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from test_readme import Example, code_blocks, free_port, wait_listening
 
 
 def test_godot4_client_example_against_the_godot4_server_example(tmp_path: Path) -> None:
-    client_code, server_code = code_blocks("Godot 4 WebSockets")
+    client_code, server_code = code_blocks("WebSockets the Godot 4 way")
     port = free_port()
     host = Example(server_code, port, tmp_path, "godot4_server")
     try:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from support import poll_until
 
 from godot_ws.core.constants import Error
 from godot_ws.godot4 import (
@@ -21,6 +22,7 @@ from godot_ws.godot4 import (
     SceneReplicationConfig,
     Vector2,
     WebSocketMultiplayerPeer,
+    rpc,
 )
 
 LOG = "godot_ws.godot4.multiplayer"
@@ -56,6 +58,10 @@ class Player(Node):
 
     def _enter_tree(self) -> None:
         self.events.append(("enter_tree", self.position))
+
+    @rpc("any_peer")
+    def hit(self, n: int) -> None:
+        self.events.append(("hit", n))
 
     def _ready(self) -> None:
         self.events.append(("ready", self.position, self.label.text))  # type: ignore[attr-defined]
@@ -127,12 +133,7 @@ class Net:
             assert game.mp.poll() == Error.OK
 
     def until(self, condition: Callable[[], object], what: str, timeout: float = 5.0) -> None:
-        deadline = time.monotonic() + timeout
-        while not condition():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-            self.poll()
-            time.sleep(0.001)
+        poll_until(self, lambda: bool(condition()), timeout, what)
 
     def settle(self, seconds: float = 0.15) -> None:
         end = time.monotonic() + seconds
@@ -344,6 +345,28 @@ def test_visibility_per_peer_and_filters(net: Net) -> None:
     assert len(c2.commands(6)) == syncs_before  # no SYNC for what it cannot see
 
 
+def test_rpcs_of_a_replicated_node_go_to_the_peers_that_see_it(
+        net: Net, caplog: pytest.LogCaptureFixture) -> None:
+    host = net.host()
+    c1, c2 = net.join(), net.join()
+    id1, id2 = c1.mp.get_unique_id(), c2.mp.get_unique_id()
+    player = Player(host.mp, "Main/Players/r")
+    player.sync.public_visibility = False
+    player.sync.set_visibility_for(id2, True)
+    net.until(lambda: c1.despawned and c2.node("r") is not None, "the visibility")
+    assert player.rpc("hit", 1) == Error.OK  # to everyone who can see it: c2 only
+    with caplog.at_level(logging.ERROR, LOG):
+        assert player.rpc_id(id1, "hit", 2) == Error.OK
+    assert "cannot see this node. Peer ID: %d" % id1 in caplog.text
+    net.until(lambda: ("hit", 1) in c2.node("r").events, "the call")
+    net.settle()
+    assert [e for e in c2.node("r").events if e[0] == "hit"] == [("hit", 1)]
+    assert not [p for _, p in c1.packets if p[0] & 7 == 0]  # no REMOTE_CALL reached c1
+    # the peer that spawned a node may always be called on it
+    assert c2.node("r").rpc_id(1, "hit", 3) == Error.OK
+    net.until(lambda: ("hit", 3) in player.events, "the call back")
+
+
 def test_delta_interval_and_replication_interval(net: Net) -> None:
     host = net.host()
     client = net.join()
@@ -498,11 +521,12 @@ def test_set_name_moves_the_subtree() -> None:
 
 
 def test_readme_replication_example_runs(tmp_path: Any) -> None:
-    """README's "Godot 4 replication" example, as written (port and frames aside)."""
+    """The "Godot 4 replication" example (docs/howto/port-godot4.rst), as written (port and
+    frames aside)."""
     from test_readme import Example, code_blocks, free_port
 
     (code,) = code_blocks("Godot 4 replication")
-    example = Example(code, free_port(), tmp_path, "godot4_replication", frames=120)
+    example = Example(code, free_port(), tmp_path, "godot4_replication", frames=240)
     out = example.finish(timeout=60)
     assert example.proc.returncode == 0, out
     pid = out.splitlines()[0].split()[1]

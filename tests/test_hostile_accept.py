@@ -24,7 +24,7 @@ from godot_ws.godot4 import TLSOptions, WebSocketMultiplayerPeer
 from godot_ws.godot4.websocket_peer import WebSocketPeer
 from godot_ws.net.limits import HANDSHAKE_STEPS
 from godot_ws.net.transport import Transport
-from tests.hostile_support import UPGRADE, close_all, open_attackers, read_all
+from tests.hostile_support import UPGRADE, close_all, open_attackers, unsent
 
 
 def make_host(face: str, tls: tuple[CryptoKey, X509Certificate] | None = None,
@@ -125,7 +125,10 @@ def test_tls_client_hellos_are_stepped_a_few_per_poll(
             except ssl.SSLWantReadError:
                 pass
             hellos.append(tls)
-        time.sleep(0.05)  # every ClientHello is in the host's kernel buffers
+        deadline = time.monotonic() + 5
+        while any(unsent(s) for s in hellos):  # every ClientHello is in the host's kernel
+            assert time.monotonic() < deadline, "the ClientHellos did not reach the host"
+            time.sleep(0.001)
         per_poll = []
         for _ in range(6):
             stepped.append([])
@@ -254,7 +257,6 @@ def test_loopback_is_not_limited_by_default(face: str) -> None:
     socks = open_attackers(host.get_local_port(), 4, host.poll)  # 127.0.0.1: a proxy's
     try:
         poll_until(host, lambda: len(joined) == 4, "four loopback connections to join")
-        assert read_all(socks) >= 0
     finally:
         close_all(socks)
         stop(host)

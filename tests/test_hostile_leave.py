@@ -50,13 +50,18 @@ def test_godot4_mass_disconnect_is_announced_once(net: Net,
         leavers = set(server.get_peers()) - {stayer.get_unique_id()}
         net.until(lambda: len(stayer.get_peers()) == LEAVERS + 1, "the stayer to hear of all")
         puts: list[int] = []
-        put = speer.put_packet
+        put, put_system = speer.put_packet, speer._put_system
 
         def counting_put(buffer: Any) -> Any:
             puts.append(speer._target_peer)
             return put(buffer)
 
+        def counting_put_system(peer_id: int, packet: bytes) -> None:
+            puts.append(peer_id)
+            put_system(peer_id, packet)
+
         speer.put_packet = counting_put  # type: ignore[method-assign]
+        speer._put_system = counting_put_system  # type: ignore[method-assign]
         caplog.clear()
         caplog.set_level(logging.WARNING, logger="godot_ws")
         _reset_all(socks)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import trustme
-from support import Recorder, WebsocketsServer, drain, poll_until
+from support import Recorder, WebsocketsServer, drain, poll_until, terminate
 from websockets.sync.server import ServerConnection
 
 from godot_ws import ERR_INVALID_PARAMETER, OK, WebSocketClient, X509Certificate
@@ -80,13 +80,7 @@ class Tinyproxy:
         return self.log.read_text(errors="replace").count("): CONNECT ") if self.log.exists() else 0
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        terminate(self.proc)
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
-"""README.rst stays true: it renders cleanly, CI runs exactly its test command, its examples
-run against each other as written, and its install keeps godot_ws visible to type checkers."""
+"""README.rst and the docs stay true: README renders cleanly, CI runs exactly its test command,
+the examples of README and docs/ run against each other as written, and README's install keeps
+godot_ws visible to type checkers. ``section``, ``code_blocks`` and ``Example`` are shared by
+the other tests of examples (tests/test_docs_examples.py lists which test runs which)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import sysconfig
 import textwrap
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -21,6 +24,17 @@ from support import copy_checkout
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.rst").read_text(encoding="utf-8")
+
+
+def doc_pages() -> list[Path]:
+    """README and every written page of docs/ (not the build, not the generated reference)."""
+    pages = [ROOT / "README.rst"]
+    for page in sorted((ROOT / "docs").rglob("*.rst")):
+        parts = page.relative_to(ROOT / "docs").parts
+        if parts[0] == "_build" or (parts[0] == "reference" and len(parts) > 2):
+            continue
+        pages.append(page)
+    return pages
 
 
 def test_readme_renders_without_warnings() -> None:
@@ -42,20 +56,42 @@ def test_readme_images_exist() -> None:
         assert (ROOT / image).is_file(), image
 
 
+def test_readme_links_into_the_docs_exist() -> None:
+    links = re.findall(r"<(docs/[^>]+\.rst)>`_", README)
+    assert len(links) >= 10, links
+    assert [link for link in links if not (ROOT / link).is_file()] == []
+    assert len(README.splitlines()) <= 210  # what a visitor reads first (~200); the rest: docs/
+
+
 # ------------------------------------------------------------------ the examples, run
 
 
 def section(title: str) -> str:
-    """The text of the README section with this title (up to the next title)."""
-    found = re.search(rf"^{re.escape(title)}\n-+\n(.*?)(?=^\S[^\n]*\n-+\n|\Z)", README, re.M | re.S)
-    assert found is not None, title
-    return found.group(1)
+    """The text of the section with this title (up to the next title of its level or above),
+    in README or a page of docs/; the title must be there exactly once."""
+    found = []
+    for page in doc_pages():
+        text = page.read_text(encoding="utf-8")
+        found += re.findall(rf"^{re.escape(title)}\n-+\n(.*?)(?=^\S[^\n]*\n[-=]+\n|\Z)", text,
+                            re.M | re.S)
+    assert len(found) == 1, f"{title!r} is a section title {len(found)} times"
+    return str(found[0])
+
+
+def python_blocks(text: str) -> list[str]:
+    """The ``.. code-block:: python`` bodies of an RST text, dedented."""
+    blocks = re.findall(r"\.\. code-block:: python\n\n((?:    .*\n|\n)+)", text)
+    return [textwrap.dedent(block) for block in blocks]
 
 
 def code_blocks(title: str) -> list[str]:
     """The ``.. code-block:: python`` bodies of a section, dedented."""
-    blocks = re.findall(r"\.\. code-block:: python\n\n((?:    .*\n|\n)+)", section(title))
-    return [textwrap.dedent(block) for block in blocks]
+    return python_blocks(section(title))
+
+
+def page_blocks(page: str) -> list[str]:
+    """The ``.. code-block:: python`` bodies of a whole page (path from the checkout's root)."""
+    return python_blocks((ROOT / page).read_text(encoding="utf-8"))
 
 
 def free_port() -> int:
@@ -65,17 +101,21 @@ def free_port() -> int:
 
 
 class Example:
-    """One README example as a program: port 9080 becomes a free port, a 600-frame loop
-    becomes ``frames`` frames; nothing else changes."""
+    """One example as a program: port 9080 becomes a free port, a 600-frame loop becomes
+    ``frames`` frames; nothing else changes. ``port=None`` for a program given its port as an
+    argument (in ``args``)."""
 
-    def __init__(self, code: str, port: int, tmp: Path, name: str, frames: int = 90) -> None:
-        assert "9080" in code, code
-        code = code.replace("9080", str(port)).replace("range(600)", f"range({frames})")
+    def __init__(self, code: str, port: int | None, tmp: Path, name: str, frames: int = 90,
+                 args: Sequence[str] = ()) -> None:
+        if port is not None:
+            assert "9080" in code, code
+            code = code.replace("9080", str(port))
+        code = code.replace("range(600)", f"range({frames})")
         self.path = tmp / f"{name}.py"
         self.path.write_text(code)
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(
             filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])), PYTHONUNBUFFERED="1")
-        self.proc = subprocess.Popen([sys.executable, str(self.path)], cwd=tmp, env=env,
+        self.proc = subprocess.Popen([sys.executable, str(self.path), *args], cwd=tmp, env=env,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      text=True)
         self.lines: list[str] = []
@@ -119,9 +159,10 @@ def wait_listening(port: int, timeout: float = 20) -> None:
 
 def test_readme_has_the_examples_this_file_runs() -> None:
     assert len(code_blocks("A game loop (plain client)")) == 1
-    assert len(code_blocks("Hosting a game")) == 2
+    assert len(code_blocks("Hosting a game")) == 1
+    assert len(code_blocks("Hosting a multiplayer game")) == 1
     assert len(code_blocks("Joining a multiplayer game")) == 1
-    for host in code_blocks("Hosting a game"):
+    for host in code_blocks("Hosting a game") + code_blocks("Hosting a multiplayer game"):
         assert "time.sleep(1 / 60)" in host  # a host frame that sleeps, not a busy loop
 
 
@@ -142,7 +183,7 @@ def test_plain_game_loop_against_the_plain_host(tmp_path: Path) -> None:
 
 def test_multiplayer_client_against_the_multiplayer_host(tmp_path: Path) -> None:
     port = free_port()
-    host = Example(code_blocks("Hosting a game")[1], port, tmp_path, "mp_host")
+    host = Example(code_blocks("Hosting a multiplayer game")[0], port, tmp_path, "mp_host")
     client = None
     try:
         wait_listening(port)
@@ -165,7 +206,7 @@ def test_multiplayer_client_against_the_multiplayer_host(tmp_path: Path) -> None
 
 def test_plain_client_on_a_multiplayer_host_is_told_why(tmp_path: Path) -> None:
     port = free_port()
-    host = Example(code_blocks("Hosting a game")[1], port, tmp_path, "mp_host")
+    host = Example(code_blocks("Hosting a multiplayer game")[0], port, tmp_path, "mp_host")
     try:
         wait_listening(port)
         client = Example(code_blocks("A game loop (plain client)")[0], port, tmp_path,

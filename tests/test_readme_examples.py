@@ -1,33 +1,30 @@
-"""README's examples that the other README tests do not run: every complete example passes
-``mypy --strict`` (README promises a type-checked game), and the "Godot 4 values" and
+"""Examples of README and docs/ that the other example tests do not run: every complete example
+passes ``mypy --strict`` (README promises a type-checked game), and the "Godot 4 values" and
 "Godot 4 high-level multiplayer" examples run as written (the port and frame count aside, as
 in tests/test_readme.py)."""
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
-from test_readme import README, ROOT, Example, code_blocks, free_port
+from test_readme import README, ROOT, Example, code_blocks, doc_pages, free_port, python_blocks
 
 
 def complete_examples() -> list[str]:
-    """Every ``.. code-block:: python`` that is a whole program (it starts with its imports);
-    the rest are fragments of a table or of the example before them."""
-    blocks = re.findall(r"\.\. code-block:: python\n\n((?:    .*\n|\n)+)", README)
-    whole = [textwrap.dedent(block) for block in blocks]
+    """Every ``.. code-block:: python`` of README and docs/ that is a whole program (it starts
+    with its imports); the rest are fragments of a table or of the example before them."""
+    whole = [block for page in doc_pages() for block in python_blocks(page.read_text())]
     return [block for block in whole if block.startswith(("import ", "from "))]
 
 
 def test_readme_examples_pass_mypy_strict(tmp_path: Path) -> None:
     examples = complete_examples()
-    assert len(examples) >= 12, len(examples)
+    assert len(examples) >= 18, len(examples)
     paths = []
     for number, code in enumerate(examples):
-        path = tmp_path / f"readme_example_{number}.py"
+        path = tmp_path / f"docs_example_{number}.py"
         path.write_text(code, encoding="utf-8")
         paths.append(str(path))
     # From the checkout's root, so godot_ws is found as README's editable install puts it.

@@ -1,4 +1,4 @@
-"""README's "Long-lived connections" examples run: the four blocks in order, in one namespace
+"""The examples of docs/howto/long-lived.rst run: the four blocks in order, in one namespace
 (port 9080 made a free port); then the Reconnector of the second block, whose first attempt
 was refused (and, a first attempt, not retried), connects to the server of the fourth, and
 when that server stops and listens again, comes back and prints "back"."""
@@ -9,19 +9,19 @@ import time
 from collections.abc import Callable
 
 import pytest
-from test_readme import code_blocks, free_port
+from test_readme import free_port, page_blocks
 
 from godot_ws import OK, WebSocketClient, WebSocketServer
 from godot_ws.reconnect import Reconnector
 
 
 def test_long_lived_examples_run(capsys: pytest.CaptureFixture[str]) -> None:
-    blocks = code_blocks("Long-lived connections")
+    blocks = page_blocks("docs/howto/long-lived.rst")
     assert len(blocks) == 4
     port = free_port()
     namespace: dict[str, object] = {"client": WebSocketClient(), "server": WebSocketServer()}
     for block in blocks:
-        exec(compile(block.replace("9080", str(port)), "README.rst", "exec"), namespace)
+        exec(compile(block.replace("9080", str(port)), "long-lived.rst", "exec"), namespace)
     link = namespace["link"]
     server = namespace["server"]
     client = namespace["client"]
@@ -33,7 +33,7 @@ def test_long_lived_examples_run(capsys: pytest.CaptureFixture[str]) -> None:
     def poll_both_until(condition: Callable[[], bool], what: str) -> None:
         deadline = time.monotonic() + 10
         while not condition():
-            assert time.monotonic() < deadline, f"the README's Reconnector: no {what}"
+            assert time.monotonic() < deadline, f"the docs' Reconnector: no {what}"
             server.poll()
             link.poll()
             time.sleep(0.001)

@@ -776,15 +776,3 @@ def test_t1_to_t7_primitive_encodings_the_codec_is_built_from() -> None:
     assert _F32.pack(0.15625) == h("0000203e")  # T5 encode_float
     assert _F64.pack(0.33333333333333333) == h("555555555555d53f")  # T6 encode_double
     assert "Godot".encode() + b"\0" == h("476f646f7400")  # T7 encode_cstring
-
-
-def test_readme_godot4_example_runs() -> None:
-    import re
-    from pathlib import Path
-
-    readme = (Path(__file__).resolve().parent.parent / "README.rst").read_text(encoding="utf-8")
-    section = readme[readme.index("Godot 4 values (``var_to_bytes``)"):]
-    block = re.search(r"\.\. code-block:: python\n\n((?:    .*\n|\n)+)", section)
-    assert block is not None
-    code = "\n".join(line[4:] for line in block.group(1).splitlines())
-    exec(compile(code, "README.rst", "exec"), {})  # its assert checks the round trip

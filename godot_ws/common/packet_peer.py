@@ -40,12 +40,17 @@ class PacketPeer:
         self._encode_buffer_max_size = _ENCODE_BUFFER_DEFAULT
 
     def get_available_packet_count(self) -> int:
+        """How many whole packets are waiting to be read."""
         raise NotImplementedError
 
     def get_packet(self) -> bytes:
+        """Take the next packet (``bytes``); ``get_packet_error()`` says whether there was one
+        (ERR_UNAVAILABLE and ``b""`` when none waits)."""
         raise NotImplementedError
 
     def put_packet(self, buffer: bytes | bytearray | memoryview) -> Error:
+        """Send ``buffer`` as one packet (one WebSocket message); an ``Error`` says whether it was
+        queued (ERR_OUT_OF_MEMORY when the output buffer is full, nothing queued)."""
         raise NotImplementedError
 
     def get_packet_error(self) -> Error:
@@ -96,6 +101,7 @@ class PacketPeer:
             return None
 
     def is_object_decoding_allowed(self) -> bool:
+        """Whether ``get_var`` decodes full objects without ``allow_objects`` (default False)."""
         return self._allow_object_decoding
 
     def set_allow_object_decoding(self, enable: bool) -> None:
@@ -108,6 +114,7 @@ class PacketPeer:
     allow_object_decoding = property(is_object_decoding_allowed, set_allow_object_decoding)
 
     def get_encode_buffer_max_size(self) -> int:
+        """The largest encoding ``put_var`` sends, in bytes (default 8 MiB)."""
         return self._encode_buffer_max_size
 
     def set_encode_buffer_max_size(self, max_size: int) -> None:

@@ -18,6 +18,7 @@ class AddressLimitSettings:
     _address_limit: AddressLimit
 
     def get_max_connections_per_address(self) -> int:
+        """Open connections one source address may hold (default 64; 0: no limit). Not in Godot."""
         return self._address_limit.limit
 
     def set_max_connections_per_address(self, limit: int) -> None:
@@ -32,6 +33,8 @@ class AddressLimitSettings:
                                            set_max_connections_per_address)
 
     def get_unlimited_addresses(self) -> list[str]:
+        """The source addresses the per-address limit does not apply to (default ``["127.0.0.1",
+        "::1"]``)."""
         return list(self._address_limit.exempt)
 
     def set_unlimited_addresses(self, addresses: Sequence[str]) -> None:

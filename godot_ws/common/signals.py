@@ -66,6 +66,8 @@ class Signal:
         return Error.OK
 
     def disconnect(self, callable_: Callable[..., Any]) -> None:
+        """Disconnect ``callable_`` (once per connection when it was reference-counted); an error is
+        logged if it was not connected."""
         for i, slot in enumerate(self._slots):
             if slot[0] == callable_:
                 slot[3] -= 1
@@ -75,13 +77,18 @@ class Signal:
         log.error("signal %r is not connected to %r", self.name, callable_)
 
     def is_connected(self, callable_: Callable[..., Any]) -> bool:
+        """Whether ``callable_`` is connected to this signal."""
         return any(slot[0] == callable_ for slot in self._slots)
 
     def get_connections(self) -> list[dict[str, Any]]:
+        """The connections, in order, as Godot's dictionaries (``signal``, ``callable``, ``binds``,
+        ``flags``)."""
         return [{"signal": self.name, "callable": s[0], "binds": s[1], "flags": s[2]}
                 for s in self._slots]
 
     def emit(self, *args: Any) -> None:
+        """Call every connected callable with ``args`` plus its binds, in connection order; one that
+        raises is logged with its traceback and the others still run."""
         for slot in tuple(self._slots):
             func, binds, flags = slot[0], slot[1], slot[2]
             if flags & CONNECT_ONESHOT and slot in self._slots:
@@ -158,6 +165,8 @@ class SignalOwner:
         return sig.connect(self._callable(target, method), binds, flags)
 
     def disconnect(self, signal: str, target: Any, method: str | None = None) -> None:
+        """Godot 3's ``disconnect("signal", target, "method")`` (or ``disconnect(name, callable)``);
+        an unknown signal is logged."""
         sig = self._signal(signal)
         if sig is None:
             log.error("%s has no signal %r", type(self).__name__, signal)
@@ -165,13 +174,18 @@ class SignalOwner:
         sig.disconnect(self._callable(target, method))
 
     def is_connected(self, signal: str, target: Any, method: str | None = None) -> bool:
+        """Whether ``target.method`` (or the callable ``target``) is connected to the named
+        signal."""
         sig = self._signal(signal)
         return sig is not None and sig.is_connected(self._callable(target, method))
 
     def has_signal(self, signal: str) -> bool:
+        """Whether this object has a signal of that name."""
         return self._signal(signal) is not None
 
     def emit_signal(self, signal: str, *args: Any) -> None:
+        """Emit the named signal with ``args`` (Godot's ``emit_signal``); an unknown signal is
+        logged."""
         sig = self._signal(signal)
         if sig is None:
             log.error("%s has no signal %r", type(self).__name__, signal)

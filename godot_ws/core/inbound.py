@@ -14,7 +14,8 @@ from typing import TypeGuard
 from .frames import MAX_CONTROL, Opcode
 
 __all__ = ["PacketQueue", "LargeFrame", "header_error", "MIN_FRAGMENTS", "FRAGMENT_BYTES",
-           "FRAMES_PER_POLL", "NO_SHARE", "INFLATE_UNIT", "READ_AHEAD", "LARGE_FRAME", "AFTER_LARGE_READ", "reusable"]
+           "FRAMES_PER_POLL", "NO_SHARE", "INFLATE_UNIT", "READ_AHEAD", "LARGE_FRAME",
+           "AFTER_LARGE_READ", "reusable"]
 
 # A fragmented message may have max(MIN_FRAGMENTS, input buffer // FRAGMENT_BYTES) frames:
 # 1024 at Godot's default 64 KiB, 16384 at 1 MiB, a million at Autobahn's 64 MiB.

@@ -1,6 +1,6 @@
 """The accepting side of Godot 3's ``WebSocketServer``: new connections and their handshakes.
 
-Owns the selector the server polls (listening socket, handshakes and clients), accepting
+Owns the readiness the server polls (listening socket, handshakes and clients), accepting
 (``_ACCEPTS_PER_POLL`` a poll, ``max_connections_per_address`` per source address, closed at
 once while ``refuse_new_connections``), and stepping each handshake (TCP, TLS, the upgrade
 request) when its socket is ready, at most ``HANDSHAKE_STEPS`` a poll (the rest go first next
@@ -10,7 +10,7 @@ poll), with the ``handshake_timeout``. A finished handshake goes to ``_admit`` (
 from __future__ import annotations
 
 import logging
-import selectors
+import socket
 import ssl
 import time
 from typing import Any
@@ -20,6 +20,7 @@ from ..core import events
 from ..core.protocol import PacketQueue, ServerProtocol
 from ..net.connection import Connection
 from ..net.limits import HANDSHAKE_STEPS, MIN_SHARE, AddressLimit
+from ..net.readiness import Readiness
 from ..net.transport import Transport
 from .server_api import ServerAPI
 
@@ -38,9 +39,11 @@ class Accepting(ServerAPI, AddressLimitSettings):
         super().__init__()
         #: Seconds a client has to finish TCP, TLS and its upgrade request.
         self.handshake_timeout = 3.0
+        self._listener: socket.socket | None = None
         self._context: ssl.SSLContext | None = None
         self._protocols: tuple[str, ...] = ()
-        self._selector: selectors.BaseSelector | None = None
+        # The listening socket (key None), handshakes (their Connection), clients (_Client).
+        self._readiness: Readiness[Any] | None = None
         # Handshaking connections (accept order) -> socket number, and those to step in the
         # next poll whatever their socket says (new, a TLS write, a reply not yet written;
         # and those this poll's HANDSHAKE_STEPS did not reach, first).
@@ -53,27 +56,20 @@ class Accepting(ServerAPI, AddressLimitSettings):
         raise NotImplementedError
 
     def _register(self, fd: int, data: Any) -> None:
-        selector = self._selector
-        assert selector is not None
-        try:
-            selector.register(fd, selectors.EVENT_READ, data)
-        except KeyError:  # a closed socket's number, reused: replace its stale entry
-            selector.unregister(fd)
-            selector.register(fd, selectors.EVENT_READ, data)
+        if self._readiness is not None:
+            self._readiness.watch_fd(fd, data)
 
     def _unregister(self, fd: int) -> None:
-        if self._selector is not None and fd >= 0:
-            try:
-                self._selector.unregister(fd)
-            except (KeyError, ValueError):
-                pass
+        if self._readiness is not None:
+            self._readiness.unwatch(fd)
 
     def _accept(self, due: dict[Connection, None]) -> None:
-        assert self._listener is not None  # type: ignore[attr-defined]
+        listener = self._listener
+        assert listener is not None
         limit = self._address_limit
         for _ in range(_ACCEPTS_PER_POLL):
             try:
-                sock, address = self._listener.accept()  # type: ignore[attr-defined]
+                sock, address = listener.accept()
             except (BlockingIOError, InterruptedError):
                 break
             except OSError as exc:  # e.g. out of file descriptors: try again next poll
@@ -95,11 +91,8 @@ class Accepting(ServerAPI, AddressLimitSettings):
                               self._out_bytes, self._out_packets)
             conn.deadline = time.monotonic() + self.handshake_timeout
             conn.heartbeat_interval = self._heartbeat_interval
-            stream = conn.transport.sock
-            fd = stream.fileno() if stream is not None else -1
-            if fd >= 0:
-                self._register(fd, conn)
-            self._pending[conn] = fd
+            assert self._readiness is not None
+            self._pending[conn] = self._readiness.watch(conn.transport, conn)
             due[conn] = None  # its first step: TCP is up (TLS begins)
         if self._refused:
             log.warning("refused %d connection(s): over max_connections_per_address (%d)",

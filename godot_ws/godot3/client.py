@@ -360,9 +360,11 @@ class WebSocketClient(WebSocketMultiplayerPeer):
         return self._peer
 
     def get_connected_host(self) -> str:
+        """The server's IP address (the proxy's with ``proxy``); "" (logged) when not connected."""
         return self._peer.get_connected_host()
 
     def get_connected_port(self) -> int:
+        """The server's port (the proxy's with ``proxy``); 0 (logged) when not connected."""
         return self._peer.get_connected_port()
 
     def _in_use(self) -> bool:
@@ -378,9 +380,13 @@ class WebSocketClient(WebSocketMultiplayerPeer):
     # ------------------------------------------------------------------ TLS properties
 
     def is_verify_tls_enabled(self) -> bool:
+        """Whether a ``wss://`` server's certificate and host name are checked (default True; Godot
+        3: ``verify_ssl``)."""
         return self._verify_tls
 
     def set_verify_tls_enabled(self, enabled: bool) -> None:
+        """Check the server's certificate and host name (True, the default) or accept any (False:
+        logs a warning at connect; testing only)."""
         self._verify_tls = bool(enabled)
 
     verify_tls = property(is_verify_tls_enabled, set_verify_tls_enabled)
@@ -389,6 +395,8 @@ class WebSocketClient(WebSocketMultiplayerPeer):
     verify_ssl = verify_tls
 
     def get_trusted_tls_certificate(self) -> X509Certificate | None:
+        """The pinned certificate (``X509Certificate``) a ``wss://`` server must present, or None
+        for the system's CAs (Godot 3: ``trusted_ssl_certificate``)."""
         return self._trusted_certificate
 
     def set_trusted_tls_certificate(self, certificate: X509Certificate | None) -> None:

@@ -31,7 +31,15 @@ def _pow2(value: int) -> int:
 
 
 class WebSocketMultiplayerPeer(PacketPeer, SignalOwner):
-    """The shared base of ``WebSocketClient`` and ``WebSocketServer`` (not used directly)."""
+    """The shared base of ``WebSocketClient`` and ``WebSocketServer`` (not used directly).
+
+    NetworkedMultiplayerPeer's signals, for multiplayer mode (``gd_mp_api``):
+    ``peer_connected(id)``, ``peer_disconnected(id)``, ``peer_packet(source)`` (once per
+    packet), and on a client ``connection_succeeded()`` (our id arrived),
+    ``connection_failed()`` (joining failed, or a joined connection ended, as every Godot 3
+    release reports it) and ``server_disconnected()`` (exists, never emitted, as in Godot 3's
+    WebSocketClient). A server never emits the last three.
+    """
 
     CONNECTION_DISCONNECTED = ConnectionStatus.CONNECTION_DISCONNECTED
     CONNECTION_CONNECTING = ConnectionStatus.CONNECTION_CONNECTING
@@ -69,18 +77,28 @@ class WebSocketMultiplayerPeer(PacketPeer, SignalOwner):
     # and the server implement.
 
     def get_connection_status(self) -> ConnectionStatus:
+        """``CONNECTION_DISCONNECTED``, ``CONNECTION_CONNECTING`` or ``CONNECTION_CONNECTED`` (a
+        listening server is CONNECTED)."""
         raise NotImplementedError
 
     def poll(self) -> None:
+        """Do this frame's networking: read, write and emit the signals. Call it once per frame; it
+        never blocks and never raises for anything the network did."""
         raise NotImplementedError
 
     def get_unique_id(self) -> int:
+        """This end's multiplayer id: 1 for a server, the id the server gave for a client (0 until
+        it arrives)."""
         raise NotImplementedError
 
     def get_packet_peer(self) -> int:
+        """The id of the peer that sent the packet ``get_packet`` returns next (multiplayer
+        mode)."""
         raise NotImplementedError
 
     def get_peer(self, peer_id: int) -> WebSocketPeer | None:
+        """The ``WebSocketPeer`` of a connection: ``get_peer(1)`` on a client, a client's id on a
+        server; None (logged) for an unknown id."""
         raise NotImplementedError
 
     def set_buffers(
@@ -128,14 +146,17 @@ class WebSocketMultiplayerPeer(PacketPeer, SignalOwner):
         return TransferMode.TRANSFER_MODE_RELIABLE
 
     def set_transfer_mode(self, mode: int) -> None:
+        """Accepted and ignored, as in Godot: WebSocket is always reliable."""
         pass
 
     transfer_mode = property(get_transfer_mode, set_transfer_mode)
 
     def is_refusing_new_connections(self) -> bool:
+        """Whether a server turns new clients away (default False); a client ignores it."""
         return self._refuse_new_connections
 
     def set_refuse_new_connections(self, enable: bool) -> None:
+        """Turn new clients away (a server drops them at accept) or let them in again."""
         self._refuse_new_connections = bool(enable)
 
     refuse_new_connections = property(is_refusing_new_connections, set_refuse_new_connections)
@@ -143,6 +164,7 @@ class WebSocketMultiplayerPeer(PacketPeer, SignalOwner):
     # ------------------------------------------------------------------ heartbeat (Godot 4.4)
 
     def get_heartbeat_interval(self) -> float:
+        """Seconds between heartbeat pings (0: off, the default); see ``set_heartbeat_interval``."""
         return self._heartbeat_interval
 
     def set_heartbeat_interval(self, seconds: float) -> None:
@@ -164,6 +186,7 @@ class WebSocketMultiplayerPeer(PacketPeer, SignalOwner):
     # ------------------------------------------------------------------ permessage-deflate
 
     def is_compression_enabled(self) -> bool:
+        """Whether permessage-deflate is offered (client) or accepted (server); default False."""
         return self._compression_enabled
 
     def set_compression_enabled(self, enabled: bool) -> None:
@@ -180,6 +203,8 @@ class WebSocketMultiplayerPeer(PacketPeer, SignalOwner):
     compression_enabled = property(is_compression_enabled, set_compression_enabled)
 
     def get_compression_options(self) -> DeflateOptions:
+        """The permessage-deflate parameters (a ``DeflateOptions``) used when
+        ``compression_enabled``."""
         return self._compression_options
 
     def set_compression_options(self, options: DeflateOptions) -> None:

@@ -98,14 +98,17 @@ class WebSocketPeer(PacketPeer):
         return link.send(buffer, self._write_mode is _TEXT)
 
     def get_write_mode(self) -> WriteMode:
+        """Whether ``put_packet`` sends text or binary messages (default ``WRITE_MODE_BINARY``)."""
         return self._write_mode
 
     def set_write_mode(self, mode: int) -> None:
+        """Send the next packets as text (``WRITE_MODE_TEXT``: UTF-8 data) or binary messages."""
         self._write_mode = WriteMode(mode)
 
     # ------------------------------------------------------------------ connection
 
     def is_connected_to_host(self) -> bool:
+        """Whether the connection is open."""
         return self._link is not None and self._link.is_open()
 
     def close(self, code: int = 1000, reason: str = "") -> None:
@@ -114,18 +117,21 @@ class WebSocketPeer(PacketPeer):
             self._link.close(code, reason)
 
     def get_connected_host(self) -> str:
+        """The other end's IP address; "" (logged) when not connected."""
         if not self.is_connected_to_host():
             log.error("get_connected_host: not connected")
             return ""
         return self._link.address()[0]  # type: ignore[union-attr]
 
     def get_connected_port(self) -> int:
+        """The other end's port; 0 (logged) when not connected."""
         if not self.is_connected_to_host():
             log.error("get_connected_port: not connected")
             return 0
         return self._link.address()[1]  # type: ignore[union-attr]
 
     def set_no_delay(self, enabled: bool) -> None:
+        """Turn Nagle's algorithm off (True, the default here) or on for this connection."""
         if self._link is not None:
             self._link.set_no_delay(bool(enabled))
 
@@ -135,6 +141,8 @@ class WebSocketPeer(PacketPeer):
         return float(getattr(self._link, "heartbeat_interval", 0.0))
 
     def set_heartbeat_interval(self, seconds: float) -> None:
+        """Set this connection's heartbeat in seconds (0: off); see
+        ``WebSocketClient.heartbeat_interval``."""
         if not isinstance(seconds, (int, float)) or isinstance(seconds, bool):
             raise TypeError(f"heartbeat_interval must be a number, not {type(seconds).__name__}")
         if self._link is not None and hasattr(self._link, "heartbeat_interval"):

@@ -1,38 +1,33 @@
 """``WebSocketServer``: Godot 3's polling WebSocket server.
 
 Owns listening, accepting, each client's handshake (and TLS) in non-blocking steps, peer ids,
-and the server's signals: ``client_connected(id, protocol)``, ``data_received(id)`` (once per
-message), ``client_close_request(id, code, reason)``, ``client_disconnected(id,
-was_clean_close)``. Each client is a ``Connection`` over the same sans-IO protocol core as the
-client, in the server role. Multiplayer mode (``gd_mp_api``) is the relay component in
-``_relay.py``: then ``peer_connected(id)``, ``peer_disconnected(id)`` and
-``peer_packet(source)`` fire instead of ``client_connected``, ``client_disconnected`` and
-``data_received``, as in Godot; ``client_close_request`` fires in both modes.
+and the server's signals (listed in the class docstring). Each client is a ``Connection`` over
+the same sans-IO protocol core as the client, in the server role. Multiplayer mode
+(``gd_mp_api``) is the relay component in ``relay.py``.
 """
 
 from __future__ import annotations
 
 import logging
 import random
-import selectors
-import socket
 import ssl
 from collections import deque
 from collections.abc import Sequence
 
+from ..common.arguments import is_int, server_call_error
+from ..common.signals import Signal
 from ..core import events
-from ..net.connection import WRITE_THROUGH, Connection
-from .relay import Relay
-from ..net.limits import PollBudget
-from ..net.transport import listen_socket
 from ..core.constants import ConnectionStatus, Error
+from ..core.protocol import ServerProtocol, State
+from ..net.connection import WRITE_THROUGH, Connection
 from ..net.crypto import server_context
+from ..net.limits import PollBudget
+from ..net.readiness import Readiness
+from ..net.transport import listen_socket
 from .accepting import Accepting
 from .multiplayer_peer import godot_reason
 from .peer import WebSocketPeer
-from ..core.protocol import ServerProtocol, State
-from ..common.signals import Signal
-from ..common.arguments import is_int, server_call_error
+from .relay import Relay
 
 __all__ = ["WebSocketServer"]
 
@@ -68,10 +63,21 @@ class WebSocketServer(Accepting):
     reading that client only, and a client that does not read gets ERR_OUT_OF_MEMORY from its
     peer's ``put_packet`` once its output buffer is full.
 
-    A poll looks only at the clients whose sockets are ready (``selectors``) and those with
+    A poll looks only at the clients whose sockets are ready (a selector) and those with
     something to finish (output the socket has not taken, a close in progress, a full queue),
-    so idle players cost nothing per frame. Messages the handlers put during ``poll()`` are
+    so idle players cost nothing per frame; those it reads share one work budget per poll,
+    round robin (``net/limits.py``: a flood from many clients cannot stretch a poll), and
+    handshakes are stepped a few per poll. Messages the handlers put during ``poll()`` are
     written before it returns; ``poll()`` called from a handler is refused (logged).
+
+    Signals, fired inside ``poll()`` after its I/O: ``client_connected(id, protocol)``,
+    ``data_received(id)`` (once per message), ``client_close_request(id, code, reason)`` and
+    ``client_disconnected(id, was_clean_close)``. In multiplayer mode (``listen(port,
+    gd_mp_api=True)``) ``peer_connected(id)``, ``peer_disconnected(id)`` and
+    ``peer_packet(source)`` fire instead of ``client_connected``, ``client_disconnected`` and
+    ``data_received``, as in Godot; ``client_close_request`` fires in both modes.
+    ``connection_succeeded``, ``connection_failed`` and ``server_disconnected`` (inherited)
+    never fire on a server.
     """
 
     def __init__(self) -> None:
@@ -82,7 +88,6 @@ class WebSocketServer(Accepting):
         self.data_received = Signal("data_received")
         #: Seconds to wait for a client's close reply before dropping it.
         self.close_timeout = 3.0
-        self._listener: socket.socket | None = None
         self._clients: dict[int, _Client] = {}
         self._budget: PollBudget[_Client] = PollBudget()
         # Clients to look at in the next poll whatever their socket says (dicts: ordered).
@@ -122,8 +127,8 @@ class WebSocketServer(Accepting):
         except OSError as exc:
             log.error("listen: cannot listen on %s:%d: %s", self._bind_ip, port, exc)
             return Error.ERR_CANT_CREATE
-        self._selector = selectors.DefaultSelector()
-        self._selector.register(listener.fileno(), selectors.EVENT_READ, None)
+        self._readiness = Readiness()
+        self._readiness.watch(listener, None)
         self._context = context
         self._protocols = tuple(protocols)
         self._relay = Relay(self._in_packets, self._in_bytes, self.peer_packet.emit) \
@@ -133,6 +138,7 @@ class WebSocketServer(Accepting):
         return Error.OK
 
     def is_listening(self) -> bool:
+        """Whether ``listen`` succeeded and ``stop`` has not been called."""
         return self._listener is not None
 
     def get_local_port(self) -> int:
@@ -145,9 +151,9 @@ class WebSocketServer(Accepting):
         if self._listener is not None:
             self._listener.close()
             self._listener = None
-        if self._selector is not None:
-            self._selector.close()
-            self._selector = None
+        if self._readiness is not None:
+            self._readiness.close()
+            self._readiness = None
         for client in self._clients.values():
             client.conn.protocol.close(1001, "server stopped")
             client.conn.flush()
@@ -205,8 +211,8 @@ class WebSocketServer(Accepting):
         self._busy[conn.tag] = None
 
     def _poll_io(self) -> None:
-        selector = self._selector
-        assert selector is not None
+        readiness = self._readiness
+        assert readiness is not None
         if self._spent:
             for conn in self._spent:
                 conn.eager = WRITE_THROUGH
@@ -215,8 +221,7 @@ class WebSocketServer(Accepting):
         self._busy = {}
         due = self._due
         self._due = {}
-        for key, _ in selector.select(0):
-            data = key.data
+        for data in readiness.ready():
             if data is None:
                 self._accept(due)
             elif type(data) is _Client:
@@ -360,41 +365,6 @@ class WebSocketServer(Accepting):
                 self.client_disconnected.emit(peer_id, event.clean)
         finally:
             self._clients.pop(peer_id, None)
-
-    # ------------------------------------------------------------------ peers
-
-    def has_peer(self, peer_id: int) -> bool:
-        return peer_id in self._clients
-
-    def get_peer(self, peer_id: int) -> WebSocketPeer | None:
-        client = self._clients.get(peer_id)
-        if client is None:
-            log.error("get_peer: no peer with id %r", peer_id)
-            return None
-        return client.peer
-
-    def get_peer_address(self, peer_id: int) -> str:
-        client = self._clients.get(peer_id)
-        if client is None:
-            log.error("get_peer_address: no peer with id %r", peer_id)
-            return ""
-        return client.conn.address()[0]
-
-    def get_peer_port(self, peer_id: int) -> int:
-        client = self._clients.get(peer_id)
-        if client is None:
-            log.error("get_peer_port: no peer with id %r", peer_id)
-            return 0
-        return client.conn.address()[1]
-
-    def disconnect_peer(self, peer_id: int, code: int = 1000, reason: str = "") -> None:
-        """Send the client a close frame; ``client_disconnected(id, True)`` follows its reply
-        (3.2.3 reports False), or ``(id, False)`` after ``close_timeout``."""
-        client = self._clients.get(peer_id)
-        if client is None:
-            log.error("disconnect_peer: no peer with id %r", peer_id)
-            return
-        client.conn.close(code, reason)
 
     def get_connection_status(self) -> ConnectionStatus:
         """CONNECTED while listening (as Godot's server reports)."""

@@ -3,29 +3,38 @@
 Owns the settings chosen before ``listen``: the TLS resources (``private_key``,
 ``ssl_certificate`` with Godot 4.0-dev's ``tls_certificate`` alias, ``ca_chain``) and
 ``bind_ip``, with Godot 3.2.3's checks (wrong types raise, a change while listening is refused
-and logged); and multiplayer mode's packet calls (``get_packet``, ``put_packet``,
-``get_packet_peer``, ...), which go to the relay (relay.py). server.py builds the listening,
-accepting and polling server on this.
+and logged), and ``trusted_proxies`` (not in Godot, from common/forwarded.py); and multiplayer
+mode's packet calls (``get_packet``, ``put_packet``, ``get_packet_peer``, ...), which go to the
+relay (relay.py); and the questions about connected clients (``get_peer``,
+``get_peer_address``, ...). server.py builds the listening, accepting and polling server on
+this.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..net.crypto import CryptoKey, X509Certificate
+from ..common.forwarded import TrustedProxies, connection_address
 from ..core.constants import Error
+from ..net.crypto import CryptoKey, X509Certificate
 from .multiplayer_peer import WebSocketMultiplayerPeer
 from .relay import Relay
+
+if TYPE_CHECKING:
+    from .peer import WebSocketPeer
+    from .server import _Client
 
 __all__ = ["ServerAPI"]
 
 log = logging.getLogger("godot_ws.server")  # the name README documents
 
 
-class ServerAPI(WebSocketMultiplayerPeer):
+class ServerAPI(WebSocketMultiplayerPeer, TrustedProxies):
     """Settings and multiplayer-mode packet calls (the base of ``WebSocketServer``)."""
+
+    _clients: dict[int, _Client]  # the connected clients by id (server.py keeps them)
 
     def __init__(self) -> None:
         super().__init__()
@@ -48,21 +57,31 @@ class ServerAPI(WebSocketMultiplayerPeer):
         setattr(self, "_" + name, value)
 
     def get_private_key(self) -> CryptoKey | None:
+        """The ``CryptoKey`` a ``wss://`` server uses, or None (plain ``ws://``)."""
         return self._private_key
 
     def set_private_key(self, key: CryptoKey | None) -> None:
+        """Set the server's private key (a ``CryptoKey``) before ``listen``; with
+        ``ssl_certificate`` the server speaks ``wss://``. Refused (logged) while listening."""
         self._set_tls("private_key", key, CryptoKey)
 
     def get_ssl_certificate(self) -> X509Certificate | None:
+        """The server's certificate (``X509Certificate``), or None (Godot 4.0-dev:
+        ``tls_certificate``)."""
         return self._ssl_certificate
 
     def set_ssl_certificate(self, certificate: X509Certificate | None) -> None:
+        """Set the server's certificate (its chain may follow in the same PEM) before ``listen``.
+        Refused (logged) while listening."""
         self._set_tls("ssl_certificate", certificate, X509Certificate)
 
     def get_ca_chain(self) -> X509Certificate | None:
+        """Extra CA certificates sent after ``ssl_certificate``, or None."""
         return self._ca_chain
 
     def set_ca_chain(self, chain: X509Certificate | None) -> None:
+        """Set the CA certificates to send after ``ssl_certificate`` before ``listen``. Refused
+        (logged) while listening."""
         self._set_tls("ca_chain", chain, X509Certificate)
 
     private_key = property(get_private_key, set_private_key)
@@ -73,6 +92,7 @@ class ServerAPI(WebSocketMultiplayerPeer):
     ca_chain = property(get_ca_chain, set_ca_chain)
 
     def get_bind_ip(self) -> str:
+        """The address ``listen`` binds (default ``"*"``: every interface)."""
         return self._bind_ip
 
     def set_bind_ip(self, ip: str) -> None:
@@ -145,3 +165,43 @@ class ServerAPI(WebSocketMultiplayerPeer):
     def _target_changed(self, peer_id: int) -> None:
         if self._relay is not None:
             self._relay.target_peer = peer_id
+
+    # ------------------------------------------------------------------ peers
+
+    def has_peer(self, peer_id: int) -> bool:
+        """Whether a client with this id is connected."""
+        return peer_id in self._clients
+
+    def get_peer(self, peer_id: int) -> WebSocketPeer | None:
+        client = self._clients.get(peer_id)
+        if client is None:
+            log.error("get_peer: no peer with id %r", peer_id)
+            return None
+        return client.peer
+
+    def get_peer_address(self, peer_id: int) -> str:
+        """The client's IP address; behind a proxy listed in ``trusted_proxies``, the address
+        the proxy forwarded (``X-Forwarded-For``/``X-Real-IP``)."""
+        client = self._clients.get(peer_id)
+        if client is None:
+            log.error("get_peer_address: no peer with id %r", peer_id)
+            return ""
+        return connection_address(client.conn, self._trusted_proxies)
+
+    def get_peer_port(self, peer_id: int) -> int:
+        """The client's port (the proxy's side behind a reverse proxy); 0 (logged) for an unknown
+        id."""
+        client = self._clients.get(peer_id)
+        if client is None:
+            log.error("get_peer_port: no peer with id %r", peer_id)
+            return 0
+        return client.conn.address()[1]
+
+    def disconnect_peer(self, peer_id: int, code: int = 1000, reason: str = "") -> None:
+        """Send the client a close frame; ``client_disconnected(id, True)`` follows its reply
+        (3.2.3 reports False), or ``(id, False)`` after ``close_timeout``."""
+        client = self._clients.get(peer_id)
+        if client is None:
+            log.error("disconnect_peer: no peer with id %r", peer_id)
+            return
+        client.conn.close(code, reason)

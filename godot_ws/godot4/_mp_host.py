@@ -15,6 +15,7 @@ import logging
 import struct
 import time
 
+from ..common.forwarded import TrustedProxies
 from ..common.server_limits import AddressLimitSettings
 from ..core.constants import Error
 from ..core.protocol import State
@@ -54,7 +55,7 @@ class Pending:
         self.ws: WebSocketPeer | None = None
 
 
-class Host(MultiplayerPeer, AddressLimitSettings):
+class Host(MultiplayerPeer, AddressLimitSettings, TrustedProxies):
     """Server-side state and poll of ``WebSocketMultiplayerPeer`` (which makes the inbox
     and outbox)."""
 
@@ -74,7 +75,7 @@ class Host(MultiplayerPeer, AddressLimitSettings):
         self._address_limit = AddressLimit()
         self._readiness: Readiness[int] | None = None
         self._fds: dict[int, int] = {}  # peer id (joined or pending) -> watched socket
-        self._addresses: dict[int, str] = {}  # joined peer id -> counted source address
+        self._addresses: dict[int, str] = {}  # peer id (joined or pending) -> counted address
         self._busy: dict[int, None] = {}  # peers to poll next poll whatever their socket says
         self._due: dict[int, None] = {}  # handshakes to step next poll, likewise
         self._spent: list[Connection] = []  # wrote through since the last poll
@@ -177,6 +178,7 @@ class Host(MultiplayerPeer, AddressLimitSettings):
             peer_id = self.generate_unique_id()
             while peer_id in self._peers or peer_id in self._pending:
                 peer_id = self.generate_unique_id()  # Godot does not check for collisions
+            tcp._trusted = self._trusted_proxies  # for the WebSocketPeer that accepts it
             self._pending[peer_id] = Pending(now, tcp)
             self._addresses[peer_id] = address
             transport = tcp._transport

@@ -44,6 +44,7 @@ class PeerSettings(PacketPeer):
         self.no_proxy: list[str] | None = None
 
     def get_supported_protocols(self) -> list[str]:
+        """The sub-protocols requested (client) or accepted (server); default none."""
         return list(self._supported_protocols)
 
     def set_supported_protocols(self, protocols: Sequence[str]) -> None:
@@ -53,6 +54,7 @@ class PeerSettings(PacketPeer):
     supported_protocols = property(get_supported_protocols, set_supported_protocols)
 
     def get_handshake_headers(self) -> list[str]:
+        """The extra ``"Name: value"`` lines of the upgrade request or 101 reply."""
         return list(self._handshake_headers)
 
     def set_handshake_headers(self, headers: Sequence[str]) -> None:
@@ -63,6 +65,8 @@ class PeerSettings(PacketPeer):
     handshake_headers = property(get_handshake_headers, set_handshake_headers)
 
     def get_inbound_buffer_size(self) -> int:
+        """The largest message accepted, in bytes (default 65535); see
+        ``set_inbound_buffer_size``."""
         return self._inbound_buffer_size
 
     def set_inbound_buffer_size(self, buffer_size: int) -> None:
@@ -74,6 +78,7 @@ class PeerSettings(PacketPeer):
     inbound_buffer_size = property(get_inbound_buffer_size, set_inbound_buffer_size)
 
     def get_outbound_buffer_size(self) -> int:
+        """The most bytes that may wait to be sent (default 65535; 0: no limit)."""
         return self._outbound_buffer_size
 
     def set_outbound_buffer_size(self, buffer_size: int) -> None:
@@ -84,6 +89,7 @@ class PeerSettings(PacketPeer):
     outbound_buffer_size = property(get_outbound_buffer_size, set_outbound_buffer_size)
 
     def get_max_queued_packets(self) -> int:
+        """The inbound packet slots (default 4096, Godot 4.4's)."""
         return self._max_queued_packets
 
     def set_max_queued_packets(self, max_queued_packets: int) -> None:
@@ -94,6 +100,7 @@ class PeerSettings(PacketPeer):
     max_queued_packets = property(get_max_queued_packets, set_max_queued_packets)
 
     def get_heartbeat_interval(self) -> float:
+        """Seconds between heartbeat pings while OPEN (0: off, the default)."""
         return self._heartbeat_interval
 
     def set_heartbeat_interval(self, interval: float) -> None:
@@ -112,6 +119,8 @@ class PeerSettings(PacketPeer):
     heartbeat_interval = property(get_heartbeat_interval, set_heartbeat_interval)
 
     def is_compression_enabled(self) -> bool:
+        """Whether permessage-deflate is offered or accepted on the next connection (default
+        False)."""
         return self._compression_enabled
 
     def set_compression_enabled(self, enabled: bool) -> None:
@@ -123,9 +132,12 @@ class PeerSettings(PacketPeer):
     compression_enabled = property(is_compression_enabled, set_compression_enabled)
 
     def get_compression_options(self) -> DeflateOptions:
+        """The permessage-deflate parameters (a ``godot_ws.DeflateOptions``)."""
         return self._compression_options
 
     def set_compression_options(self, options: DeflateOptions) -> None:
+        """Set the permessage-deflate parameters used when ``compression_enabled`` (applies to the
+        next connection)."""
         if not isinstance(options, DeflateOptions):
             raise TypeError("compression_options must be a DeflateOptions")
         self._compression_options = options

@@ -106,10 +106,12 @@ class SceneReplication(ReplicationReceiver):
 
     def set_visibility_process(self, node: Node, active: bool) -> None:
         """Re-evaluate this synchronizer's filters every poll (Godot: internal process)."""
-        if active and isinstance(node, MultiplayerSynchronizer):
+        if not isinstance(node, MultiplayerSynchronizer):
+            return
+        if active:
             self.visibility_process[node] = None
         else:
-            self.visibility_process.pop(node, None)  # type: ignore[call-overload]
+            self.visibility_process.pop(node, None)
 
     # ------------------------------------------------------------------ peers
 
@@ -204,6 +206,23 @@ class SceneReplication(ReplicationReceiver):
         if node in self.spawned_nodes and peer != self.multiplayer.get_unique_id():
             self._update_spawn_visibility(peer, node)
         self._update_sync_visibility(peer, sync)
+
+    def is_rpc_visible(self, node: Node, peer: int) -> bool:
+        """Whether RPCs on ``node`` may go to ``peer`` (0: to every peer): an untracked node or
+        one without synchronizers always; the peer that spawned it always; a node spawned here
+        to the peers it was spawned to; else to the peers one of its synchronizers is visible
+        to (``SceneReplicationInterface::is_rpc_visible``)."""
+        tobj = self.tracked.get(node)
+        if tobj is None or not tobj.synchronizers:
+            return True
+        if tobj.remote_peer and peer == tobj.remote_peer:
+            return True
+        if node in self.spawned_nodes:
+            if peer:
+                info = self.peers_info.get(peer)
+                return info is not None and node in info.spawn_nodes
+            return all(node in info.spawn_nodes for info in self.peers_info.values())
+        return any(sync.is_visible_to(peer) for sync in tobj.synchronizers)
 
     def process_visibility(self) -> None:
         """``update_visibility(0)`` of every synchronizer with filters (once per poll)."""

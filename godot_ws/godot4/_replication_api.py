@@ -78,6 +78,7 @@ class ReplicationAPI:
         return Error.OK
 
     def get_max_sync_packet_size(self) -> int:
+        """SYNC packets are split to stay at or under this size (1350)."""
         return self._replication.sync_mtu
 
     def set_max_sync_packet_size(self, size: int) -> None:
@@ -90,6 +91,7 @@ class ReplicationAPI:
     max_sync_packet_size = property(get_max_sync_packet_size, set_max_sync_packet_size)
 
     def get_max_delta_packet_size(self) -> int:
+        """DELTA packets are split to stay at or under this size (65535)."""
         return self._replication.delta_mtu
 
     def set_max_delta_packet_size(self, size: int) -> None:

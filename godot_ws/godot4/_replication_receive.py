@@ -13,8 +13,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from ._scene_nodes import TreeHooks
 from ._replication_wire import (
+    DELTA_FLAG,
     INVALID_SCENE_ID,
     PATH_ID_FLAG,
     decode_despawn,
@@ -23,6 +23,8 @@ from ._replication_wire import (
     iter_delta,
     iter_sync,
 )
+from ._scene_nodes import TreeHooks
+from ._scene_wire import NetworkCommand
 from .spawner import MultiplayerSpawner
 from .synchronizer import MultiplayerSynchronizer, set_state
 
@@ -136,9 +138,9 @@ class ReplicationReceiver(TreeHooks):
     def receive(self, command: int, sender: int, packet: bytes) -> None:
         """SPAWN (4), DESPAWN (5) or SYNC (6, DELTA with flag 0x10) from ``sender``;
         ValueError for malformed bytes (SceneMultiplayer logs and drops)."""
-        if command == 4:
+        if command == NetworkCommand.SPAWN:
             self.on_spawn_receive(sender, packet)
-        elif command == 5:
+        elif command == NetworkCommand.DESPAWN:
             self.on_despawn_receive(sender, packet)
         else:
             self.on_sync_receive(sender, packet)
@@ -235,7 +237,7 @@ class ReplicationReceiver(TreeHooks):
         return info.recv_sync_ids.get(net_id) if info is not None else None
 
     def on_sync_receive(self, sender: int, packet: bytes) -> None:
-        if packet[0] & 0x10:
+        if packet[0] & DELTA_FLAG:
             self.on_delta_receive(sender, packet)
             return
         net_time, entries = iter_sync(packet)

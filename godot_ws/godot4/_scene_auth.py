@@ -49,6 +49,8 @@ class SceneAuth(SceneNodes):
         raise NotImplementedError
 
     def get_auth_callback(self) -> Callable[[int, bytes], Any] | None:
+        """The authentication callback ``callback(peer_id, data)``, or None (peers are admitted at
+        once)."""
         return self._auth_callback
 
     def set_auth_callback(self, callback: Callable[[int, bytes], Any] | None) -> None:
@@ -61,6 +63,7 @@ class SceneAuth(SceneNodes):
     auth_callback = property(get_auth_callback, set_auth_callback)
 
     def get_auth_timeout(self) -> float:
+        """Seconds a peer may take to authenticate (default 3; 0: no limit)."""
         return self._auth_timeout
 
     def set_auth_timeout(self, timeout: float) -> None:

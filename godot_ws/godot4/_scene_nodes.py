@@ -81,6 +81,7 @@ class SceneNodes(SignalOwner):
         self._tree_hooks = TreeHooks()
 
     def get_root_path(self) -> str:
+        """Where RPC paths start (default ``"/root"``)."""
         return self._root_path
 
     def set_root_path(self, path: str) -> None:
@@ -95,6 +96,7 @@ class SceneNodes(SignalOwner):
     root_path = property(get_root_path, set_root_path)
 
     def absolute_path(self, path: str) -> str:
+        """``path`` made absolute: unchanged when it starts with ``/``, else under ``root_path``."""
         return path.rstrip("/") if path.startswith("/") else f"{self._root_path}/{path}"
 
     def relative_path(self, node: Node) -> str:

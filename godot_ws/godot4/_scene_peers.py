@@ -4,7 +4,7 @@ Owns ``connected_peers`` (admitted peers, in join order), admission (``_add_peer
 peer to authentication or admits it; ``_admit_peer`` announces ADD_PEER both ways when this
 is a relaying server), departures (``_del_peer`` announces DEL_PEER to those who stay), the
 server's ADD_PEER/DEL_PEER on a client, and ``netlog``, the per-peer rate limiter of the lines
-peers cause. The base of ``SceneMultiplayer`` (scene_multiplayer.py), above ``SceneAuth``.
+peers cause. The base of ``SceneMultiplayer`` (scene_multiplayer.py), above ``SceneSettings``.
 
 Bounds not in Godot: a mass disconnect is one pass (everyone leaving in a poll stops being
 announced to before the first departure is announced: no N^2 DEL_PEERs to leavers); a
@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 from ..common.netlog import PeerLog
 from ..common.signals import Signal
 from ..core.constants import MAX_PEERS, ConnectionStatus, TransferMode
-from ._scene_auth import SceneAuth, _Pending
+from ._scene_auth import _Pending
+from ._scene_settings import SceneSettings
 from ._scene_wire import SysCommand, sys_packet
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ _CONNECTED = ConnectionStatus.CONNECTION_CONNECTED
 _RELIABLE = TransferMode.TRANSFER_MODE_RELIABLE
 
 
-class ScenePeers(SceneAuth):
+class ScenePeers(SceneSettings):
     """The peer-set half of ``SceneMultiplayer`` (its base class)."""
 
     peer_connected: Signal
@@ -44,7 +45,6 @@ class ScenePeers(SceneAuth):
     peer_authenticating: Signal
     peer_authentication_failed: Signal
     _cache: SceneCache
-    _server_relay: bool
 
     def __init__(self, root_path: str = "/root") -> None:
         super().__init__(root_path)
@@ -68,10 +68,8 @@ class ScenePeers(SceneAuth):
             peer.set_transfer_channel(0)
             peer.set_transfer_mode(_RELIABLE)
             for pid in list(self.connected_peers):
-                peer.set_target_peer(pid)
-                peer.put_packet(sys_packet(SysCommand.ADD_PEER, peer_id))
-                peer.set_target_peer(peer_id)
-                peer.put_packet(sys_packet(SysCommand.ADD_PEER, pid))
+                peer._put_system(pid, sys_packet(SysCommand.ADD_PEER, peer_id))
+                peer._put_system(peer_id, sys_packet(SysCommand.ADD_PEER, pid))
         self.connected_peers[peer_id] = None
         self._peer_change(peer_id, True)
         if peer_id == 1:
@@ -103,8 +101,7 @@ class ScenePeers(SceneAuth):
             peer.set_transfer_mode(_RELIABLE)
             packet = sys_packet(SysCommand.DEL_PEER, peer_id)
             for pid in list(connected):
-                peer.set_target_peer(pid)
-                peer.put_packet(packet)
+                peer._put_system(pid, packet)
         self._peer_change(peer_id, False)
         self.netlog.forget(peer_id)
         self.peer_disconnected.emit(peer_id)
@@ -162,6 +159,7 @@ class ScenePeers(SceneAuth):
             self._admit_peer(target)  # relayed peers are accepted without auth
 
     def get_unique_id(self) -> int:
+        """This peer's id (1 for the server); 0 and an error logged with no peer."""
         if self._peer is None:
             log.error("No multiplayer peer is assigned. Unable to get unique ID.")
             return 0
@@ -175,4 +173,5 @@ class ScenePeers(SceneAuth):
         return list(self.connected_peers)
 
     def get_authenticating_peers(self) -> list[int]:
+        """The ids of the peers still authenticating (see ``auth_callback``)."""
         return list(self._pending)

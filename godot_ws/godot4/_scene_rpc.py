@@ -165,6 +165,14 @@ class SceneRPC:
         # Caller misuse (a value with no Variant type) raises before anything is sent.
         body, raw = encode_args(args, mp.allow_object_decoding)
         targets = [to] if to > 0 else [pid for pid in peers if not (to < 0 and pid == -to)]
+        # A replicated node's RPCs go only to peers that can see it (is_rpc_visible).
+        visible = mp._replication.is_rpc_visible
+        if to > 0 and not visible(node, to):
+            log.error("Attempt to call an RPC to a peer that cannot see this node. Peer ID: %d",
+                      to)
+            return Error.OK
+        if to <= 0 and not visible(node, 0):
+            targets = [pid for pid in targets if visible(node, pid)]
         if not targets:
             return Error.OK  # no one in sight (and, as in Godot, no cache id spent)
         has_all = True

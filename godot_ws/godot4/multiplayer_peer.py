@@ -21,7 +21,10 @@ __all__ = ["MultiplayerPeer", "OfflineMultiplayerPeer"]
 
 
 class MultiplayerPeer(PacketPeer, SignalOwner):
-    """The packet API SceneMultiplayer is written against (not used directly)."""
+    """The packet API SceneMultiplayer is written against (not used directly).
+
+    Signals: ``peer_connected(id)`` and ``peer_disconnected(id)``, fired inside ``poll()``.
+    """
 
     _variant_version = 4  # put_var/get_var speak Godot 4's Variant table
 
@@ -48,30 +51,43 @@ class MultiplayerPeer(PacketPeer, SignalOwner):
     # ------------------------------------------------------------------ subclasses implement
 
     def get_available_packet_count(self) -> int:
+        """How many whole packets are waiting to be read."""
         raise NotImplementedError
 
     def get_packet(self) -> bytes:
+        """Take the next packet (``bytes``); ``get_packet_peer()`` before it says who sent it."""
         raise NotImplementedError
 
     def put_packet(self, buffer: bytes | bytearray | memoryview) -> Error:
+        """Send ``buffer`` to the ``set_target_peer`` target with the current transfer mode and
+        channel; an ``Error`` says whether it was queued."""
         raise NotImplementedError
 
     def get_max_packet_size(self) -> int:
+        """The largest packet ``put_packet`` takes, in bytes."""
         raise NotImplementedError
 
     def set_target_peer(self, peer_id: int) -> None:
+        """Where ``put_packet`` sends: 0 everyone (``TARGET_PEER_BROADCAST``), 1 the server, N peer
+        N, -N everyone but N."""
         raise NotImplementedError
 
     def get_packet_peer(self) -> int:
+        """The id of the peer that sent the next packet."""
         raise NotImplementedError
 
     def get_packet_mode(self) -> TransferMode:
+        """The transfer mode of the next packet (always ``TRANSFER_MODE_RELIABLE`` over
+        WebSocket)."""
         return TransferMode.TRANSFER_MODE_RELIABLE
 
     def get_packet_channel(self) -> int:
+        """The channel of the next packet (always 0 over WebSocket)."""
         return 0
 
     def disconnect_peer(self, peer: int, force: bool = False) -> None:
+        """Disconnect peer ``peer`` (server only); ``force`` drops it at once instead of closing
+        cleanly."""
         raise NotImplementedError
 
     def _take_departures(self) -> list[int]:
@@ -81,22 +97,36 @@ class MultiplayerPeer(PacketPeer, SignalOwner):
         return []
 
     def is_server(self) -> bool:
+        """Whether this peer is the server (id 1)."""
         raise NotImplementedError
 
     def poll(self) -> None:
+        """Do this frame's networking; ``SceneMultiplayer.poll()`` calls it. Never blocks."""
         raise NotImplementedError
 
     def close(self) -> None:
+        """Close every connection and stop listening; the peer can be used again."""
         raise NotImplementedError
 
     def get_unique_id(self) -> int:
+        """This peer's id: 1 for the server, the server-given id for a client (0 until known)."""
         raise NotImplementedError
 
     def get_connection_status(self) -> ConnectionStatus:
+        """``CONNECTION_DISCONNECTED``, ``CONNECTION_CONNECTING`` or ``CONNECTION_CONNECTED``."""
         raise NotImplementedError
 
     def is_server_relay_supported(self) -> bool:
+        """Whether the server relays between clients (``SceneMultiplayer.server_relay``); True for
+        WebSocket."""
         return False
+
+    def _put_system(self, peer_id: int, packet: bytes) -> None:
+        """A SceneMultiplayer SYS packet (ADD_PEER, DEL_PEER: 6 bytes) to ``peer_id``. Peers
+        with output limits queue it past them, as the 3.x relay does its SYS messages: a
+        lost one leaves that peer with a wrong list of peers for good."""
+        self.set_target_peer(peer_id)
+        self.put_packet(packet)
 
     def _has_room(self, peer_id: int, size: int) -> bool:
         """Whether a relayed ``size``-byte packet to ``peer_id`` can go now (see
@@ -113,17 +143,21 @@ class MultiplayerPeer(PacketPeer, SignalOwner):
                 return value
 
     def get_transfer_mode(self) -> TransferMode:
+        """The transfer mode ``put_packet`` uses (default ``TRANSFER_MODE_RELIABLE``)."""
         return self._transfer_mode
 
     def set_transfer_mode(self, mode: int) -> None:
+        """Set the transfer mode for the next ``put_packet`` calls (a ``TransferMode``)."""
         self._transfer_mode = TransferMode(mode)
 
     transfer_mode = property(get_transfer_mode, set_transfer_mode)
 
     def get_transfer_channel(self) -> int:
+        """The channel ``put_packet`` uses (default 0)."""
         return self._transfer_channel
 
     def set_transfer_channel(self, channel: int) -> None:
+        """Set the channel for the next ``put_packet`` calls."""
         if not isinstance(channel, int) or isinstance(channel, bool):
             raise TypeError(f"channel must be int, not {type(channel).__name__}")
         self._transfer_channel = channel
@@ -131,9 +165,11 @@ class MultiplayerPeer(PacketPeer, SignalOwner):
     transfer_channel = property(get_transfer_channel, set_transfer_channel)
 
     def is_refusing_new_connections(self) -> bool:
+        """Whether a server turns new peers away (default False)."""
         return self._refuse_new_connections
 
     def set_refuse_new_connections(self, enable: bool) -> None:
+        """Turn new peers away, or let them in again."""
         self._refuse_new_connections = bool(enable)
 
     refuse_new_connections = property(is_refusing_new_connections, set_refuse_new_connections)

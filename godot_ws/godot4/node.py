@@ -96,9 +96,11 @@ class Node(metaclass=_NodeType):
 
     @property
     def multiplayer(self) -> SceneMultiplayer:
+        """The SceneMultiplayer this node belongs to (``get_multiplayer()``)."""
         return self._multiplayer
 
     def get_multiplayer(self) -> SceneMultiplayer:
+        """The SceneMultiplayer this node belongs to."""
         return self._multiplayer
 
     def get_path(self) -> str:
@@ -106,6 +108,7 @@ class Node(metaclass=_NodeType):
         return self._path
 
     def get_name(self) -> str:
+        """The last part of the node's path."""
         return self._path.rsplit("/", 1)[-1]
 
     def set_name(self, name: str) -> None:
@@ -117,6 +120,7 @@ class Node(metaclass=_NodeType):
     name = property(get_name, set_name)
 
     def is_inside_tree(self) -> bool:
+        """True from the node's making until ``free()``."""
         return self._inside
 
     def is_node_ready(self) -> bool:
@@ -132,9 +136,11 @@ class Node(metaclass=_NodeType):
         return list(self._children)
 
     def get_child_count(self) -> int:
+        """How many children the node has."""
         return len(self._children)
 
     def get_child(self, idx: int) -> Node:
+        """The child at ``idx`` (in the order they were made)."""
         return self._children[idx]
 
     def _resolve(self, path: str | NodePath) -> str | None:
@@ -168,6 +174,7 @@ class Node(metaclass=_NodeType):
         return node
 
     def has_node(self, path: str | NodePath) -> bool:
+        """Whether a node is at ``path`` (relative or absolute)."""
         return self.get_node_or_null(path) is not None
 
     def free(self) -> None:
@@ -193,9 +200,11 @@ class Node(metaclass=_NodeType):
                 Node.set_multiplayer_authority(child, peer_id, True)
 
     def get_multiplayer_authority(self) -> int:
+        """The peer that has authority over this node (default 1)."""
         return self._authority
 
     def is_multiplayer_authority(self) -> bool:
+        """Whether this peer is the node's multiplayer authority."""
         if not self._inside:
             log.error("is_multiplayer_authority: the node is not inside the tree")
             return False
@@ -217,6 +226,7 @@ class Node(metaclass=_NodeType):
         self._multiplayer.rpc_config_changed(self)
 
     def get_node_rpc_config(self) -> dict[str, dict[str, Any]]:
+        """The node-level RPC configs set with ``rpc_config``."""
         return dict(self._node_rpc_config)
 
     def get_rpc_config(self) -> dict[str, dict[str, Any]]:

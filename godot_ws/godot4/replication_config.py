@@ -103,11 +103,13 @@ class SceneReplicationConfig:
         self._dirty = True
 
     def remove_property(self, path: str | NodePath) -> None:
+        """Take ``path`` out of the config."""
         text = _path_text(path)
         self._properties = [p for p in self._properties if p.path != text]
         self._dirty = True
 
     def has_property(self, path: str | NodePath) -> bool:
+        """Whether ``path`` is in the config."""
         text = _path_text(path)
         return any(p.path == text for p in self._properties)
 
@@ -123,6 +125,7 @@ class SceneReplicationConfig:
     # ------------------------------------------------------------------ per property
 
     def property_get_spawn(self, path: str | NodePath) -> bool:
+        """Whether ``path``'s value travels in SPAWN."""
         prop = self._find(path)
         return prop.spawn if prop is not None else False
 
@@ -134,6 +137,7 @@ class SceneReplicationConfig:
             self._dirty = True
 
     def property_get_replication_mode(self, path: str | NodePath) -> ReplicationMode:
+        """``path``'s mode: NEVER, ALWAYS or ON_CHANGE."""
         prop = self._find(path)
         return prop.mode if prop is not None else ReplicationMode.REPLICATION_MODE_NEVER
 

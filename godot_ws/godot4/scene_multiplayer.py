@@ -74,8 +74,6 @@ class SceneMultiplayer(ReplicationAPI, ScenePeers):
         self._remote_sender_id = 0
         self._remote_sender_override = 0
         super().__init__(root_path)
-        self._allow_object_decoding = False
-        self._server_relay = True
         self._cache = SceneCache(self)
         self._rpc = SceneRPC(self, self._cache)
         self._start_replication(self._cache)
@@ -84,6 +82,7 @@ class SceneMultiplayer(ReplicationAPI, ScenePeers):
     # ------------------------------------------------------------------ the peer
 
     def get_multiplayer_peer(self) -> MultiplayerPeer | None:
+        """The multiplayer peer (an ``OfflineMultiplayerPeer`` until one is set, or None)."""
         return self._peer
 
     def set_multiplayer_peer(self, peer: MultiplayerPeer | None) -> None:
@@ -110,6 +109,7 @@ class SceneMultiplayer(ReplicationAPI, ScenePeers):
     multiplayer_peer = property(get_multiplayer_peer, set_multiplayer_peer)
 
     def has_multiplayer_peer(self) -> bool:
+        """Whether a multiplayer peer is set."""
         return self._peer is not None
 
     def _update_status(self) -> None:
@@ -314,44 +314,13 @@ class SceneMultiplayer(ReplicationAPI, ScenePeers):
         return all(rooms)  # every target asked: each one's stall is timed
 
     def is_server(self) -> bool:
+        """Whether this peer is the server (id 1)."""
         return self.get_unique_id() == MultiplayerPeer.TARGET_PEER_SERVER
 
     def get_remote_sender_id(self) -> int:
         """Who sent the RPC or packet being handled (this peer's id inside a call_local call),
         else 0."""
         return self._remote_sender_override or self._remote_sender_id
-
-    def is_refusing_new_connections(self) -> bool:
-        if self._peer is None:
-            log.error("No multiplayer peer is assigned. Unable to get 'refuse_new_connections'.")
-            return False
-        return self._peer.is_refusing_new_connections()
-
-    def set_refuse_new_connections(self, refuse: bool) -> None:
-        if self._peer is None:
-            log.error("No multiplayer peer is assigned. Unable to set 'refuse_new_connections'.")
-            return
-        self._peer.set_refuse_new_connections(refuse)
-
-    refuse_new_connections = property(is_refusing_new_connections, set_refuse_new_connections)
-
-    def is_server_relay_enabled(self) -> bool:
-        return self._server_relay
-
-    def set_server_relay_enabled(self, enabled: bool) -> None:
-        """Relay client-to-client traffic through the server (default on, as in Godot)."""
-        self._server_relay = bool(enabled)
-
-    server_relay = property(is_server_relay_enabled, set_server_relay_enabled)
-
-    def is_object_decoding_allowed(self) -> bool:
-        return self._allow_object_decoding
-
-    def set_allow_object_decoding(self, enable: bool) -> None:
-        """Decode full objects in RPC arguments (off by default, as in Godot)."""
-        self._allow_object_decoding = bool(enable)
-
-    allow_object_decoding = property(is_object_decoding_allowed, set_allow_object_decoding)
 
     # ------------------------------------------------------------------ sending
 
@@ -402,6 +371,8 @@ class SceneMultiplayer(ReplicationAPI, ScenePeers):
     # ------------------------------------------------------------------ RPC and the tree
 
     def rpcp(self, node: Node, peer_id: int, method: str, args: Sequence[Any]) -> Error:
+        """Send an RPC of ``node``'s ``method`` with ``args`` to ``peer_id`` (0 everyone, N one
+        peer, -N everyone but N); what ``Node.rpc`` and ``rpc_id`` call."""
         return self._rpc.rpcp(node, peer_id, method, args)
 
     def rpc(self, peer: int, object: Node, method: str,  # noqa: A002
@@ -410,6 +381,8 @@ class SceneMultiplayer(ReplicationAPI, ScenePeers):
         return self._rpc.rpcp(object, peer, method, list(arguments))
 
     def get_rpc_md5(self, node: Node) -> str:
+        """The checksum of ``node``'s RPC method names that both sides compare when confirming a
+        path."""
         return self._rpc.table(node).md5
 
     def remove_node(self, node: Node) -> None:
@@ -418,6 +391,8 @@ class SceneMultiplayer(ReplicationAPI, ScenePeers):
         self._rpc.forget(node)
 
     def rpc_config_changed(self, node: Node) -> None:
+        """Forget ``node``'s cached RPC table after ``rpc_config`` (Godot caches it; here the change
+        takes effect)."""
         self._rpc.forget(node)
 
 

@@ -66,9 +66,11 @@ class MultiplayerSpawner(Node):
         self._scenes.append(path)
 
     def get_spawnable_scene_count(self) -> int:
+        """How many scenes the spawnable list holds."""
         return len(self._scenes)
 
     def get_spawnable_scene(self, index: int) -> str:
+        """The scene path at ``index`` of the spawnable list ("" and an error if none)."""
         if not 0 <= index < len(self._scenes):
             log.error("Index p_idx = %d is out of bounds (spawnable_scenes.size() = %d).",
                       index, len(self._scenes))
@@ -76,25 +78,30 @@ class MultiplayerSpawner(Node):
         return self._scenes[index]
 
     def clear_spawnable_scenes(self) -> None:
+        """Empty the spawnable list (nodes made later are not auto-spawned)."""
         self._scenes.clear()
 
     def find_spawnable_scene_index_from_path(self, path: str) -> int:
+        """The index of ``path`` in the spawnable list, or 0xFF (none)."""
         try:
             return self._scenes.index(path)
         except ValueError:
             return INVALID_SCENE_ID
 
     def find_spawnable_scene_index_from_object(self, node: Node) -> int:
+        """The scene id ``node`` was spawned with here (0xFF: custom or not tracked)."""
         info = self._tracked.get(node)
         return info[1] if info is not None else INVALID_SCENE_ID
 
     def get_spawn_argument(self, node: Node) -> Any:
+        """The ``spawn(data)`` argument ``node`` was spawned with (None for a scene spawn)."""
         info = self._tracked.get(node)
         return info[0] if info is not None else None
 
     # ------------------------------------------------------------------ properties
 
     def get_spawn_path(self) -> str:
+        """The spawn node's path, relative to the spawner (``spawn_path``)."""
         return self._spawn_path
 
     def set_spawn_path(self, path: str | NodePath) -> None:
@@ -104,9 +111,11 @@ class MultiplayerSpawner(Node):
     spawn_path = property(get_spawn_path, set_spawn_path)
 
     def get_spawn_node(self) -> Node | None:
+        """The node spawned nodes go under, or None."""
         return self.get_node_or_null(self._spawn_path) if self._spawn_path else None
 
     def get_spawn_limit(self) -> int:
+        """At most this many nodes spawned here (0: no limit)."""
         return self._spawn_limit
 
     def set_spawn_limit(self, limit: int) -> None:
@@ -116,6 +125,7 @@ class MultiplayerSpawner(Node):
     spawn_limit = property(get_spawn_limit, set_spawn_limit)
 
     def get_spawn_function(self) -> Callable[[Any], Any] | None:
+        """The callable ``spawn(data)`` makes nodes with, or None."""
         return self._spawn_function
 
     def set_spawn_function(self, function: Callable[[Any], Any] | None) -> None:

@@ -16,8 +16,9 @@ import socket
 import ssl
 from collections import deque
 
-from ..net.transport import Transport, listen_socket
+from ..common.forwarded import Networks, TrustedProxies
 from ..core.constants import Error
+from ..net.transport import Transport, listen_socket
 from .tls import TLSOptions
 
 __all__ = ["StreamPeer", "StreamPeerTCP", "StreamPeerTLS", "TCPServer"]
@@ -66,6 +67,7 @@ class StreamPeerTCP(StreamPeer):
     one (``connect_to_host``, stepped by ``poll()``)."""
 
     class Status(enum.IntEnum):
+        """StreamPeerTCP.Status: NONE, CONNECTING, CONNECTED, ERROR (Godot's numbers)."""
         STATUS_NONE = 0
         STATUS_CONNECTING = 1
         STATUS_CONNECTED = 2
@@ -80,11 +82,15 @@ class StreamPeerTCP(StreamPeer):
         super().__init__()
         self._status = StreamPeerTCP.STATUS_NONE
 
+    # The accepting TCPServer's trusted_proxies, for a WebSocketPeer that accepts this stream.
+    _trusted: Networks = ()
+
     @classmethod
-    def _accepted(cls, sock: socket.socket) -> StreamPeerTCP:
+    def _accepted(cls, sock: socket.socket, trusted: Networks = ()) -> StreamPeerTCP:
         peer = cls()
         peer._transport = Transport("", 0, accepted=sock)
         peer._status = StreamPeerTCP.STATUS_CONNECTED
+        peer._trusted = trusted
         return peer
 
     def connect_to_host(self, host: str, port: int) -> Error:
@@ -102,6 +108,8 @@ class StreamPeerTCP(StreamPeer):
         return Error.FAILED if self._status is StreamPeerTCP.STATUS_ERROR else Error.OK
 
     def poll(self) -> Error:
+        """Step an outgoing connection (CONNECTING to CONNECTED or ERROR); returns OK. Never
+        blocks."""
         if self._status is StreamPeerTCP.STATUS_CONNECTING and self._transport is not None:
             step = self._transport.connect_step()
             if step:
@@ -112,6 +120,8 @@ class StreamPeerTCP(StreamPeer):
         return Error.OK
 
     def get_status(self) -> StreamPeerTCP.Status:
+        """``STATUS_NONE``, ``STATUS_CONNECTING``, ``STATUS_CONNECTED`` or ``STATUS_ERROR``; NONE
+        again once the socket was closed (also by a ``WebSocketPeer`` that took the stream)."""
         transport = self._transport
         if self._status is StreamPeerTCP.STATUS_CONNECTED and (
             transport is None or transport.sock is None
@@ -124,12 +134,15 @@ class StreamPeerTCP(StreamPeer):
         return self.get_status() is StreamPeerTCP.STATUS_CONNECTED
 
     def get_connected_host(self) -> str:
+        """The other end's IP address ("" when not connected)."""
         return self._transport.peer_address()[0] if self._transport is not None else ""
 
     def get_connected_port(self) -> int:
+        """The other end's port (0 when not connected)."""
         return self._transport.peer_address()[1] if self._transport is not None else 0
 
     def get_local_port(self) -> int:
+        """This end's port (0 when not connected)."""
         sock = self._transport.sock if self._transport is not None else None
         try:
             return int(sock.getsockname()[1]) if sock is not None else 0
@@ -137,10 +150,12 @@ class StreamPeerTCP(StreamPeer):
             return 0
 
     def set_no_delay(self, enabled: bool) -> None:
+        """Turn Nagle's algorithm off (True) or on."""
         if self._transport is not None:
             self._transport.set_no_delay(bool(enabled))
 
     def disconnect_from_host(self) -> None:
+        """Close the connection."""
         if self._transport is not None:
             self._transport.close()
         self._transport = None
@@ -153,6 +168,8 @@ class StreamPeerTLS(StreamPeer):
     steps the handshake without blocking."""
 
     class Status(enum.IntEnum):
+        """StreamPeerTLS.Status: DISCONNECTED, HANDSHAKING, CONNECTED, ERROR,
+        ERROR_HOSTNAME_MISMATCH (Godot's numbers)."""
         STATUS_DISCONNECTED = 0
         STATUS_HANDSHAKING = 1
         STATUS_CONNECTED = 2
@@ -237,6 +254,9 @@ class StreamPeerTLS(StreamPeer):
                                 if "mismatch" in error else StreamPeerTLS.STATUS_ERROR)
 
     def get_status(self) -> StreamPeerTLS.Status:
+        """``STATUS_HANDSHAKING`` until ``poll()`` finishes the TLS handshake, then
+        ``STATUS_CONNECTED``, ``STATUS_ERROR`` or ``STATUS_ERROR_HOSTNAME_MISMATCH``;
+        DISCONNECTED once closed."""
         transport = self._transport
         if self._status is StreamPeerTLS.STATUS_CONNECTED and (
             transport is None or transport.sock is None
@@ -248,18 +268,24 @@ class StreamPeerTLS(StreamPeer):
         return self.get_status() is StreamPeerTLS.STATUS_CONNECTED
 
     def get_stream(self) -> StreamPeerTCP | None:
+        """The TCP stream under the TLS one, or None."""
         return self._stream
 
     def disconnect_from_host(self) -> None:
+        """Close the connection (and the TCP stream under it)."""
         if self._transport is not None:
             self._transport.close()
         self._transport = None
         self._status = StreamPeerTLS.STATUS_DISCONNECTED
 
 
-class TCPServer:
+class TCPServer(TrustedProxies):
     """Godot 4's ``TCPServer``: ``listen``, then ``take_connection()`` once per waiting client
-    (``is_connection_available()`` says whether one waits). Never blocks."""
+    (``is_connection_available()`` says whether one waits). Never blocks.
+
+    ``trusted_proxies`` (not in Godot) is handed to the streams it accepts: a
+    ``WebSocketPeer`` that accepts one reports the forwarded client as ``get_connected_host``.
+    """
 
     def __init__(self) -> None:
         self._listener: socket.socket | None = None
@@ -293,12 +319,15 @@ class TCPServer:
         return Error.OK
 
     def is_listening(self) -> bool:
+        """Whether ``listen`` succeeded and ``stop`` has not been called."""
         return self._listener is not None
 
     def get_local_port(self) -> int:
+        """The port listened on (useful after ``listen(0)``); 0 when not listening."""
         return int(self._listener.getsockname()[1]) if self._listener is not None else 0
 
     def is_connection_available(self) -> bool:
+        """Whether a client waits to be taken with ``take_connection()``; never blocks."""
         if self._waiting:
             return True
         if self._listener is None:
@@ -319,7 +348,7 @@ class TCPServer:
         if not self.is_connection_available():
             log.error("take_connection: no connection is available")
             return None
-        return StreamPeerTCP._accepted(self._waiting.popleft())
+        return StreamPeerTCP._accepted(self._waiting.popleft(), self._trusted_proxies)
 
     def stop(self) -> None:
         """Stop listening; clients waiting to be taken are dropped."""

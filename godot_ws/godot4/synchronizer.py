@@ -169,6 +169,7 @@ class MultiplayerSynchronizer(Node):
     # ------------------------------------------------------------------ properties
 
     def get_root_path(self) -> str:
+        """The path (relative to this node) of the node whose properties replicate (``".."``)."""
         return self._root_path
 
     def set_root_path(self, path: str | NodePath) -> None:
@@ -183,9 +184,11 @@ class MultiplayerSynchronizer(Node):
     root_path = property(get_root_path, set_root_path)
 
     def get_replication_config(self) -> SceneReplicationConfig | None:
+        """The ``SceneReplicationConfig`` listing what replicates, or None."""
         return self._config
 
     def set_replication_config(self, config: SceneReplicationConfig | None) -> None:
+        """Set the config; both sides must list the same properties in the same order."""
         if config is not None and not isinstance(config, SceneReplicationConfig):
             raise TypeError("replication_config must be a SceneReplicationConfig, not "
                             f"{type(config).__name__}")
@@ -194,6 +197,7 @@ class MultiplayerSynchronizer(Node):
     replication_config = property(get_replication_config, set_replication_config)
 
     def get_replication_interval(self) -> float:
+        """Seconds between SYNCs (0: every network frame)."""
         return self._sync_interval_usec / 1_000_000
 
     def set_replication_interval(self, seconds: float) -> None:
@@ -206,6 +210,7 @@ class MultiplayerSynchronizer(Node):
     replication_interval = property(get_replication_interval, set_replication_interval)
 
     def get_delta_interval(self) -> float:
+        """Seconds between DELTA checks (0: every network frame)."""
         return self._delta_interval_usec / 1_000_000
 
     def set_delta_interval(self, seconds: float) -> None:
@@ -218,6 +223,7 @@ class MultiplayerSynchronizer(Node):
     delta_interval = property(get_delta_interval, set_delta_interval)
 
     def get_visibility_update_mode(self) -> VisibilityUpdateMode:
+        """When visibility filters run: IDLE or PHYSICS (each poll) or NONE."""
         return self._visibility_update_mode
 
     def set_visibility_update_mode(self, mode: int) -> None:
@@ -231,6 +237,7 @@ class MultiplayerSynchronizer(Node):
     # ------------------------------------------------------------------ visibility
 
     def is_visibility_public(self) -> bool:
+        """Whether every peer sees this synchronizer (``public_visibility``, default True)."""
         return 0 in self._peer_visibility
 
     def set_visibility_public(self, visible: bool) -> None:
@@ -250,6 +257,7 @@ class MultiplayerSynchronizer(Node):
         self.update_visibility(peer)
 
     def get_visibility_for(self, peer: int) -> bool:
+        """Whether ``peer`` was made visible with ``set_visibility_for`` (0: public)."""
         return peer in self._peer_visibility
 
     def add_visibility_filter(self, filter: Callable[[int], Any]) -> None:  # noqa: A002
@@ -261,11 +269,14 @@ class MultiplayerSynchronizer(Node):
         self._update_process()
 
     def remove_visibility_filter(self, filter: Callable[[int], Any]) -> None:  # noqa: A002
+        """Remove a filter added with ``add_visibility_filter``."""
         if filter in self._filters:
             self._filters.remove(filter)
         self._update_process()
 
     def is_visible_to(self, peer: int) -> bool:
+        """Whether ``peer`` may see this synchronizer now: every filter agrees, and it is
+        public or visible to ``peer``."""
         for fn in self._filters:
             try:
                 ok = fn(peer)
@@ -326,6 +337,7 @@ class MultiplayerSynchronizer(Node):
         return self._state in (INSIDE, READY)
 
     def get_root_node(self) -> Node | None:
+        """The node whose properties replicate, once in the tree (else None)."""
         return self._root_cache
 
     def set_multiplayer_authority(self, peer_id: int, recursive: bool = True) -> None:

@@ -88,21 +88,28 @@ class TLSOptions:
     # ------------------------------------------------------------------ Godot's getters (4.2+)
 
     def is_server(self) -> bool:
+        """Whether these are server options (``TLSOptions.server``)."""
         return self._mode == "server"
 
     def is_unsafe_client(self) -> bool:
+        """Whether these are ``TLSOptions.client_unsafe`` options (host name not checked)."""
         return self._mode == "unsafe"
 
     def get_common_name_override(self) -> str:
+        """The name the server's certificate is checked against instead of the URL's host ("" for
+        the host)."""
         return self._common_name_override
 
     def get_trusted_ca_chain(self) -> X509Certificate | None:
+        """The only CA chain trusted (None: the system's CAs)."""
         return self._trusted_chain
 
     def get_private_key(self) -> CryptoKey | None:
+        """The server's private key (server options), or None."""
         return self._private_key
 
     def get_own_certificate(self) -> X509Certificate | None:
+        """The server's certificate (server options), or None."""
         return self._own_certificate
 
     # ------------------------------------------------------------------ ssl

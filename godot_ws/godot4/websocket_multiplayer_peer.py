@@ -16,8 +16,8 @@ import struct
 import time
 from collections.abc import Sequence
 
-from ..core.constants import ConnectionStatus, Error
 from ..common.arguments import is_int, server_call_error, url_call_error
+from ..core.constants import ConnectionStatus, Error
 from ._inbox import Inbox
 from ._mp_host import Host, Pending
 from ._outbox import Outbox
@@ -43,7 +43,8 @@ PROTO_SIZE = 9
 class WebSocketMultiplayerPeer(Host):
     """Godot 4's WebSocket multiplayer peer: ``create_server(port)`` or ``create_client(url)``,
     then hand it to ``SceneMultiplayer.multiplayer_peer`` (which polls it), or poll it and use
-    its packet API yourself."""
+    its packet API yourself. Behind a reverse proxy, ``trusted_proxies`` (not in Godot) makes
+    ``get_peer_address`` report the client the proxy forwarded."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -57,46 +58,57 @@ class WebSocketMultiplayerPeer(Host):
     # ------------------------------------------------------------------ properties
 
     def get_supported_protocols(self) -> list[str]:
+        """Sub-protocols each connection requests or accepts (default none)."""
         return self._config.get_supported_protocols()
 
     def set_supported_protocols(self, protocols: Sequence[str]) -> None:
+        """Set the sub-protocols of the connections made after this."""
         self._config.set_supported_protocols(protocols)
 
     supported_protocols = property(get_supported_protocols, set_supported_protocols)
 
     def get_handshake_headers(self) -> list[str]:
+        """The extra ``"Name: value"`` handshake lines of every connection."""
         return self._config.get_handshake_headers()
 
     def set_handshake_headers(self, headers: Sequence[str]) -> None:
+        """Set extra handshake lines for the connections made after this."""
         self._config.set_handshake_headers(headers)
 
     handshake_headers = property(get_handshake_headers, set_handshake_headers)
 
     def get_inbound_buffer_size(self) -> int:
+        """Each connection's largest message, in bytes (default 65535)."""
         return self._config.get_inbound_buffer_size()
 
     def set_inbound_buffer_size(self, buffer_size: int) -> None:
+        """Set each later connection's largest message (``WebSocketPeer``'s rule)."""
         self._config.set_inbound_buffer_size(buffer_size)
 
     inbound_buffer_size = property(get_inbound_buffer_size, set_inbound_buffer_size)
 
     def get_outbound_buffer_size(self) -> int:
+        """The most bytes that may wait to be sent on each connection (default 65535)."""
         return self._config.get_outbound_buffer_size()
 
     def set_outbound_buffer_size(self, buffer_size: int) -> None:
+        """Set each later connection's output limit (``WebSocketPeer``'s rule)."""
         self._config.set_outbound_buffer_size(buffer_size)
 
     outbound_buffer_size = property(get_outbound_buffer_size, set_outbound_buffer_size)
 
     def get_max_queued_packets(self) -> int:
+        """Each connection's inbound packet slots (default 4096)."""
         return self._config.get_max_queued_packets()
 
     def set_max_queued_packets(self, max_queued_packets: int) -> None:
+        """Set each later connection's packet slots (``WebSocketPeer``'s rule)."""
         self._config.set_max_queued_packets(max_queued_packets)
 
     max_queued_packets = property(get_max_queued_packets, set_max_queued_packets)
 
     def get_handshake_timeout(self) -> float:
+        """Seconds to open and (a client) to get an id; default 3."""
         return self._handshake_timeout
 
     def set_handshake_timeout(self, timeout: float) -> None:
@@ -303,6 +315,11 @@ class WebSocketMultiplayerPeer(Host):
             return Error.ERR_UNAVAILABLE  # closing: peer_disconnected comes next
         return self._outbox.send(target, peer, data, self._transfer_mode)
 
+    def _put_system(self, peer_id: int, packet: bytes) -> None:
+        peer = self._peers.get(peer_id)
+        if peer is not None and peer._conn is not None and peer.get_ready_state() == _OPEN:
+            peer._conn.send_anyway(packet, False)
+
     def _has_room(self, peer_id: int, size: int) -> bool:
         peer = self._peers.get(peer_id)
         return peer is None or self._outbox.room(peer_id, peer, size)
@@ -330,12 +347,15 @@ class WebSocketMultiplayerPeer(Host):
         return self._status
 
     def get_peer(self, peer_id: int) -> WebSocketPeer | None:
+        """The Godot 4 ``WebSocketPeer`` of peer ``peer_id``; None (logged) for an unknown id."""
         peer = self._peers.get(peer_id)
         if peer is None:
             log.error("get_peer: no peer with id %r", peer_id)
         return peer
 
     def get_peer_address(self, id: int) -> str:  # noqa: A002
+        """Peer ``id``'s IP address; behind a proxy listed in ``trusted_proxies``, the client the
+        proxy forwarded. "" (logged) for an unknown id."""
         peer = self._peers.get(id)
         if peer is None:
             log.error("get_peer_address: no peer with id %r", id)
@@ -343,6 +363,8 @@ class WebSocketMultiplayerPeer(Host):
         return peer.get_connected_host()
 
     def get_peer_port(self, id: int) -> int:  # noqa: A002
+        """Peer ``id``'s port (the proxy's side behind a reverse proxy); 0 (logged) for an unknown
+        id."""
         peer = self._peers.get(id)
         if peer is None:
             log.error("get_peer_port: no peer with id %r", id)

@@ -16,6 +16,7 @@ import logging
 import ssl
 import sys
 
+from ..common.forwarded import Networks, connection_address
 from ..core import events
 from ..common.arguments import url_call_error
 from ..net.connection import Connection, Lingering
@@ -87,6 +88,7 @@ class WebSocketPeer(PeerSettings):
     def __init__(self) -> None:
         super().__init__()
         self._stream: StreamPeer | None = None  # the stream accept_stream took (kept alive)
+        self._trusted: Networks = ()  # its TCPServer's trusted_proxies
         self._clear()  # the per-connection state, as Godot's _clear() resets it
         self._lingering = Lingering()  # closed, still flushing a close
 
@@ -171,6 +173,8 @@ class WebSocketPeer(PeerSettings):
         self._start(Connection(transport, protocol, *self._out_limits()), queue)
         self._stream = stream
         self._tls = isinstance(stream, StreamPeerTLS)
+        tcp = stream.get_stream() if isinstance(stream, StreamPeerTLS) else stream
+        self._trusted = tcp._trusted if isinstance(tcp, StreamPeerTCP) else ()
         return _OK
 
     def _may_start(self, what: str) -> bool:
@@ -327,6 +331,8 @@ class WebSocketPeer(PeerSettings):
     # ------------------------------------------------------------------ state
 
     def get_ready_state(self) -> _ReadyState:
+        """``STATE_CONNECTING``, ``STATE_OPEN``, ``STATE_CLOSING`` or ``STATE_CLOSED``, as of the
+        last ``poll()``."""
         conn = self._conn
         return _STATE_CLOSED if conn is None else _STATES[conn.protocol.state.value]
 
@@ -336,6 +342,7 @@ class WebSocketPeer(PeerSettings):
         return self._close_code
 
     def get_close_reason(self) -> str:
+        """The reason of the close frame the peer sent ("" when none arrived)."""
         return self._close_reason
 
     def get_requested_url(self) -> str:
@@ -344,16 +351,20 @@ class WebSocketPeer(PeerSettings):
         return self._requested_url
 
     def get_selected_protocol(self) -> str:
+        """The sub-protocol the handshake agreed on ("" for none)."""
         return self._selected_protocol
 
     def get_connected_host(self) -> str:
+        """The other end's IP address; for a connection accepted from a ``TCPServer`` with
+        ``trusted_proxies``, the client the proxy forwarded (``X-Forwarded-For``)."""
         conn = self._conn
         if conn is None:
             log.error("get_connected_host: no connection")
             return ""
-        return conn.address()[0]
+        return connection_address(conn, self._trusted)
 
     def get_connected_port(self) -> int:
+        """The other end's port; 0 (logged) without a connection."""
         conn = self._conn
         if conn is None:
             log.error("get_connected_port: no connection")
@@ -361,6 +372,7 @@ class WebSocketPeer(PeerSettings):
         return conn.address()[1]
 
     def set_no_delay(self, enabled: bool) -> None:
+        """Turn Nagle's algorithm off (True, the default here) or on."""
         if self._conn is not None:
             self._conn.set_no_delay(bool(enabled))
 
@@ -418,6 +430,7 @@ class WebSocketPeer(PeerSettings):
         return b""
 
     def was_string_packet(self) -> bool:
+        """Whether the last packet ``get_packet`` returned was a text message."""
         return self._was_string
 
     def put_packet(self, buffer: bytes | bytearray | memoryview) -> Error:

@@ -47,6 +47,8 @@ class X509Certificate:
         return Error.OK
 
     def load(self, path: str) -> Error:
+        """Load PEM certificates from the file at ``path`` (a file path, not ``res://``);
+        ERR_FILE_CANT_OPEN or ERR_PARSE_ERROR (logged), and nothing changes, when that fails."""
         try:
             with open(path, encoding="ascii") as f:
                 text = f.read()
@@ -56,9 +58,12 @@ class X509Certificate:
         return self.load_from_string(text)
 
     def save_to_string(self) -> str:
+        """The certificates as PEM text ("" when none is loaded)."""
         return self._pem
 
     def save(self, path: str) -> Error:
+        """Write the certificates to ``path`` as PEM; ERR_UNCONFIGURED when none is loaded,
+        ERR_FILE_CANT_WRITE (logged) when the file cannot be written."""
         if not self._pem:
             return Error.ERR_UNCONFIGURED
         try:
@@ -99,6 +104,8 @@ class CryptoKey:
         return Error.OK
 
     def load(self, path: str, public_only: bool = False) -> Error:
+        """Load a PEM private key from the file at ``path``; ERR_FILE_CANT_OPEN or ERR_PARSE_ERROR
+        (logged) when that fails. ``public_only`` keys are not supported (ERR_UNAVAILABLE)."""
         try:
             with open(path, encoding="ascii") as f:
                 text = f.read()
@@ -108,9 +115,12 @@ class CryptoKey:
         return self.load_from_string(text, public_only)
 
     def save_to_string(self, public_only: bool = False) -> str:
+        """The key as PEM text ("" when none is loaded)."""
         return self._pem
 
     def save(self, path: str, public_only: bool = False) -> Error:
+        """Write the key to ``path`` as PEM, readable by the owner only; ERR_UNCONFIGURED when none
+        is loaded, ERR_FILE_CANT_WRITE (logged) when the file cannot be written."""
         if not self._pem:
             return Error.ERR_UNCONFIGURED
         try:

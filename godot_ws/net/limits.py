@@ -26,10 +26,10 @@ from typing import Generic, TypeVar
 __all__ = ["PollBudget", "AddressLimit", "POLL_WORK", "MIN_SHARE", "VISIT_COST",
            "HANDSHAKE_STEPS", "MAX_PER_ADDRESS", "EXEMPT_ADDRESSES"]
 
-POLL_WORK = 2048
+POLL_WORK = 1024
 """Units of work one server poll spends reading its peers (a few milliseconds: see README,
 Limits a peer cannot exceed)."""
-MIN_SHARE = 4
+MIN_SHARE = 2
 """Units every connection with something to read gets, however many there are."""
 VISIT_COST = 2
 """Units a visit costs whatever it reads (its system calls cost about four small frames)."""

@@ -1,14 +1,15 @@
 """Which of many connections have bytes to read, without asking each one (issue 25.15).
 
-Owns one ``selectors`` selector over the sockets of a server's transports, for the Godot 4
-host (the 3.x server keeps its own in ``godot3/accepting.py``): a poll asks the selector once
-instead of calling ``recv`` on every idle connection. A socket number the kernel reuses after a
-close replaces the stale entry.
+Owns one ``selectors`` selector over a server's listening socket and the sockets of its
+transports, for both faces' hosts: a poll asks the selector once instead of calling ``recv`` on
+every idle connection. A socket number the kernel reuses after a close replaces the stale
+entry.
 """
 
 from __future__ import annotations
 
 import selectors
+import socket
 from typing import Generic, TypeVar
 
 from .transport import Transport
@@ -26,14 +27,19 @@ class Readiness(Generic[T]):
     def __init__(self) -> None:
         self._selector = selectors.DefaultSelector()
 
-    def watch(self, transport: Transport, key: T) -> int:
-        """Report ``key`` whenever ``transport``'s socket is readable; returns the socket
-        number to ``unwatch`` with (-1 when the transport has no socket)."""
-        sock = transport.sock
+    def watch(self, source: Transport | socket.socket, key: T) -> int:
+        """Report ``key`` whenever the socket of ``source`` (a transport, or a listening
+        socket: readable = a connection waits) is readable; returns the socket number to
+        ``unwatch`` with (-1 when there is no socket)."""
+        sock = source.sock if isinstance(source, Transport) else source
         try:
             fd = sock.fileno() if sock is not None else -1
         except OSError:
             fd = -1
+        return self.watch_fd(fd, key)
+
+    def watch_fd(self, fd: int, key: T) -> int:
+        """``watch`` by socket number (a watched number gets the new key)."""
         if fd < 0:
             return -1
         try:

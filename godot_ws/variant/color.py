@@ -125,30 +125,37 @@ class Color:
 
     @property
     def r8(self) -> int:
+        """The red component as 0-255 (rounded)."""
         return int(round(self.r * 255))
 
     @property
     def g8(self) -> int:
+        """The green component as 0-255 (rounded)."""
         return int(round(self.g * 255))
 
     @property
     def b8(self) -> int:
+        """The blue component as 0-255 (rounded)."""
         return int(round(self.b * 255))
 
     @property
     def a8(self) -> int:
+        """The alpha component as 0-255 (rounded)."""
         return int(round(self.a * 255))
 
     @property
     def h(self) -> float:
+        """The hue, 0..1."""
         return self._hsv()[0]
 
     @property
     def s(self) -> float:
+        """The saturation, 0..1."""
         return self._hsv()[1]
 
     @property
     def v(self) -> float:
+        """The value (brightness): the largest of r, g and b."""
         return max(self.r, self.g, self.b)
 
     def _hsv(self) -> tuple[float, float, float]:
@@ -165,6 +172,7 @@ class Color:
         return (h / 6.0) % 1.0, delta / high, high
 
     def blend(self, over: Color) -> Color:
+        """This color with ``over`` drawn on top of it (alpha blending)."""
         sa = 1.0 - over.a
         a = self.a * sa + over.a
         if a == 0:
@@ -174,26 +182,33 @@ class Color:
                      (self.b * self.a * sa + over.b * over.a) / a, a)
 
     def contrasted(self) -> Color:
+        """The most contrasting color: each of r, g and b moved by half the range (alpha kept)."""
         return Color((self.r + 0.5) % 1.0, (self.g + 0.5) % 1.0, (self.b + 0.5) % 1.0, self.a)
 
     def darkened(self, amount: float) -> Color:
+        """This color darkened by ``amount`` (0..1) towards black."""
         k = 1.0 - amount
         return Color(self.r * k, self.g * k, self.b * k, self.a)
 
     def lightened(self, amount: float) -> Color:
+        """This color lightened by ``amount`` (0..1) towards white."""
         return Color(self.r + (1 - self.r) * amount, self.g + (1 - self.g) * amount,
                      self.b + (1 - self.b) * amount, self.a)
 
     def gray(self) -> float:
+        """The average of r, g and b (Godot 3's ``gray()``)."""
         return (self.r + self.g + self.b) / 3.0
 
     def inverted(self) -> Color:
+        """The inverted color (1 - r, 1 - g, 1 - b; alpha kept)."""
         return Color(1.0 - self.r, 1.0 - self.g, 1.0 - self.b, self.a)
 
     def is_equal_approx(self, c: Color) -> bool:
+        """Whether every component is approximately equal to ``c``'s (Godot's epsilon)."""
         return all(_approx(x, y) for x, y in zip(self, c))
 
     def linear_interpolate(self, to: Color, weight: float) -> Color:
+        """The color ``weight`` (0..1) of the way from this one to ``to``."""
         return Color(*(_lerp(x, y, weight) for x, y in zip(self, to)))
 
     lerp = linear_interpolate
@@ -204,9 +219,11 @@ class Color:
         return "".join(f"{min(max(p, 0), 255):02x}" for p in parts)
 
     def to_rgba32(self) -> int:
+        """The color as a 32-bit integer, RGBA order (8 bits each)."""
         return (self.r8 << 24 | self.g8 << 16 | self.b8 << 8 | self.a8) & 0xFFFFFFFF
 
     def to_argb32(self) -> int:
+        """The color as a 32-bit integer, ARGB order (8 bits each)."""
         return (self.a8 << 24 | self.r8 << 16 | self.g8 << 8 | self.b8) & 0xFFFFFFFF
 
     def to_rgb8(self) -> tuple[int, int, int]:

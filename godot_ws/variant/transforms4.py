@@ -15,7 +15,8 @@ from typing import Any, ClassVar, overload
 
 from .transforms import check_types
 from .transforms3d import Basis, Quat, Transform
-from .vectors import Vector3, check_reals
+from .vector3 import Vector3
+from .vectors import check_reals
 from .vectors4 import Vector2i, Vector4
 
 __all__ = ["Projection", "Quaternion", "Rect2i", "Transform3D"]
@@ -55,41 +56,51 @@ class Rect2i:
 
     @property
     def end(self) -> Vector2i:
+        """``position + size``, the corner opposite ``position``."""
         return self.position + self.size
 
     def abs(self) -> Rect2i:
+        """The same rectangle with a non-negative size."""
         p, s = self.position, self.size
         return Rect2i(Vector2i(p.x + min(s.x, 0), p.y + min(s.y, 0)), abs(s))
 
     def encloses(self, b: Rect2i) -> bool:
+        """Whether this rectangle completely contains ``b``."""
         return (b.position.x >= self.position.x and b.position.y >= self.position.y
                 and b.end.x <= self.end.x and b.end.y <= self.end.y)
 
     def expand(self, to: Vector2i) -> Rect2i:
+        """This rectangle grown to include the point ``to``."""
         begin, end = self.position, self.end
         begin = Vector2i(min(begin.x, to.x), min(begin.y, to.y))
         end = Vector2i(max(end.x, to.x), max(end.y, to.y))
         return Rect2i(begin, end - begin)
 
     def get_area(self) -> int:
+        """``size.x * size.y``."""
         return self.size.x * self.size.y
 
     def get_center(self) -> Vector2i:
+        """The center point, rounded down (integer division)."""
         half: Vector2i = self.size / 2  # integer division, as Godot's
         return self.position + half
 
     def grow(self, amount: int) -> Rect2i:
+        """This rectangle grown by ``amount`` on every side (negative shrinks it)."""
         return Rect2i(self.position - Vector2i(amount, amount),
                       self.size + Vector2i(amount, amount) * 2)
 
     def has_area(self) -> bool:
+        """Whether the width and the height are both positive."""
         return self.size.x > 0 and self.size.y > 0
 
     def has_point(self, point: Vector2i) -> bool:
+        """Whether ``point`` is inside (the right and bottom edges excluded)."""
         p, end = self.position, self.end
         return p.x <= point.x < end.x and p.y <= point.y < end.y
 
     def intersects(self, b: Rect2i) -> bool:
+        """Whether the two rectangles overlap."""
         return not (self.position.x >= b.end.x or self.end.x <= b.position.x
                     or self.position.y >= b.end.y or self.end.y <= b.position.y)
 
@@ -102,6 +113,7 @@ class Rect2i:
         return Rect2i(begin, end - begin)
 
     def merge(self, b: Rect2i) -> Rect2i:
+        """The smallest rectangle containing both this one and ``b``."""
         begin = Vector2i(min(self.position.x, b.position.x), min(self.position.y, b.position.y))
         end = Vector2i(max(self.end.x, b.end.x), max(self.end.y, b.end.y))
         return Rect2i(begin, end - begin)
@@ -166,27 +178,36 @@ class Quaternion:
         return Quaternion(self.x / s, self.y / s, self.z / s, self.w / s)
 
     def dot(self, with_: Quaternion) -> float:
+        """The dot product with ``with_``."""
         return self._q3().dot(with_._q3())
 
     def inverse(self) -> Quaternion:
+        """The inverse rotation (the conjugate of a normalized quaternion)."""
         return Quaternion(-self.x, -self.y, -self.z, self.w)
 
     def is_equal_approx(self, to: Quaternion) -> bool:
+        """Whether every component is approximately equal to ``to``'s."""
         return self._q3().is_equal_approx(to._q3())
 
     def is_normalized(self) -> bool:
+        """Whether the length is 1 (approximately)."""
         return self._q3().is_normalized()
 
     def length(self) -> float:
+        """The quaternion's length."""
         return self._q3().length()
 
     def length_squared(self) -> float:
+        """The squared length (cheaper than ``length``)."""
         return self._q3().length_squared()
 
     def normalized(self) -> Quaternion:
+        """The quaternion scaled to length 1."""
         return self._from3(self._q3().normalized())
 
     def slerp(self, to: Quaternion, weight: float) -> Quaternion:
+        """Spherical interpolation ``weight`` (0..1) of the way to ``to``; both must be
+        normalized."""
         return self._from3(self._q3().slerp(to._q3(), weight))
 
 
@@ -233,6 +254,7 @@ class Transform3D:
         return NotImplemented
 
     def affine_inverse(self) -> Transform3D:
+        """The inverse of this transform (any invertible basis)."""
         return self._from3(self._t3().affine_inverse())
 
     def inverse(self) -> Transform3D:
@@ -244,15 +266,21 @@ class Transform3D:
         return Transform3D(self.basis, self.origin + offset)
 
     def translated_local(self, offset: Vector3) -> Transform3D:
+        """This transform moved by ``offset`` along its own axes."""
         return self._from3(self._t3().translated(offset))
 
     def rotated(self, axis: Vector3, angle: float) -> Transform3D:
+        """This transform rotated about ``axis`` (a unit vector) by ``angle`` radians, in the parent
+        space."""
         return self._from3(self._t3().rotated(axis, angle))
 
     def rotated_local(self, axis: Vector3, angle: float) -> Transform3D:
+        """This transform rotated about ``axis`` (a unit vector) by ``angle`` radians, in its own
+        space."""
         return Transform3D(self.basis * Basis().rotated(axis, angle), self.origin)
 
     def is_equal_approx(self, xform: Transform3D) -> bool:
+        """Whether basis and origin are approximately equal to ``xform``'s."""
         return self._t3().is_equal_approx(xform._t3())
 
 
@@ -293,10 +321,12 @@ class Projection:
         return NotImplemented
 
     def transposed(self) -> Projection:
+        """The transposed 4x4 matrix."""
         cols = (self.x, self.y, self.z, self.w)
         return Projection(*(Vector4(*(col[i] for col in cols)) for i in range(4)))
 
     def determinant(self) -> float:
+        """The determinant of the 4x4 matrix."""
         m = [list(col) for col in (self.x, self.y, self.z, self.w)]
         return _det4(m)
 

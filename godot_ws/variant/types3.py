@@ -26,7 +26,8 @@ from typing import Any, Generic, TypeVar
 from .color import Color
 from .transforms import Rect2, Transform2D
 from .transforms3d import AABB, Basis, Plane, Quat, Transform
-from .vectors import Vector2, Vector3
+from .vector3 import Vector3
+from .vectors import Vector2
 
 __all__ = [
     "AABB",
@@ -146,24 +147,31 @@ class NodePath:
         return f"NodePath({str(self)!r})"
 
     def is_absolute(self) -> bool:
+        """Whether the path starts with ``/``."""
         return self.absolute
 
     def is_empty(self) -> bool:
+        """Whether the path has no names and no subnames."""
         return not (self.names or self.subnames or self.absolute)
 
     def get_name_count(self) -> int:
+        """How many node names the path has (``/root/Main`` has 2)."""
         return len(self.names)
 
     def get_name(self, idx: int) -> str:
+        """The node name at index ``idx``."""
         return self.names[idx]
 
     def get_subname_count(self) -> int:
+        """How many property subnames (after ``:``) the path has."""
         return len(self.subnames)
 
     def get_subname(self, idx: int) -> str:
+        """The property subname at index ``idx``."""
         return self.subnames[idx]
 
     def get_concatenated_subnames(self) -> str:
+        """The subnames joined with ``:`` (``"position:x"``)."""
         return ":".join(self.subnames)
 
 
@@ -182,6 +190,7 @@ class EncodedObjectAsID:
     object_id: int
 
     def get_object_id(self) -> int:
+        """The instance id of the object it stands for."""
         return self.object_id
 
 

@@ -120,9 +120,11 @@ class RID:
     id: int = 0
 
     def get_id(self) -> int:
+        """The resource id (0 for an invalid RID)."""
         return self.id
 
     def is_valid(self) -> bool:
+        """Whether the id is not 0."""
         return self.id != 0
 
 
@@ -146,12 +148,15 @@ class Signal:
     name: str = ""
 
     def get_object_id(self) -> int:
+        """The instance id of the object the signal belongs to."""
         return self.object_id
 
     def get_name(self) -> str:
+        """The signal's name."""
         return self.name
 
     def is_null(self) -> bool:
+        """Whether the signal names no object and no signal (how Godot sends an unset one)."""
         return self.object_id == 0 and not self.name
 
 
@@ -221,18 +226,23 @@ class Array(list[Any]):
         return self
 
     def is_typed(self) -> bool:
+        """Whether the array is typed (``Array[int]``, ``Array[Node]``...)."""
         return self._element[0] != VariantType.TYPE_NIL
 
     def get_typed_builtin(self) -> int:
+        """The element type (a ``TYPE_*`` value; ``TYPE_NIL`` when untyped)."""
         return self._element[0]
 
     def get_typed_class_name(self) -> str:
+        """The element class name for an object-typed array ("" otherwise)."""
         return self._element[1]
 
     def get_typed_script(self) -> str | None:
+        """The element script's path for a script-typed array, or None."""
         return self._element[2]
 
     def is_same_typed(self, other: object) -> bool:
+        """Whether ``other`` has the same element type (an untyped list counts as untyped)."""
         return self._element == (other._element if isinstance(other, Array) else UNTYPED)
 
     def __repr__(self) -> str:
@@ -269,33 +279,43 @@ class Dictionary(dict[Any, Any]):
         return self
 
     def is_typed(self) -> bool:
+        """Whether the keys or the values are typed."""
         return self.is_typed_key() or self.is_typed_value()
 
     def is_typed_key(self) -> bool:
+        """Whether the keys are typed."""
         return self._key[0] != VariantType.TYPE_NIL
 
     def is_typed_value(self) -> bool:
+        """Whether the values are typed."""
         return self._value[0] != VariantType.TYPE_NIL
 
     def get_typed_key_builtin(self) -> int:
+        """The key type (a ``TYPE_*`` value; ``TYPE_NIL`` when untyped)."""
         return self._key[0]
 
     def get_typed_key_class_name(self) -> str:
+        """The key class name for object-typed keys ("" otherwise)."""
         return self._key[1]
 
     def get_typed_key_script(self) -> str | None:
+        """The key script's path for script-typed keys, or None."""
         return self._key[2]
 
     def get_typed_value_builtin(self) -> int:
+        """The value type (a ``TYPE_*`` value; ``TYPE_NIL`` when untyped)."""
         return self._value[0]
 
     def get_typed_value_class_name(self) -> str:
+        """The value class name for object-typed values ("" otherwise)."""
         return self._value[1]
 
     def get_typed_value_script(self) -> str | None:
+        """The value script's path for script-typed values, or None."""
         return self._value[2]
 
     def is_same_typed(self, other: object) -> bool:
+        """Whether ``other`` has the same key and value types (a plain dict counts as untyped)."""
         if isinstance(other, Dictionary):
             return (self._key, self._value) == (other._key, other._value)
         return (self._key, self._value) == (UNTYPED, UNTYPED)

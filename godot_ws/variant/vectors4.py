@@ -21,7 +21,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
-from .vectors import Vector2, Vector3, _approx, check_reals
+from .vector3 import Vector3
+from .vectors import Vector2, _approx, check_reals
 
 __all__ = ["Vector2i", "Vector3i", "Vector4", "Vector4i"]
 
@@ -127,26 +128,33 @@ class _Componentwise:
 
     # methods Godot 4 gives all of them
     def abs(self: _V) -> _V:
+        """The vector with the absolute value of each component."""
         return type(self)(*(abs(a) for a in self._comps()))
 
     def sign(self: _V) -> _V:
+        """The sign of each component (-1, 0 or 1)."""
         return type(self)(*((a > 0) - (a < 0) for a in self._comps()))
 
     def clamp(self: _V, min: _V, max: _V) -> _V:  # noqa: A002 (Godot's names)
+        """Each component clamped between ``min``'s and ``max``'s."""
         comps = zip(self._comps(), min._comps(), max._comps())
         return type(self)(*(lo if a < lo else hi if a > hi else a for a, lo, hi in comps))
 
     def length_squared(self) -> Any:
+        """The squared length (an int for integer vectors)."""
         return sum(a * a for a in self._comps())
 
     def length(self) -> float:
+        """The vector's length."""
         return math.sqrt(self.length_squared())
 
     def min_axis_index(self) -> int:
+        """The index of the smallest component (the first on a tie)."""
         comps = self._comps()
         return comps.index(min(comps))
 
     def max_axis_index(self) -> int:
+        """The index of the largest component (the first on a tie)."""
         comps = self._comps()
         return comps.index(max(comps))
 
@@ -163,6 +171,7 @@ class Vector2i(_Componentwise):
     _REAL: ClassVar[type] = Vector2
 
     def aspect(self) -> float:
+        """The ratio ``x / y``, as a float."""
         return self.x / self.y
 
 
@@ -191,16 +200,20 @@ class Vector4(_Componentwise):
     _FIELDS: ClassVar[tuple[str, ...]] = ("x", "y", "z", "w")
 
     def dot(self, with_: Vector4) -> float:
+        """The dot product with ``with_``."""
         return self.x * with_.x + self.y * with_.y + self.z * with_.z + self.w * with_.w
 
     def is_equal_approx(self, to: Vector4) -> bool:
+        """Whether every component is approximately equal to ``to``'s."""
         return all(_approx(a, b) for a, b in zip(self._comps(), to._comps()))
 
     def normalized(self) -> Vector4:
+        """The vector scaled to length 1 (the zero vector stays zero)."""
         length = self.length()
         return self if length == 0 else self / length
 
     def lerp(self, to: Vector4, weight: float) -> Vector4:
+        """The point ``weight`` (0..1) of the way from this one to ``to``."""
         step: Vector4 = (to - self) * weight
         return self + step
 

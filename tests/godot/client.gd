@@ -5,6 +5,7 @@ extends SceneTree
 # Run:   godot3-server --path tests/godot -s client.gd -- <port> url=ws://127.0.0.1:P/ [mp=1]
 #        [lifetime=<s>]
 #   <port> is unused (the test helper passes one); READY <port> is printed at once.
+#   ca=<pem path>: trust only this certificate (trusted_ssl_certificate) for a wss:// url.
 #
 # Plain mode: on connection_established prints ESTABLISHED "<protocol>", sends the text
 #   "hello" and the binary [1, 2, 3]; prints RECV text|binary <hex> for every packet; after
@@ -43,6 +44,10 @@ func _init():
 	client.connect("peer_connected", self, "_on_peer_connected")
 	client.connect("peer_disconnected", self, "_on_peer_disconnected")
 	client.connect("peer_packet", self, "_on_peer_packet")
+	if options.has("ca"):
+		var cert = X509Certificate.new()
+		print("CA %d" % cert.load(options["ca"]))
+		client.trusted_ssl_certificate = cert
 	print("READY %d" % parsed[0])
 	var err = client.connect_to_url(options.get("url", ""), PoolStringArray(), mp)
 	print("CONNECT %d" % err)

@@ -72,6 +72,11 @@ func order(what: String) -> void:
 
 func _got(name: String, args: Array) -> void:
 	print("call ", name, " from=", multiplayer.get_remote_sender_id(), " args=", var_to_str(args).replace("\n", " "))
+	_on_got(name, args)
+
+
+func _on_got(_name: String, _args: Array) -> void:
+	pass  # a hook for scripts that extend this one (the host of test_godot4_engine_host.py)
 
 
 func _ready() -> void:

@@ -75,9 +75,12 @@ class MultiplayerDispatcher(SignalOwner):
                     sig.connect(getattr(self, handler))
 
     def get_network_peer(self) -> Any:
+        """The multiplayer peer (a ``WebSocketClient`` or ``WebSocketServer`` in ``gd_mp_api``
+        mode), or None."""
         return self._network_peer
 
     def has_network_peer(self) -> bool:
+        """Whether a network peer is set."""
         return self._network_peer is not None
 
     network_peer = property(get_network_peer, set_network_peer)
@@ -99,6 +102,7 @@ class MultiplayerDispatcher(SignalOwner):
         return sorted(self._connected_peers)
 
     def get_network_unique_id(self) -> int:
+        """Our id on the network (1 for the server); 0 and an error logged with no peer."""
         if self._network_peer is None:
             log.error("No network peer is assigned. Unable to get unique network ID.")
             return 0
@@ -161,6 +165,7 @@ class MultiplayerDispatcher(SignalOwner):
     # ------------------------------------------------------------------ nodes
 
     def get_root_path(self) -> NodePath:
+        """The path the wire's node paths are relative to (default ``/root``)."""
         return self._root_path
 
     def set_root_path(self, path: str | NodePath) -> None:
@@ -199,6 +204,7 @@ class MultiplayerDispatcher(SignalOwner):
         return "/".join(names)
 
     def absolute_path(self, wire: str) -> NodePath:
+        """The absolute ``NodePath`` of a wire path (one relative to ``root_path``)."""
         return NodePath(f"{self._root_path}/{wire}")
 
     def add_node(self, node: object, path: str | NodePath) -> None:
@@ -222,6 +228,7 @@ class MultiplayerDispatcher(SignalOwner):
         self._paths[id(node)] = wire
 
     def remove_node(self, path: str | NodePath) -> None:
+        """Unregister the node at ``path``; an error is logged when none is there."""
         node = self._nodes.pop(self.wire_path(path), None)
         if node is None:
             log.error("remove_node: nothing registered at %s", path)
@@ -245,4 +252,5 @@ class MultiplayerDispatcher(SignalOwner):
         return [n for p, n in self._nodes.items() if p == wire or p.startswith(prefix)]
 
     def registered_nodes(self) -> list[object]:
+        """Every registered node, in registration order."""
         return list(self._nodes.values())

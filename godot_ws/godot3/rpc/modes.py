@@ -58,20 +58,31 @@ RPC3_ATTR = "_godot_rpc3_mode"
 """The attribute a Godot 3 mode decorator sets on the function."""
 
 
-def rpc_decorator(config: object, attr: str = RPC3_ATTR) -> Callable[[F], F]:
-    """A decorator that stores ``config`` on the function it decorates (under ``attr``)."""
-    return store_config(config, attr)
+def rpc_decorator(config: object, attr: str = RPC3_ATTR, doc: str = "") -> Callable[[F], F]:
+    """A decorator that stores ``config`` on the function it decorates (under ``attr``);
+    ``doc`` is the decorator's own docstring."""
+    decorator = store_config(config, attr)
+    decorator.__doc__ = doc
+    return decorator
 
 
 # GDScript's keywords. ``sync`` is REMOTESYNC (GDScript 3.2 parses it so).
-remote = rpc_decorator(RPCMode.REMOTE)
-remotesync = rpc_decorator(RPCMode.REMOTESYNC)
-sync = rpc_decorator(RPCMode.REMOTESYNC)
-master = rpc_decorator(RPCMode.MASTER)
-mastersync = rpc_decorator(RPCMode.MASTERSYNC)
-puppet = rpc_decorator(RPCMode.PUPPET)
-slave = rpc_decorator(RPCMode.PUPPET)
-puppetsync = rpc_decorator(RPCMode.PUPPETSYNC)
+remote = rpc_decorator(RPCMode.REMOTE, doc="GDScript's ``remote func``: any peer may call it "
+                       "remotely; a local ``rpc`` does not run it here.")
+remotesync = rpc_decorator(RPCMode.REMOTESYNC, doc="GDScript's ``remotesync func``: any peer "
+                           "may call it, and ``rpc`` runs it here too.")
+sync = rpc_decorator(RPCMode.REMOTESYNC, doc="GDScript 3.0's ``sync func``, the same as "
+                     "``remotesync``.")
+master = rpc_decorator(RPCMode.MASTER, doc="GDScript's ``master func``: runs only on the node's "
+                       "network master (calls from elsewhere reach it there).")
+mastersync = rpc_decorator(RPCMode.MASTERSYNC, doc="GDScript's ``mastersync func``: runs on the "
+                           "master, and here too when called by ``rpc``.")
+puppet = rpc_decorator(RPCMode.PUPPET, doc="GDScript's ``puppet func``: runs on the peers that "
+                       "are not the node's master, called by the master.")
+slave = rpc_decorator(RPCMode.PUPPET, doc="GDScript 3.0's ``slave func``, the same as "
+                      "``puppet``.")
+puppetsync = rpc_decorator(RPCMode.PUPPETSYNC, doc="GDScript's ``puppetsync func``: runs on the "
+                           "puppets, and here too when called by ``rpc``.")
 
 
 class remote_property(Generic[T]):  # noqa: N801 - reads like GDScript's ``puppet var``

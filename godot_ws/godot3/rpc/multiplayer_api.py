@@ -15,14 +15,8 @@ import logging
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from ...core.constants import (
-    MAX_CACHED_PATHS,
-    MAX_PATH_BYTES,
-    MAX_UNKNOWN_PATH_BYTES,
-    ConnectionStatus,
-    Error,
-    TransferMode,
-)
+from ...core.constants import ConnectionStatus, Error, TransferMode
+from ...core.constants import MAX_CACHED_PATHS, MAX_PATH_BYTES, MAX_UNKNOWN_PATH_BYTES
 from ...core.logtext import clean
 from ...common.netlog import PeerLog
 from ...common.signals import Signal
@@ -149,8 +143,7 @@ class MultiplayerAPI(MultiplayerDispatcher):
         self.server_disconnected = Signal("server_disconnected")
         self._get_cache: dict[int, dict[int, str]] = {}  # sender -> its id -> wire path
         self._unknown_bytes: dict[int, int] = {}  # sender -> bytes of cached paths of no node
-        #: Network-caused log lines, rate-limited per peer (godot_ws.common.netlog).
-        self.netlog = PeerLog(log)
+        self.netlog = PeerLog(log)  #: network-caused log lines, rate-limited per peer
         self._send_cache: dict[str, _SentPath] = {}  # wire path -> our id and confirmations
         self._last_send_cache_id = 1
         self._departed: list[int] = []  # peers that left during this poll
@@ -181,12 +174,15 @@ class MultiplayerAPI(MultiplayerDispatcher):
         return peer is not None and hasattr(peer, "listen")
 
     def is_refusing_new_network_connections(self) -> bool:
+        """The network peer's ``refuse_new_connections`` (False and an error logged with no
+        peer)."""
         if self._network_peer is None:
             log.error("No network peer is assigned. Unable to get 'refuse_new_connections'.")
             return False
         return bool(self._network_peer.is_refusing_new_connections())
 
     def set_refuse_new_network_connections(self, refuse: bool) -> None:
+        """Set the network peer's ``refuse_new_connections`` (an error is logged with no peer)."""
         if self._network_peer is None:
             log.error("No network peer is assigned. Unable to set 'refuse_new_connections'.")
             return
@@ -196,9 +192,12 @@ class MultiplayerAPI(MultiplayerDispatcher):
                                               set_refuse_new_network_connections)
 
     def is_object_decoding_allowed(self) -> bool:
+        """Whether RPC arguments may decode full objects (``allow_object_decoding``, default
+        False)."""
         return self.allow_object_decoding
 
     def set_allow_object_decoding(self, enable: bool) -> None:
+        """Let RPC arguments decode full objects (``GodotObject``: data only, never code)."""
         self.allow_object_decoding = bool(enable)
 
     def _objects(self) -> bool:

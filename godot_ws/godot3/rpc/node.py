@@ -44,6 +44,7 @@ class Node(SignalOwner):
     # ------------------------------------------------------------------ tree
 
     def get_tree(self) -> SceneTree | MultiplayerAPI:
+        """The ``SceneTree`` (or ``MultiplayerAPI``) this node is registered with."""
         return self._tree
 
     def get_path(self) -> NodePath:
@@ -51,6 +52,7 @@ class Node(SignalOwner):
         return self._tree.absolute_path(self._wire)
 
     def is_inside_tree(self) -> bool:
+        """Whether the node is registered (False after ``free``)."""
         return self._tree.get_node_wire_path(self) is not None
 
     def get_node(self, path: str | NodePath) -> Any:
@@ -69,6 +71,7 @@ class Node(SignalOwner):
         return self._tree.get_node("/".join(names)) if names else None
 
     def get_parent(self) -> Any:
+        """The registered node one level up, or None."""
         return self.get_node("..")
 
     def queue_free(self) -> None:
@@ -110,6 +113,7 @@ class Node(SignalOwner):
         return self._custom_multiplayer or self._tree
 
     def get_multiplayer(self) -> MultiplayerAPI:
+        """``custom_multiplayer`` if set, else the tree's (Godot's ``get_multiplayer()``)."""
         return self.multiplayer
 
     # ------------------------------------------------------------------ RPC
@@ -127,18 +131,24 @@ class Node(SignalOwner):
         self.multiplayer.rpcp(self, 0, True, method, args)
 
     def rpc_unreliable_id(self, peer_id: int, method: str, *args: Any) -> None:
+        """``rpc_id`` in unreliable mode (WebSocket delivers it reliably anyway)."""
         self.multiplayer.rpcp(self, peer_id, True, method, args)
 
     def rset(self, prop: str, value: Any) -> None:
+        """Set property ``prop`` to ``value`` on every peer (and here, for sync modes), as its
+        ``remote_property`` mode allows."""
         self.multiplayer.rsetp(self, 0, False, prop, value)
 
     def rset_id(self, peer_id: int, prop: str, value: Any) -> None:
+        """``rset`` on one peer (``peer_id`` N), or everyone but N (-N)."""
         self.multiplayer.rsetp(self, peer_id, False, prop, value)
 
     def rset_unreliable(self, prop: str, value: Any) -> None:
+        """``rset`` in unreliable mode (WebSocket delivers it reliably anyway)."""
         self.multiplayer.rsetp(self, 0, True, prop, value)
 
     def rset_unreliable_id(self, peer_id: int, prop: str, value: Any) -> None:
+        """``rset_id`` in unreliable mode (WebSocket delivers it reliably anyway)."""
         self.multiplayer.rsetp(self, peer_id, True, prop, value)
 
     def rpc_config(self, method: str, mode: RPCMode | int) -> None:
@@ -161,6 +171,7 @@ class Node(SignalOwner):
                     node._network_master = int(peer_id)
 
     def get_network_master(self) -> int:
+        """The id of this node's master (default 1, the server)."""
         return self._network_master
 
     def is_network_master(self) -> bool:

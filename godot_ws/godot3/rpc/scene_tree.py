@@ -34,9 +34,11 @@ class SceneTree(MultiplayerAPI):
 
     @property
     def multiplayer(self) -> SceneTree:
+        """The tree itself: Godot's ``get_tree().multiplayer`` is the same object here."""
         return self
 
     def get_multiplayer(self) -> SceneTree:
+        """The tree itself (Godot's ``get_multiplayer()``)."""
         return self
 
     def add_node(self, node: object, path: str | NodePath) -> None:
