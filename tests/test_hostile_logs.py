@@ -105,6 +105,32 @@ def test_godot4_junk_flood_costs_a_few_lines_then_the_peer(
         net.close()
 
 
+def test_godot4_replication_junk_is_rate_limited(caplog: pytest.LogCaptureFixture) -> None:
+    """DESPAWNs of net ids nobody spawned: each one is refused, a few are logged."""
+    from test_godot4_multiplayer import Net
+
+    from godot_ws.godot4._replication_wire import despawn_packet
+
+    caplog.set_level(logging.DEBUG, logger="godot_ws")
+    net = Net()
+    try:
+        server, _speer, port = net.host()
+        client = net.join(port)
+        cid = client.get_unique_id()
+        net.until(lambda: server.get_peers() == [cid], "the client")
+        caplog.clear()
+        for net_id in range(200):
+            client.multiplayer_peer.put_packet(despawn_packet(net_id))
+        got: list[bytes] = []
+        server.peer_packet.connect(lambda pid, data: got.append(data))
+        client.send_bytes(b"done")
+        net.until(lambda: got == [b"done"], "the DESPAWNs to be handled")
+        lines = _godot_ws_lines(caplog)
+        assert 1 <= len(lines) <= 6, lines
+    finally:
+        net.close()
+
+
 def _flood_godot3_host(caplog: pytest.LogCaptureFixture, raw: bool, packet: bytes) -> list[str]:
     """A 3.x gd_mp_api host with its RPC layer and one client that sends ``packet`` JUNK
     times (``raw``: as the whole WebSocket message, header included; else as its payload to

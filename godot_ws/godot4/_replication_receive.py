@@ -135,6 +135,10 @@ class ReplicationReceiver(TreeHooks):
             return
         set_state(props, node, values)
 
+    def _log(self, sender: int, msg: str, *args: object) -> None:
+        # What a peer's packet causes is rate-limited per peer and kind (common/netlog.py).
+        self.multiplayer.netlog.error(sender, msg, *args)
+
     def receive(self, command: int, sender: int, packet: bytes) -> None:
         """SPAWN (4), DESPAWN (5) or SYNC (6, DELTA with flag 0x10) from ``sender``;
         ValueError for malformed bytes (SceneMultiplayer logs and drops)."""
@@ -151,31 +155,31 @@ class ReplicationReceiver(TreeHooks):
         spawn = decode_spawn(packet)  # ValueError: the caller logs and drops
         node_obj = self.cache.get_cached_node(sender, spawn.spawner_id)
         if not isinstance(node_obj, MultiplayerSpawner):
-            log.error("SPAWN from peer %d: cache id %d is not a MultiplayerSpawner", sender,
+            self._log(sender, "SPAWN from peer %d: cache id %d is not a MultiplayerSpawner", sender,
                       spawn.spawner_id)
             return
         spawner = node_obj
         if sender != spawner.get_multiplayer_authority():
-            log.error('Condition "p_from != spawner->get_multiplayer_authority()" is true. '
+            self._log(sender, 'Condition "p_from != spawner->get_multiplayer_authority()" is true. '
                       "Returning: ERR_UNAUTHORIZED (SPAWN from peer %d for %s, whose "
                       "authority is %d)", sender, spawner.get_path(),
                       spawner.get_multiplayer_authority())
             return
         parent = spawner.get_spawn_node()
         if parent is None:
-            log.error("SPAWN from peer %d: the spawner %s has no spawn node (spawn_path %r)",
-                      sender, spawner.get_path(), spawner.spawn_path)
+            self._log(sender, "SPAWN from peer %d: the spawner %s has no spawn node "
+                      "(spawn_path %r)", sender, spawner.get_path(), spawner.spawn_path)
             return
         if parent.has_node(spawn.name):
-            log.error("SPAWN from peer %d: %s already has a child named %r", sender,
+            self._log(sender, "SPAWN from peer %d: %s already has a child named %r", sender,
                       parent.get_path(), spawn.name)
             return
         info = self.peers_info.get(sender)
         if info is None:
             return
         if spawn.net_id in info.recv_nodes:
-            log.error("SPAWN from peer %d: net id %d is already in use (ERR_ALREADY_IN_USE)",
-                      sender, spawn.net_id)
+            self._log(sender, "SPAWN from peer %d: net id %d is already in use "
+                      "(ERR_ALREADY_IN_USE)", sender, spawn.net_id)
             return
         self._pending = pending = _Pending(parent, sender, list(spawn.sync_ids), packet,
                                            spawn.state_offset)
@@ -188,10 +192,11 @@ class ReplicationReceiver(TreeHooks):
         finally:
             self._pending = None
         if node is None:
-            log.error("SPAWN from peer %d: could not make the node (ERR_UNAUTHORIZED)", sender)
+            self._log(sender, "SPAWN from peer %d: could not make the node (ERR_UNAUTHORIZED)",
+                      sender)
             return
         if node.get_parent() is not parent:
-            log.error("SPAWN from peer %d: the spawn_function made %s, not a child of %s",
+            self._log(sender, "SPAWN from peer %d: the spawn_function made %s, not a child of %s",
                       sender, node.get_path(), parent.get_path())
             node.free()
             return
@@ -203,7 +208,7 @@ class ReplicationReceiver(TreeHooks):
         info.recv_nodes[spawn.net_id] = node
         spawner.spawned.emit(node)
         if pending.sync_ids:
-            log.error("SPAWN from peer %d: %d synchronizer id(s) were not consumed "
+            self._log(sender, "SPAWN from peer %d: %d synchronizer id(s) were not consumed "
                       "(ERR_INVALID_DATA)", sender, len(pending.sync_ids))
 
     def on_despawn_receive(self, sender: int, packet: bytes) -> None:
@@ -211,7 +216,7 @@ class ReplicationReceiver(TreeHooks):
         info = self.peers_info.get(sender)
         node = info.recv_nodes.get(net_id) if info is not None else None
         if info is None or node is None:
-            log.error('Condition "!pinfo.recv_nodes.has(net_id)" is true. Returning: '
+            self._log(sender, 'Condition "!pinfo.recv_nodes.has(net_id)" is true. Returning: '
                       "ERR_UNAUTHORIZED (DESPAWN of unknown net id %d from peer %d)", net_id,
                       sender)
             return
@@ -221,7 +226,7 @@ class ReplicationReceiver(TreeHooks):
         if spawner is None:
             return
         if sender != spawner.get_multiplayer_authority():
-            log.error('Condition "p_from != spawner->get_multiplayer_authority()" is true. '
+            self._log(sender, 'Condition "p_from != spawner->get_multiplayer_authority()" is true. '
                       "Returning: ERR_UNAUTHORIZED (DESPAWN from peer %d)", sender)
             return
         node.queue_free()
@@ -247,7 +252,7 @@ class ReplicationReceiver(TreeHooks):
                 continue  # not received yet
             node = sync.get_root_node()
             if sync.get_multiplayer_authority() != sender or node is None:
-                log.error("Ignoring sync data from non-authority or for missing node "
+                self._log(sender, "Ignoring sync data from non-authority or for missing node "
                           "(peer %d, %s).", sender, sync.get_path())
                 continue
             if not sync.update_inbound_sync_time(net_time):
@@ -264,16 +269,17 @@ class ReplicationReceiver(TreeHooks):
             sync = self._find_synchronizer(sender, net_id)
             node = sync.get_root_node() if sync is not None else None
             if sync is None or node is None or sync.get_multiplayer_authority() != sender:
-                log.error("Ignoring delta for non-authority or invalid synchronizer (peer "
+                self._log(sender, "Ignoring delta for non-authority or invalid synchronizer (peer "
                           "%d, id %d).", sender, net_id)
                 continue
             props = sync.get_delta_properties(mask)
             if not props:
-                log.error("Invalid delta from peer %d: no property for mask %#x", sender, mask)
+                self._log(sender, "Invalid delta from peer %d: no property for mask %#x", sender,
+                          mask)
                 return
             values, after = decode_values(packet, ofs, ofs + size, len(props))
             if after != ofs + size:
-                log.error("Invalid delta from peer %d: %d bytes left in an entry", sender,
+                self._log(sender, "Invalid delta from peer %d: %d bytes left in an entry", sender,
                           ofs + size - after)
                 return
             if not set_state(props, node, values):
