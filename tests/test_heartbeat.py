@@ -46,20 +46,23 @@ def test_client_drops_a_server_that_stops_answering_pings() -> None:
                     answered.set()
                     break
         server.received = data
-        server.read_rest(conn, timeout=3.0)  # silent from now on
+        server.read_rest(conn, timeout=30.0)  # silent from now on (longer than any wait below)
 
     server = RawServer(script)
     client = WebSocketClient()
-    client.heartbeat_interval = 0.2
+    # 0.3 s: a loaded machine can stall a poll loop for a few hundred ms; the bound below is
+    # still far under the server's 30 s silence, so a client that never drops fails.
+    client.heartbeat_interval = 0.3
     rec = Recorder(client)
     assert client.connect_to_url(server.url) == 0
-    poll_until(client, answered.is_set, what="the first ping")
+    poll_until(client, answered.is_set, timeout=30, what="the first ping")
     silent_since = time.monotonic()
-    poll_until(client, lambda: rec.has("connection_closed"), what="the heartbeat to drop it")
+    poll_until(client, lambda: rec.has("connection_closed"), timeout=30,
+               what="the heartbeat to drop it")
     took = time.monotonic() - silent_since
     server.close()
     assert rec.calls[-1] == ("connection_closed", False)
-    assert took < 1.0, f"took {took:.2f} s for a 0.2 s heartbeat"
+    assert took < 5.0, f"took {took:.2f} s for a 0.3 s heartbeat"
     sent = list(unmask_frames(server.received))
     pings = [payload for opcode, payload in sent if opcode == 0x9]
     assert pings and all(p == b"" for p in pings)  # Godot's pings are empty
@@ -76,16 +79,19 @@ def test_client_heartbeat_keeps_a_live_connection() -> None:
 
     server = WebsocketsServer(echo)
     client = WebSocketClient()
-    client.heartbeat_interval = 0.05
+    # Each pong must come back within one interval from websockets' own thread: 0.5 s, so a
+    # starved thread on a loaded machine still answers in time (0.05 s failed at load 7).
+    client.heartbeat_interval = 0.5
     rec = Recorder(client)
     client.connect_to_url(server.url)
-    poll_until(client, lambda: rec.has("connection_established"))
+    poll_until(client, lambda: rec.has("connection_established"), timeout=30)
     conn = client._conn
     assert conn is not None
     original = conn.protocol.ping
     conn.protocol.ping = lambda payload=b"": (pings.append(payload), original(payload))[1]
-    end = time.monotonic() + 0.5
-    poll_until(client, lambda: time.monotonic() > end, what="0.5 s of polling")
+    # A ping goes out only after the previous one was answered: the 4th proves 3 round trips.
+    poll_until(client, lambda: len(pings) >= 4 or rec.names() != ["connection_established"],
+               timeout=30, what="4 heartbeat pings")
     assert rec.names() == ["connection_established"]
     assert len(pings) >= 4
     peer = client.get_peer(1)
@@ -102,16 +108,20 @@ def test_server_answers_websockets_keepalive_and_pings_it() -> None:
     sides stay up over several intervals of each."""
     server = WebSocketServer()
     server.bind_ip = "127.0.0.1"
-    server.heartbeat_interval = 0.05
+    # 0.4 s: websockets answers from its own thread, which a loaded machine may starve a while
+    server.heartbeat_interval = 0.4
     closed: list[tuple[int, bool]] = []
     server.client_disconnected.connect(lambda pid, clean: closed.append((pid, clean)))
     assert server.listen(0) == 0
     result: dict[str, object] = {}
 
     def run_client() -> None:
-        with connect(f"ws://127.0.0.1:{server.get_local_port()}", ping_interval=0.05,
-                     ping_timeout=0.5) as ws:
-            time.sleep(0.6)  # the peer under test is polled meanwhile; websockets pings
+        with connect(f"ws://127.0.0.1:{server.get_local_port()}", ping_interval=0.2,
+                     ping_timeout=1.0) as ws:
+            # An observation window, not ordering: the peer under test is polled meanwhile;
+            # 2 s covers several pings each way, and a side that never answered would have
+            # been dropped (ours after 0.8 s, websockets' after 1.2 s) before the send below.
+            time.sleep(2.0)
             ws.send("after keepalive")
             result["echo"] = ws.recv(timeout=5)
 
@@ -127,7 +137,7 @@ def test_server_answers_websockets_keepalive_and_pings_it() -> None:
                 peer.put_packet(peer.get_packet())
         return not thread.is_alive()
 
-    poll_until(server, echo_all, timeout=10, what="the websockets client to finish")
+    poll_until(server, echo_all, timeout=30, what="the websockets client to finish")
     thread.join()
     assert result["echo"] == b"after keepalive"
     assert all(clean for _, clean in closed)
@@ -139,7 +149,7 @@ def test_server_drops_a_client_that_never_answers_pings() -> None:
     (client_disconnected(id, False)) while another client that answers stays."""
     server = WebSocketServer()
     server.bind_ip = "127.0.0.1"
-    server.heartbeat_interval = 0.1
+    server.heartbeat_interval = 0.3
     assert server.listen(0) == 0
     port = server.get_local_port()
     events: list[tuple[str, int, object]] = []
@@ -158,8 +168,9 @@ def test_server_drops_a_client_that_never_answers_pings() -> None:
     class Both:
         poll = staticmethod(both)
 
-    poll_until(Both, lambda: len([e for e in events if e[0] == "connected"]) == 2)
-    poll_until(Both, lambda: any(e[0] == "gone" for e in events), what="the silent client drop")
+    poll_until(Both, lambda: len([e for e in events if e[0] == "connected"]) == 2, timeout=30)
+    poll_until(Both, lambda: any(e[0] == "gone" for e in events), timeout=30,
+               what="the silent client drop")
     gone = [e for e in events if e[0] == "gone"]
     assert len(gone) == 1 and gone[0][2] is False
     assert good.get_connection_status() == good.CONNECTION_CONNECTED
@@ -173,10 +184,10 @@ def test_multiplayer_peers_heartbeat_each_other() -> None:
     """Multiplayer mode, both ends with a heartbeat: pings flow both ways and nobody drops."""
     server = WebSocketServer()
     server.bind_ip = "127.0.0.1"
-    server.heartbeat_interval = 0.05
+    server.heartbeat_interval = 0.25
     assert server.listen(0, gd_mp_api=True) == 0
     client = WebSocketClient()
-    client.heartbeat_interval = 0.05
+    client.heartbeat_interval = 0.25
     failed: list[str] = []
     client.connection_failed.connect(lambda: failed.append("failed"))
     server.peer_disconnected.connect(lambda pid: failed.append(f"peer {pid} gone"))
@@ -188,9 +199,9 @@ def test_multiplayer_peers_heartbeat_each_other() -> None:
             server.poll()
             client.poll()
 
-    poll_until(Both, lambda: client.get_unique_id() != 0)
-    end = time.monotonic() + 0.4
-    poll_until(Both, lambda: time.monotonic() > end, what="0.4 s of polling")
+    poll_until(Both, lambda: client.get_unique_id() != 0, timeout=30)
+    end = time.monotonic() + 1.2  # several intervals: a side without pongs drops after 0.5 s
+    poll_until(Both, lambda: time.monotonic() > end, what="1.2 s of polling")
     assert failed == []
     client.put_packet(b"hello")
     poll_until(Both, lambda: server.get_available_packet_count() > 0)
@@ -200,16 +211,18 @@ def test_multiplayer_peers_heartbeat_each_other() -> None:
 
 
 def test_client_answers_websockets_keepalive() -> None:
-    """websockets' server pings every 50 ms and closes (1011) if a pong is late by 200 ms:
+    """websockets' server pings every 200 ms and closes (1011) if a pong is late by 1 s:
     the client, polled like a game, answers in time (no heartbeat of its own needed)."""
-    server = WebsocketsServer(lambda ws: [ws.send(m) for m in ws], ping_interval=0.05,
-                              ping_timeout=0.2)
+    # 1 s of slack for a loaded machine; the 2 s window still outlasts ping + timeout (1.2 s),
+    # so a client that never answered would be closed inside it.
+    server = WebsocketsServer(lambda ws: [ws.send(m) for m in ws], ping_interval=0.2,
+                              ping_timeout=1.0)
     client = WebSocketClient()
     rec = Recorder(client)
     client.connect_to_url(server.url)
-    poll_until(client, lambda: rec.has("connection_established"))
-    end = time.monotonic() + 0.6
-    poll_until(client, lambda: time.monotonic() > end, what="0.6 s of polling")
+    poll_until(client, lambda: rec.has("connection_established"), timeout=30)
+    end = time.monotonic() + 2.0
+    poll_until(client, lambda: time.monotonic() > end, what="2 s of polling")
     assert rec.names() == ["connection_established"]
     client.disconnect_from_host()
     poll_until(client, lambda: rec.has("connection_closed"))
