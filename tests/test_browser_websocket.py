@@ -74,8 +74,9 @@ def run(browser_page: Callable[..., Engine4]) -> Iterator[Run]:
 
     page = browser_page(SCRIPT, [f"{tag}={s.url}" for tag, s in servers.items()], name="browser-ws")
     page.wait_line("ALL DONE", timeout=60, poll=poll)
+    # 30 s, as every other wait on the page: at load 15 the last close took over 5 s to be seen
     page.wait_for(lambda: all(s.seen.client_close for s in servers.values()), "the servers see the close",
-                  timeout=5, poll=poll)
+                  timeout=30, poll=poll)
     yield Run(page, servers)
     for server in servers.values():
         server.stop()

@@ -158,8 +158,9 @@ def run(godot4_module_engine: Callable[..., Engine4], leaf: trustme.LeafCert) ->
     engine = godot4_module_engine({"main.gd": SCRIPT}, [f"{tag}={s.url}" for tag, s in servers.items()],
                                   name="ws_client", flags=[trust_flag(leaf.cert_chain_pems[0].bytes())])
     engine.wait_line("ALL DONE", timeout=60, poll=poll)
+    # 30 s, as the other waits on the engine: 5 s was missed once at load 10-15
     engine.wait_for(lambda: all(s.seen.client_close for s in servers.values()), "the servers see Godot's close",
-                    timeout=5, poll=poll)
+                    timeout=30, poll=poll)
     yield Run(engine, servers)
     for server in servers.values():
         server.stop()

@@ -49,6 +49,9 @@ class EchoServer:
     ) -> None:
         self.server = WebSocketServer()
         self.server.bind_ip = "127.0.0.1"
+        # The fuzzingclient (Python 2) may be slow to send its upgrade on a loaded machine:
+        # conformance, not handshake speed, is measured here (the default is 3 s).
+        self.server.handshake_timeout = 30.0
         self.server.compression_enabled = compression
         err = self.server.set_buffers(*buffers)
         if err != gw.OK:
