@@ -546,7 +546,7 @@ def test_multiplayer_client_on_a_plain_host_warns_when_no_id_comes(
     Godot's signals stay Godot's: still CONNECTED, id 0, no connection_succeeded."""
     host = _plain_host()
     client = WebSocketClient()
-    client.handshake_timeout = 0.3
+    client.handshake_timeout = 1.0  # the upgrade itself must fit in it on a loaded machine
     succeeded: list[bool] = []
     client.connection_succeeded.connect(lambda: succeeded.append(True))
     caplog.set_level(logging.WARNING, logger="godot_ws")
@@ -558,10 +558,10 @@ def test_multiplayer_client_on_a_plain_host_warns_when_no_id_comes(
         host.poll()
         if client.get_connection_status() == CONNECTION_CONNECTED and not connected_at:
             connected_at.append(time.monotonic())
-        return "no peer id arrived within 0.3 s" in caplog.text
+        return "no peer id arrived within 1.0 s" in caplog.text
 
-    poll_until(client, warned, timeout=5, what="the warning")
-    assert time.monotonic() - connected_at[0] >= 0.25
+    poll_until(client, warned, timeout=30, what="the warning")
+    assert time.monotonic() - connected_at[0] >= 0.9
     assert "probably a plain WebSocket server, not a Godot multiplayer host" in caplog.text
     for _ in range(20):  # said once
         client.poll()
